@@ -1,0 +1,186 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# dda: discrete device assignment for Linux/KVM. `make help` lists the targets.
+
+VERSION := 0.1.0
+SOVERSION := 0
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR ?=
+
+# The kernel to build dda.ko against: the running kernel's build tree when it
+# has one, else the newest Debian headers installed.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	$(lastword $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V)))
+KVER = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+MAKEFLAGS += --no-print-directory
+endif
+
+B := build
+PKGS := libnl-genl-3.0 libnl-3.0 json-c libudev
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+DDA_CPPFLAGS := -Iinclude/uapi -Ilib -Idaemon/common -D_GNU_SOURCE \
+	-DDDA_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DDA_CFLAGS := -std=c11 $(WARN) $(CFLAGS)
+DDA_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SRCS := $(wildcard lib/*.c)
+COMMON_SRCS := $(wildcard daemon/common/*.c)
+DDACTL_SRCS := $(wildcard daemon/ddactl/*.c)
+DDAD_SRCS := $(wildcard daemon/ddad/*.c)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/%.o)
+SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(B)/san/%.o) $(COMMON_SRCS:%.c=$(B)/san/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/san/tests/%)
+
+LIBDDA_SO := $(B)/lib/libdda.so.$(VERSION)
+LIBDDA_A := $(B)/lib/libdda.a
+DDACTL := $(B)/bin/ddactl
+DDAD := $(B)/bin/ddad
+SAN_DDACTL := $(B)/san/bin/ddactl
+SAN_DDAD := $(B)/san/bin/ddad
+
+.PHONY: all kmod lib tools san deps check check-unit check-kunit \
+	check-integration checkpatch demo install uninstall clean help
+.DEFAULT_GOAL := all
+
+all: kmod lib tools
+
+help:
+	@echo 'make              build dda.ko (KDIR=$(KDIR)), libdda, ddad, ddactl'
+	@echo 'make deps         install what the build and the tests need (apt-get)'
+	@echo 'make check        every test; the last line is "N passed, N failed"'
+	@echo 'make demo         boot the sandbox VM and show its devices'
+	@echo 'make install      install (DESTDIR, PREFIX honoured)'
+	@echo 'make checkpatch   checkpatch.pl --strict over the kernel code'
+
+deps:
+	$(Q)tests/deps.sh
+
+# --- kernel module ---------------------------------------------------------
+
+kmod:
+	$(Q)test -d "$(KDIR)" || { echo "dda: no kernel build tree (KDIR=$(KDIR)); run 'make deps'" >&2; exit 1; }
+	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod $(if $(filter 1,$(V)),V=1) modules
+
+checkpatch:
+	$(Q)tests/checkpatch.sh
+
+# --- user space ------------------------------------------------------------
+
+lib: $(LIBDDA_SO) $(LIBDDA_A) $(B)/lib/dda.pc
+tools: $(DDACTL) $(DDAD)
+san: $(SAN_DDACTL) $(SAN_DDAD) $(UNIT_BINS)
+
+$(B)/%.o: %.c $(wildcard lib/*.h daemon/common/*.h daemon/*/*.h) include/uapi/linux/dda.h
+	@mkdir -p $(@D)
+	$(if $(Q),@echo '  CC      $<')
+	$(Q)$(CC) $(DDA_CPPFLAGS) $(DDA_CFLAGS) -fPIC -c -o $@ $<
+
+$(B)/san/%.o: %.c $(wildcard lib/*.h daemon/common/*.h daemon/*/*.h) include/uapi/linux/dda.h
+	@mkdir -p $(@D)
+	$(if $(Q),@echo '  CC SAN  $<')
+	$(Q)$(CC) $(DDA_CPPFLAGS) $(DDA_CFLAGS) $(SAN) -Itests/unit -c -o $@ $<
+
+$(LIBDDA_SO): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -shared -Wl,-soname,libdda.so.$(SOVERSION) -Wl,--version-script=lib/libdda.map \
+		-o $@ $^ $(DDA_LIBS)
+	$(Q)ln -sf libdda.so.$(VERSION) $(B)/lib/libdda.so.$(SOVERSION)
+	$(Q)ln -sf libdda.so.$(SOVERSION) $(B)/lib/libdda.so
+
+$(LIBDDA_A): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/lib/dda.pc: lib/dda.pc.in Makefile
+	@mkdir -p $(@D)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+$(DDACTL): $(DDACTL_SRCS:%.c=$(B)/%.o) $(COMMON_OBJS) $(LIBDDA_A)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo '  LD      $@')
+	$(Q)$(CC) $(DDA_CFLAGS) -o $@ $^ $(DDA_LIBS)
+
+$(DDAD): $(DDAD_SRCS:%.c=$(B)/%.o) $(COMMON_OBJS) $(LIBDDA_A)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo '  LD      $@')
+	$(Q)$(CC) $(DDA_CFLAGS) -o $@ $^ $(DDA_LIBS)
+
+$(SAN_DDACTL): $(DDACTL_SRCS:%.c=$(B)/san/%.o) $(SAN_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDA_LIBS)
+
+$(SAN_DDAD): $(DDAD_SRCS:%.c=$(B)/san/%.o) $(SAN_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDA_LIBS)
+
+$(B)/san/tests/%: $(B)/san/tests/unit/%.o $(SAN_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDA_LIBS)
+
+# --- tests -----------------------------------------------------------------
+
+check: all san
+	$(Q)KDIR=$(KDIR) KVER=$(KVER) tests/check.sh all
+
+check-unit: san
+	$(Q)tests/check.sh unit
+
+check-kunit:
+	$(Q)tests/check.sh kunit
+
+check-integration: all san
+	$(Q)KDIR=$(KDIR) KVER=$(KVER) tests/check.sh integration
+
+demo: all
+	$(Q)KDIR=$(KDIR) KVER=$(KVER) tests/integration/demo.sh
+
+# --- install ---------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)/lib/modules/$(KVER)/extra
+	install -m 0644 kmod/dda.ko $(DESTDIR)/lib/modules/$(KVER)/extra/dda.ko
+	install -m 0755 $(DDACTL) $(DESTDIR)$(SBINDIR)/ddactl
+	install -m 0755 $(DDAD) $(DESTDIR)$(SBINDIR)/ddad
+	install -m 0755 $(LIBDDA_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libdda.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libdda.so.$(SOVERSION)
+	ln -sf libdda.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libdda.so
+	install -m 0644 $(LIBDDA_A) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 lib/libdda.h $(DESTDIR)$(INCLUDEDIR)/libdda.h
+	install -m 0644 include/uapi/linux/dda.h $(DESTDIR)$(INCLUDEDIR)/linux/dda.h
+	install -m 0644 $(B)/lib/dda.pc $(DESTDIR)$(PKGCONFIGDIR)/dda.pc
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/extra/dda.ko \
+		$(DESTDIR)$(SBINDIR)/ddactl $(DESTDIR)$(SBINDIR)/ddad \
+		$(DESTDIR)$(LIBDIR)/libdda.so.$(VERSION) \
+		$(DESTDIR)$(LIBDIR)/libdda.so.$(SOVERSION) \
+		$(DESTDIR)$(LIBDIR)/libdda.so $(DESTDIR)$(LIBDIR)/libdda.a \
+		$(DESTDIR)$(INCLUDEDIR)/libdda.h $(DESTDIR)$(INCLUDEDIR)/linux/dda.h \
+		$(DESTDIR)$(PKGCONFIGDIR)/dda.pc
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+clean:
+	$(Q)test ! -d "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean
+	$(Q)rm -rf $(B)

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * dda: discrete device assignment -- the "dda" generic netlink family.
+ *
+ * A PCI device moves between three states (enum dda_state):
+ *
+ *   host --DISMOUNT--> quarantined --HANDOVER--> assigned
+ *   host <---MOUNT---- quarantined <--RECLAIM--- assigned
+ *
+ * While quarantined, dda.ko drives the device, owns DMA for its whole IOMMU
+ * group and keeps an empty IOMMU domain attached: every DMA the device starts
+ * faults and reaches no memory. Assigned means bound to vfio-pci for a guest.
+ *
+ * A device is named by its PCI address in DDA_A_DEV_ADDRESS, always in the
+ * full form "DDDD:BB:DD.F": DDA_ADDRESS_LEN characters of hex, lower or upper
+ * case, NUL-terminated.
+ *
+ * Commands marked "admin" need CAP_NET_ADMIN (GENL_ADMIN_PERM). The family
+ * exists in the initial network namespace only. Every request is validated
+ * strictly: unknown attributes are refused, and the extended ACK names the
+ * attribute at fault.
+ *
+ * DDA_CMD_DEV_GET (do, dump)
+ *	request:  do: DDA_A_DEV_ADDRESS; dump: nothing (every PCI device)
+ *	reply:    a "device message" per device:
+ *		  DDA_A_DEV_ADDRESS, DDA_A_DEV_VENDOR, DDA_A_DEV_DEVICE,
+ *		  DDA_A_DEV_SUBSYS_VENDOR, DDA_A_DEV_SUBSYS_DEVICE,
+ *		  DDA_A_DEV_CLASS, DDA_A_DEV_STATE,
+ *		  [DDA_A_DEV_DRIVER], [DDA_A_DEV_IOMMU_GROUP],
+ *		  [DDA_A_DEV_ORIGINAL_DRIVER],
+ *		  [DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC]
+ *
+ * DDA_CMD_DEV_DISMOUNT (do, admin): host -> quarantined
+ *	request:  DDA_A_DEV_ADDRESS, [DDA_A_DEV_GROUP]
+ *	reply:    a device message per device dismounted
+ *
+ * DDA_CMD_DEV_MOUNT (do, admin): quarantined -> host, back to the driver
+ *	it had before DISMOUNT
+ *	request:  DDA_A_DEV_ADDRESS, [DDA_A_DEV_GROUP]
+ *	reply:    a device message per device mounted
+ *
+ * DDA_CMD_DEV_HANDOVER (do, admin): quarantined -> assigned, bound to
+ *	vfio-pci in one step, so no other driver can take it in between
+ *	request:  DDA_A_DEV_ADDRESS
+ *	reply:    a device message
+ *
+ * DDA_CMD_DEV_RECLAIM (do, admin): assigned -> quarantined, taken back from
+ *	vfio-pci and reset
+ *	request:  DDA_A_DEV_ADDRESS
+ *	reply:    a device message
+ *
+ * DDA_CMD_DEV_SURVEY (do, dump): may this device be assigned, and why not
+ *	request:  do: DDA_A_DEV_ADDRESS; dump: nothing
+ *	reply:    DDA_A_DEV_ADDRESS, DDA_A_SURVEY_VERDICT,
+ *		  DDA_A_SURVEY_FINDING (nested, repeated):
+ *			DDA_A_FINDING_CHECK, DDA_A_FINDING_SEVERITY,
+ *			DDA_A_FINDING_TEXT
+ *
+ * DDA_CMD_DEV_EVENT (notification on DDA_MCGRP_EVENTS, never a request):
+ *	a state change: DDA_A_DEV_ADDRESS, DDA_A_EVENT_OLD_STATE,
+ *	DDA_A_DEV_STATE, DDA_A_EVENT_REASON. Events carry no secrets.
+ *
+ * All enums are append-only: a number, once given, keeps its meaning.
+ */
+#ifndef _UAPI_LINUX_DDA_H
+#define _UAPI_LINUX_DDA_H
+
+#define DDA_GENL_NAME		"dda"
+#define DDA_GENL_VERSION	1
+#define DDA_MCGRP_EVENTS	"events"
+
+/* Characters in a PCI address "DDDD:BB:DD.F", without the NUL. */
+#define DDA_ADDRESS_LEN		12
+
+enum dda_cmd {
+	DDA_CMD_UNSPEC = 0,
+	DDA_CMD_DEV_GET = 1,		/* describe one device, or dump all */
+	DDA_CMD_DEV_DISMOUNT = 2,	/* host -> quarantined */
+	DDA_CMD_DEV_MOUNT = 3,		/* quarantined -> host */
+	DDA_CMD_DEV_HANDOVER = 4,	/* quarantined -> assigned (vfio-pci) */
+	DDA_CMD_DEV_RECLAIM = 5,	/* assigned -> quarantined, reset */
+	DDA_CMD_DEV_SURVEY = 6,		/* assignability verdict and reasons */
+	DDA_CMD_DEV_EVENT = 7,		/* notification: a state change */
+
+	__DDA_CMD_MAX,
+	DDA_CMD_MAX = __DDA_CMD_MAX - 1
+};
+
+enum dda_attr {
+	DDA_A_UNSPEC = 0,
+	DDA_A_DEV_ADDRESS = 1,		/* string: "DDDD:BB:DD.F" */
+	DDA_A_DEV_VENDOR = 2,		/* u16: PCI vendor id */
+	DDA_A_DEV_DEVICE = 3,		/* u16: PCI device id */
+	DDA_A_DEV_SUBSYS_VENDOR = 4,	/* u16: subsystem vendor id */
+	DDA_A_DEV_SUBSYS_DEVICE = 5,	/* u16: subsystem device id */
+	DDA_A_DEV_CLASS = 6,		/* u32: class code, 0xBBSSPP */
+	DDA_A_DEV_DRIVER = 7,		/* string: bound driver, absent if none */
+	DDA_A_DEV_IOMMU_GROUP = 8,	/* u32: IOMMU group id, absent if none */
+	DDA_A_DEV_STATE = 9,		/* u32: enum dda_state */
+	DDA_A_DEV_ORIGINAL_DRIVER = 10,	/* string: host driver before DISMOUNT */
+	DDA_A_DEV_RESET_METHOD = 11,	/* u32: enum dda_reset of the last reset */
+	DDA_A_DEV_RESET_USEC = 12,	/* u32: how long the last reset took */
+	DDA_A_DEV_GROUP = 13,		/* flag: act on the whole IOMMU group */
+	DDA_A_EVENT_OLD_STATE = 14,	/* u32: enum dda_state before the change */
+	DDA_A_EVENT_REASON = 15,	/* u32: enum dda_reason */
+	DDA_A_SURVEY_VERDICT = 16,	/* u32: enum dda_verdict */
+	DDA_A_SURVEY_FINDING = 17,	/* nested, repeated: enum dda_finding_attr */
+
+	__DDA_A_MAX,
+	DDA_A_MAX = __DDA_A_MAX - 1
+};
+
+enum dda_finding_attr {
+	DDA_A_FINDING_UNSPEC = 0,
+	DDA_A_FINDING_CHECK = 1,	/* u32: enum dda_check */
+	DDA_A_FINDING_SEVERITY = 2,	/* u32: enum dda_severity */
+	DDA_A_FINDING_TEXT = 3,		/* string: one line for people */
+
+	__DDA_A_FINDING_MAX,
+	DDA_A_FINDING_MAX = __DDA_A_FINDING_MAX - 1
+};
+
+enum dda_state {
+	DDA_STATE_HOST = 0,		/* not held by dda: a host driver or none */
+	DDA_STATE_QUARANTINED = 1,	/* held by dda, DMA blocked, between owners */
+	DDA_STATE_ASSIGNED = 2,		/* handed over to vfio-pci for a guest */
+};
+
+enum dda_reset {
+	DDA_RESET_NONE = 0,		/* no reset has been done, or none worked */
+	DDA_RESET_FLR = 1,		/* PCIe function level reset */
+	DDA_RESET_AF_FLR = 2,		/* conventional PCI advanced features FLR */
+	DDA_RESET_PM = 3,		/* D3hot -> D0 power management reset */
+	DDA_RESET_BUS = 4,		/* secondary bus reset of its bridge */
+};
+
+enum dda_reason {
+	DDA_REASON_DISMOUNT = 0,	/* DDA_CMD_DEV_DISMOUNT */
+	DDA_REASON_MOUNT = 1,		/* DDA_CMD_DEV_MOUNT */
+	DDA_REASON_HANDOVER = 2,	/* DDA_CMD_DEV_HANDOVER */
+	DDA_REASON_RECLAIM = 3,		/* DDA_CMD_DEV_RECLAIM */
+	DDA_REASON_SELECTED = 4,	/* chosen at load: ids= or addresses= */
+	DDA_REASON_REMOVED = 5,		/* the device left the bus */
+	DDA_REASON_UNLOAD = 6,		/* dda.ko unloading gave it back */
+};
+
+enum dda_verdict {
+	DDA_VERDICT_ASSIGNABLE = 0,	/* nothing stands in the way */
+	DDA_VERDICT_CAVEATS = 1,	/* assignable; read the warnings */
+	DDA_VERDICT_BLOCKED = 2,	/* cannot be assigned safely */
+};
+
+enum dda_severity {
+	DDA_SEVERITY_INFO = 0,		/* a fact worth knowing */
+	DDA_SEVERITY_WARNING = 1,	/* works, with a cost or a risk */
+	DDA_SEVERITY_BLOCKER = 2,	/* prevents a safe assignment */
+};
+
+enum dda_check {
+	DDA_CHECK_IOMMU = 0,		/* IOMMU group and DMA translation */
+	DDA_CHECK_INTR_REMAP = 1,	/* interrupt remapping */
+	DDA_CHECK_GROUP = 2,		/* other members of the IOMMU group */
+	DDA_CHECK_ACS = 3,		/* ACS on the path to the root port */
+	DDA_CHECK_RESET = 4,		/* reset methods */
+	DDA_CHECK_BARS = 5,		/* BAR sizes, the guest's MMIO window */
+	DDA_CHECK_SRIOV = 6,		/* SR-IOV physical or virtual function */
+	DDA_CHECK_BOOT_DEVICE = 7,	/* boot VGA or console device */
+	DDA_CHECK_RESERVED_REGIONS = 8,	/* RMRRs and other reserved regions */
+	DDA_CHECK_BRIDGE = 9,		/* host or PCI bridge */
+};
+
+#endif /* _UAPI_LINUX_DDA_H */

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The "dda" generic netlink family: policies, operations, the events group.
+ *
+ * The family runs with parallel_ops: handlers are not serialized by the
+ * genetlink core, so a slow reset of one device never stalls requests for
+ * another. Whatever a handler shares is protected where it is declared.
+ */
+#include <net/genetlink.h>
+#include <kunit/visibility.h>
+
+#include "dda.h"
+
+static struct genl_family dda_genl_family;
+
+/*
+ * Strict per-command policies: an attribute a command does not take has no
+ * type here (NLA_UNSPEC), and strict validation refuses it.
+ */
+VISIBLE_IF_KUNIT const struct nla_policy dda_dev_get_policy[DDA_A_MAX + 1] = {
+	[DDA_A_DEV_ADDRESS] = { .type = NLA_NUL_STRING,
+				.len = DDA_ADDRESS_LEN },
+};
+EXPORT_SYMBOL_IF_KUNIT(dda_dev_get_policy);
+
+static const struct genl_multicast_group dda_mcgrps[] = {
+	{ .name = DDA_MCGRP_EVENTS },
+};
+
+/*
+ * Resolve DDA_A_DEV_ADDRESS of a request to a PCI device, with a reference
+ * held. Every failure says in the extended ACK which attribute is at fault.
+ */
+static struct pci_dev *dda_genl_pci_dev(struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[DDA_A_DEV_ADDRESS];
+	struct pci_dev *pdev;
+	struct dda_addr addr;
+
+	if (GENL_REQ_ATTR_CHECK(info, DDA_A_DEV_ADDRESS))
+		return ERR_PTR(-EINVAL);
+	if (dda_addr_parse(nla_data(attr), &addr)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "address is not a PCI address DDDD:BB:DD.F");
+		return ERR_PTR(-EINVAL);
+	}
+	pdev = dda_addr_get_pci_dev(&addr);
+	if (!pdev) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "no PCI device has this address");
+		return ERR_PTR(-ENODEV);
+	}
+	return pdev;
+}
+
+static int dda_dev_msg(struct sk_buff *skb, struct pci_dev *pdev, u32 portid,
+		       u32 seq, int flags, u8 cmd)
+{
+	void *hdr;
+	int err;
+
+	hdr = genlmsg_put(skb, portid, seq, &dda_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	err = dda_dev_fill(skb, pdev);
+	if (err) {
+		genlmsg_cancel(skb, hdr);
+		return err;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int dda_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pci_dev *pdev;
+	struct sk_buff *msg;
+	int err;
+
+	pdev = dda_genl_pci_dev(info);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		err = -ENOMEM;
+		goto out_put;
+	}
+	err = dda_dev_msg(msg, pdev, info->snd_portid, info->snd_seq, 0,
+			  DDA_CMD_DEV_GET);
+	if (err) {
+		nlmsg_free(msg);
+		goto out_put;
+	}
+	err = genlmsg_reply(msg, info);
+out_put:
+	pci_dev_put(pdev);
+	return err;
+}
+
+/* A dump lists every device; it takes no attributes. */
+static int dda_dev_get_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+
+	if (info->attrs[DDA_A_DEV_ADDRESS]) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, info->attrs[DDA_A_DEV_ADDRESS],
+				    "a dump lists every device: drop the address, or ask without NLM_F_DUMP");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * cb->args[0] counts the devices already sent. Devices that come or go
+ * between two parts of a dump may be missed or listed twice, as with any
+ * netlink dump of a changing set.
+ */
+static int dda_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct pci_dev *pdev = NULL;
+	long done = 0;
+	int err = 0;
+
+	for_each_pci_dev(pdev) {
+		if (done < cb->args[0]) {
+			done++;
+			continue;
+		}
+		err = dda_dev_msg(skb, pdev, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				  DDA_CMD_DEV_GET);
+		if (err) {
+			pci_dev_put(pdev);
+			break;
+		}
+		done++;
+	}
+	cb->args[0] = done;
+
+	/* A full buffer ends this part; the next call goes on from here. */
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ?: skb->len;
+}
+
+static const struct genl_ops dda_genl_ops[] = {
+	{
+		.cmd = DDA_CMD_DEV_GET,
+		.doit = dda_dev_get_doit,
+		.start = dda_dev_get_start,
+		.dumpit = dda_dev_get_dumpit,
+		.policy = dda_dev_get_policy,
+		.maxattr = DDA_A_MAX,
+	},
+};
+
+static struct genl_family dda_genl_family __ro_after_init = {
+	.name = DDA_GENL_NAME,
+	.version = DDA_GENL_VERSION,
+	.maxattr = DDA_A_MAX,
+	.module = THIS_MODULE,
+	.parallel_ops = true,
+	.ops = dda_genl_ops,
+	.n_ops = ARRAY_SIZE(dda_genl_ops),
+	.mcgrps = dda_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(dda_mcgrps),
+};
+
+int __init dda_netlink_init(void)
+{
+	return genl_register_family(&dda_genl_family);
+}
+
+void dda_netlink_exit(void)
+{
+	genl_unregister_family(&dda_genl_family);
+}

@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make check: run dda's test suites and add up their results.
+#
+#   unit         user-space unit tests, built with ASan and UBSan
+#   checkpatch   the kernel code under checkpatch.pl --strict
+#   kunit        KUnit suites in a kernel built by kunit.py, under QEMU
+#   integration  scenarios in the sandbox VM: real kernel, emulated IOMMU
+#
+# Every suite ends its output with "N passed, N failed"; a suite that ends
+# otherwise, or exits non-zero without a failure line, counts one failure.
+# The last line of this script is the sum, in the same form.
+#
+# Usage: tests/check.sh all|SUITE...
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+suite_unit() {
+	local t passed=0 failed=0 out rc
+	for t in build/san/tests/test_*; do
+		[[ -x $t ]] || continue
+		out=$("$t" 2>&1); rc=$?
+		printf '%s\n' "$out" | sed "s|^|${t##*/}: |"
+		read -r p f < <(summary_of "$out")
+		[[ $rc -ne 0 && $f -eq 0 ]] && f=1
+		passed=$((passed + p)) failed=$((failed + f))
+	done
+	echo "$passed passed, $failed failed"
+}
+suite_checkpatch() { tests/checkpatch.sh; }
+suite_kunit() { tests/kunit/run.sh; }
+suite_integration() { tests/integration/run.sh; }
+
+# "N passed, N failed" of the last such line of $1, as "N N" (else "0 1").
+summary_of() {
+	local line
+	line=$(printf '%s\n' "$1" | grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+	if [[ -z $line ]]; then
+		echo "0 1"
+		return
+	fi
+	sed -E 's/^([A-Za-z]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2 \3/' <<<"$line"
+}
+
+suites=("$@")
+[[ ${#suites[@]} -eq 0 || ${suites[0]} == all ]] &&
+	suites=(unit checkpatch kunit integration)
+
+total_p=0 total_f=0 report=()
+for s in "${suites[@]}"; do
+	echo "== $s"
+	start=$SECONDS
+	out=$("suite_$s" 2>&1 | tee /dev/stderr); rc=$?
+	read -r p f < <(summary_of "$out")
+	[[ $rc -ne 0 && $f -eq 0 ]] && f=1
+	total_p=$((total_p + p)) total_f=$((total_f + f))
+	report+=("$(printf '%-12s %4d passed, %3d failed  (%ds)' "$s" "$p" "$f" $((SECONDS - start)))")
+done
+
+echo "== summary"
+printf '%s\n' "${report[@]}"
+echo "$total_p passed, $total_f failed"
+[[ $total_f -eq 0 ]]

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit suites for dda.ko: the address parser, the request policies that the
+ * genetlink core applies, and the device message built from real PCI devices
+ * of the test machine (q35 with an Intel IOMMU and an edu device).
+ */
+#include <kunit/test.h>
+#include <linux/iommu.h>
+#include <linux/pci.h>
+#include <net/netlink.h>
+
+#include "../../kmod/dda.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+/* --- dda_addr_parse ------------------------------------------------------ */
+
+struct dda_addr_case {
+	const char *text;
+	int err;
+	u16 domain;
+	u8 bus;
+	u8 devfn;
+};
+
+static const struct dda_addr_case dda_addr_cases[] = {
+	{ "0000:00:03.0", 0, 0x0000, 0x00, PCI_DEVFN(3, 0) },
+	{ "0000:00:1f.7", 0, 0x0000, 0x00, PCI_DEVFN(0x1f, 7) },
+	{ "ffff:ff:1f.7", 0, 0xffff, 0xff, PCI_DEVFN(0x1f, 7) },
+	{ "ABCD:EF:0A.1", 0, 0xabcd, 0xef, PCI_DEVFN(0x0a, 1) },
+	{ "0001:02:00.3", 0, 0x0001, 0x02, PCI_DEVFN(0, 3) },
+	{ "", -EINVAL },
+	{ "00:03.0", -EINVAL },			/* short form: user space only */
+	{ "0000:00:20.0", -EINVAL },		/* device above 0x1f */
+	{ "0000:00:03.8", -EINVAL },		/* function above 7 */
+	{ "0000:00:03.0 ", -EINVAL },		/* trailing junk */
+	{ " 000:00:03.0", -EINVAL },
+	{ "00000:00:03.0", -EINVAL },		/* five-digit domain */
+	{ "0000-00:03.0", -EINVAL },
+	{ "0000:00-03.0", -EINVAL },
+	{ "0000:00:03:0", -EINVAL },
+	{ "000g:00:03.0", -EINVAL },
+	{ "0000:0x:03.0", -EINVAL },
+	{ "0000:00:+3.0", -EINVAL },
+	{ "garbage-text", -EINVAL },
+};
+
+static void dda_addr_case_desc(const struct dda_addr_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\"", c->text);
+}
+
+KUNIT_ARRAY_PARAM(dda_addr, dda_addr_cases, dda_addr_case_desc);
+
+static void dda_addr_parse_test(struct kunit *test)
+{
+	const struct dda_addr_case *c = test->param_value;
+	struct dda_addr addr = { 0x5555, 0x55, 0x55 };
+
+	KUNIT_ASSERT_EQ(test, dda_addr_parse(c->text, &addr), c->err);
+	if (c->err) {
+		/* A refused address leaves the result untouched. */
+		KUNIT_EXPECT_EQ(test, addr.domain, 0x5555);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, addr.domain, c->domain);
+	KUNIT_EXPECT_EQ(test, addr.bus, c->bus);
+	KUNIT_EXPECT_EQ(test, addr.devfn, c->devfn);
+}
+
+static struct kunit_case dda_addr_test_cases[] = {
+	KUNIT_CASE_PARAM(dda_addr_parse_test, dda_addr_gen_params),
+	{}
+};
+
+static struct kunit_suite dda_addr_suite = {
+	.name = "dda_addr",
+	.test_cases = dda_addr_test_cases,
+};
+
+/* --- request policies ---------------------------------------------------- */
+
+/*
+ * Build a request's attributes in an skb and validate them the way the
+ * genetlink core does for a strict family: nla_parse() with the command's
+ * policy and maxattr.
+ */
+static int dda_policy_parse(struct kunit *test, struct sk_buff *skb,
+			    const struct nla_policy *policy,
+			    struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[DDA_A_MAX + 1];
+
+	return nla_parse(tb, DDA_A_MAX, (struct nlattr *)skb->data, skb->len,
+			 policy, extack);
+}
+
+static struct sk_buff *dda_policy_skb(struct kunit *test)
+{
+	struct sk_buff *skb = alloc_skb(256, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	return skb;
+}
+
+static void dda_policy_address_ok(struct kunit *test)
+{
+	struct netlink_ext_ack extack = {};
+	struct sk_buff *skb = dda_policy_skb(test);
+
+	KUNIT_ASSERT_EQ(test, nla_put_string(skb, DDA_A_DEV_ADDRESS,
+					     "0000:00:03.0"), 0);
+	KUNIT_EXPECT_EQ(test, dda_policy_parse(test, skb, dda_dev_get_policy,
+					       &extack), 0);
+	kfree_skb(skb);
+}
+
+static void dda_policy_address_too_long(struct kunit *test)
+{
+	struct netlink_ext_ack extack = {};
+	struct sk_buff *skb = dda_policy_skb(test);
+
+	KUNIT_ASSERT_EQ(test, nla_put_string(skb, DDA_A_DEV_ADDRESS,
+					     "00000:00:03.0"), 0);
+	KUNIT_EXPECT_EQ(test, dda_policy_parse(test, skb, dda_dev_get_policy,
+					       &extack), -EINVAL);
+	/* The extended ACK points at the attribute. */
+	KUNIT_EXPECT_PTR_EQ(test, (const void *)extack.bad_attr,
+			    (const void *)skb->data);
+	kfree_skb(skb);
+}
+
+static void dda_policy_address_not_terminated(struct kunit *test)
+{
+	struct netlink_ext_ack extack = {};
+	struct sk_buff *skb = dda_policy_skb(test);
+
+	KUNIT_ASSERT_EQ(test, nla_put(skb, DDA_A_DEV_ADDRESS, DDA_ADDRESS_LEN,
+				      "0000:00:03.0"), 0);
+	KUNIT_EXPECT_EQ(test, dda_policy_parse(test, skb, dda_dev_get_policy,
+					       &extack), -EINVAL);
+	kfree_skb(skb);
+}
+
+static void dda_policy_unknown_attr(struct kunit *test)
+{
+	struct netlink_ext_ack extack = {};
+	struct sk_buff *skb = dda_policy_skb(test);
+
+	/* A reply attribute is not part of a request. */
+	KUNIT_ASSERT_EQ(test, nla_put_u16(skb, DDA_A_DEV_VENDOR, 0x8086), 0);
+	KUNIT_EXPECT_EQ(test, dda_policy_parse(test, skb, dda_dev_get_policy,
+					       &extack), -EINVAL);
+	kfree_skb(skb);
+
+	/* Nor is a type beyond the family's last attribute. */
+	skb = dda_policy_skb(test);
+	KUNIT_ASSERT_EQ(test, nla_put_u32(skb, DDA_A_MAX + 1, 1), 0);
+	KUNIT_EXPECT_EQ(test, dda_policy_parse(test, skb, dda_dev_get_policy,
+					       &extack), -EINVAL);
+	kfree_skb(skb);
+}
+
+static struct kunit_case dda_policy_test_cases[] = {
+	KUNIT_CASE(dda_policy_address_ok),
+	KUNIT_CASE(dda_policy_address_too_long),
+	KUNIT_CASE(dda_policy_address_not_terminated),
+	KUNIT_CASE(dda_policy_unknown_attr),
+	{}
+};
+
+static struct kunit_suite dda_policy_suite = {
+	.name = "dda_policy",
+	.test_cases = dda_policy_test_cases,
+};
+
+/* --- the device message -------------------------------------------------- */
+
+static const struct nla_policy dda_dev_reply_policy[DDA_A_MAX + 1] = {
+	[DDA_A_DEV_ADDRESS] = { .type = NLA_NUL_STRING },
+	[DDA_A_DEV_VENDOR] = { .type = NLA_U16 },
+	[DDA_A_DEV_DEVICE] = { .type = NLA_U16 },
+	[DDA_A_DEV_SUBSYS_VENDOR] = { .type = NLA_U16 },
+	[DDA_A_DEV_SUBSYS_DEVICE] = { .type = NLA_U16 },
+	[DDA_A_DEV_CLASS] = { .type = NLA_U32 },
+	[DDA_A_DEV_DRIVER] = { .type = NLA_NUL_STRING },
+	[DDA_A_DEV_IOMMU_GROUP] = { .type = NLA_U32 },
+	[DDA_A_DEV_STATE] = { .type = NLA_U32 },
+};
+
+static void dda_dev_fill_check(struct kunit *test, struct pci_dev *pdev)
+{
+	struct sk_buff *skb = alloc_skb(NLMSG_GOODSIZE, GFP_KERNEL);
+	struct nlattr *tb[DDA_A_MAX + 1];
+	struct iommu_group *group;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_EQ(test, dda_dev_fill(skb, pdev), 0);
+	KUNIT_ASSERT_EQ(test, nla_parse(tb, DDA_A_MAX,
+					(struct nlattr *)skb->data, skb->len,
+					dda_dev_reply_policy, NULL), 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, tb[DDA_A_DEV_ADDRESS]);
+	KUNIT_EXPECT_STREQ(test, (char *)nla_data(tb[DDA_A_DEV_ADDRESS]),
+			   pci_name(pdev));
+	KUNIT_EXPECT_EQ(test, nla_get_u16(tb[DDA_A_DEV_VENDOR]), pdev->vendor);
+	KUNIT_EXPECT_EQ(test, nla_get_u16(tb[DDA_A_DEV_DEVICE]), pdev->device);
+	KUNIT_EXPECT_EQ(test, nla_get_u16(tb[DDA_A_DEV_SUBSYS_VENDOR]),
+			pdev->subsystem_vendor);
+	KUNIT_EXPECT_EQ(test, nla_get_u16(tb[DDA_A_DEV_SUBSYS_DEVICE]),
+			pdev->subsystem_device);
+	KUNIT_EXPECT_EQ(test, nla_get_u32(tb[DDA_A_DEV_CLASS]), pdev->class);
+	KUNIT_EXPECT_EQ(test, nla_get_u32(tb[DDA_A_DEV_STATE]),
+			(u32)DDA_STATE_HOST);
+
+	group = iommu_group_get(&pdev->dev);
+	if (group) {
+		KUNIT_ASSERT_NOT_NULL(test, tb[DDA_A_DEV_IOMMU_GROUP]);
+		KUNIT_EXPECT_EQ(test, nla_get_u32(tb[DDA_A_DEV_IOMMU_GROUP]),
+				(u32)iommu_group_id(group));
+		iommu_group_put(group);
+	} else {
+		KUNIT_EXPECT_NULL(test, tb[DDA_A_DEV_IOMMU_GROUP]);
+	}
+
+	if (pdev->dev.driver)
+		KUNIT_EXPECT_STREQ(test, (char *)nla_data(tb[DDA_A_DEV_DRIVER]),
+				   pdev->dev.driver->name);
+	else
+		KUNIT_EXPECT_NULL(test, tb[DDA_A_DEV_DRIVER]);
+	kfree_skb(skb);
+}
+
+/* Every PCI device of the test machine, which has an edu device. */
+static void dda_dev_fill_every_device(struct kunit *test)
+{
+	struct pci_dev *pdev = NULL;
+	bool edu = false;
+	int n = 0;
+
+	for_each_pci_dev(pdev) {
+		dda_dev_fill_check(test, pdev);
+		edu |= pdev->vendor == 0x1234 && pdev->device == 0x11e8;
+		n++;
+	}
+	KUNIT_EXPECT_GT(test, n, 1);
+	KUNIT_EXPECT_TRUE_MSG(test, edu, "the test machine has an edu device");
+}
+
+/* The edu device sits behind the Intel IOMMU: it must report its group. */
+static void dda_dev_fill_iommu_group(struct kunit *test)
+{
+	struct pci_dev *pdev = pci_get_device(0x1234, 0x11e8, NULL);
+	struct iommu_group *group;
+
+	KUNIT_ASSERT_NOT_NULL(test, pdev);
+	group = iommu_group_get(&pdev->dev);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, group, "edu has an IOMMU group");
+	iommu_group_put(group);
+	dda_dev_fill_check(test, pdev);
+	pci_dev_put(pdev);
+}
+
+/* The lookup the commands use finds the device a PCI address names. */
+static void dda_addr_lookup_test(struct kunit *test)
+{
+	struct pci_dev *pdev = pci_get_device(0x1234, 0x11e8, NULL), *found;
+	struct dda_addr addr;
+
+	KUNIT_ASSERT_NOT_NULL(test, pdev);
+	KUNIT_ASSERT_EQ(test, dda_addr_parse(pci_name(pdev), &addr), 0);
+	found = dda_addr_get_pci_dev(&addr);
+	KUNIT_EXPECT_PTR_EQ(test, found, pdev);
+	pci_dev_put(found);
+
+	addr.bus = 0xfe;	/* nothing on that bus in the test machine */
+	KUNIT_EXPECT_NULL(test, dda_addr_get_pci_dev(&addr));
+	pci_dev_put(pdev);
+}
+
+static struct kunit_case dda_dev_test_cases[] = {
+	KUNIT_CASE(dda_dev_fill_every_device),
+	KUNIT_CASE(dda_dev_fill_iommu_group),
+	KUNIT_CASE(dda_addr_lookup_test),
+	{}
+};
+
+static struct kunit_suite dda_dev_suite = {
+	.name = "dda_dev",
+	.test_cases = dda_dev_test_cases,
+};
+
+kunit_test_suites(&dda_addr_suite, &dda_policy_suite, &dda_dev_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for dda");
