@@ -136,6 +136,10 @@ $(B)/san/tests/%: $(B)/san/tests/unit/%.o $(SAN_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDA_LIBS)
 
+# Keep the objects of test programs between runs (make would delete them as
+# intermediates and rebuild them every time).
+.SECONDARY: $(UNIT_SRCS:%.c=$(B)/san/%.o)
+
 # --- tests -----------------------------------------------------------------
 
 check: all san

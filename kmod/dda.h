@@ -6,9 +6,12 @@
 #define _DDA_H
 
 #include <linux/types.h>
+#include <linux/list.h>
 #include <linux/pci.h>
 #include <net/netlink.h>
 #include <linux/dda.h>
+
+#define DDA_DRIVER_NAME_LEN	32
 
 /* A PCI address as DDA_A_DEV_ADDRESS carries it, "DDDD:BB:DD.F". */
 struct dda_addr {
@@ -17,16 +20,105 @@ struct dda_addr {
 	u8 devfn;
 };
 
+/*
+ * struct dda_dev - a device dda holds, from the start of its dismount (or
+ * from a probe dda did not ask for) until it is back with the host or gone.
+ *
+ * Entries live on the list in device.c. dda_devs_lock guards the list and,
+ * in each entry, @state, @busy, @removed, @unload_offered and the reset
+ * record. The other fields belong to the one transition that holds @busy
+ * (dda_dev_begin() to dda_dev_end()); only it may free the entry. @pdev
+ * carries a reference for as long as the entry lives.
+ */
+struct dda_dev {
+	struct list_head node;
+	struct pci_dev *pdev;
+	enum dda_state state;
+	bool busy;
+	bool removed;
+	bool unload_offered;
+	enum dda_reset reset_method;
+	u32 reset_usec;
+	/* Driver and driver_override to give back; "" and NULL for none. */
+	char original_driver[DDA_DRIVER_NAME_LEN];
+	char *original_override;
+	/* Config space as the last reset left it, for the next owner. */
+	struct pci_saved_state *saved;
+};
+
+/*
+ * NL_SET_ERR_MSG() for a message chosen at run time: 6.1 takes only a
+ * literal there. @msg must have static storage, as a literal has.
+ */
+static inline void dda_set_err_msg(struct netlink_ext_ack *extack,
+				   const char *msg)
+{
+	if (extack)
+		extack->_msg = msg;
+}
+
 /* device.c */
 int dda_addr_parse(const char *text, struct dda_addr *addr);
 struct pci_dev *dda_addr_get_pci_dev(const struct dda_addr *addr);
 enum dda_state dda_state_of(struct pci_dev *pdev);
 int dda_dev_fill(struct sk_buff *skb, struct pci_dev *pdev);
+struct dda_dev *dda_dev_begin(struct pci_dev *pdev, enum dda_state from,
+			      struct netlink_ext_ack *extack);
+struct dda_dev *dda_dev_busy(struct pci_dev *pdev, bool *adopted);
+void dda_dev_end(struct dda_dev *dd, enum dda_state state,
+		 enum dda_reason reason);
+void dda_dev_set_reset(struct dda_dev *dd, enum dda_reset method, u32 usec);
+struct pci_dev *dda_dev_next_unload(void);
+void dda_driver_name(struct pci_dev *pdev, char *buf, size_t len);
+
+/* Devices of one IOMMU group, with references held. */
+#define DDA_MEMBERS_MAX	32
+
+struct dda_members {
+	unsigned int n;
+	struct pci_dev *pdev[DDA_MEMBERS_MAX];
+	struct dda_dev *dd[DDA_MEMBERS_MAX];
+};
+
+int dda_group_members(struct pci_dev *pdev, struct dda_members *m);
+void dda_members_put(struct dda_members *m);
+int dda_device_init(void);
+void dda_device_exit(void);
+
+/* quarantine.c */
+extern struct pci_driver dda_pci_driver;
+extern bool dda_allow_unsafe_interrupts;
+bool dda_bound(struct pci_dev *pdev);
+int dda_reset(struct dda_dev *dd);
+
+/* survey.c */
+struct dda_finding {
+	enum dda_check check;
+	enum dda_severity severity;
+	int err;		/* what a refused transition returns */
+	const char *reason;	/* static: fit for an extended ACK */
+	char text[160];		/* the whole finding, for people */
+};
+
+typedef int (*dda_finding_fn)(void *ctx, const struct dda_finding *f);
+int dda_survey(struct pci_dev *pdev, dda_finding_fn fn, void *ctx);
+int dda_check_dismount(struct pci_dev *pdev, bool group,
+		       struct netlink_ext_ack *extack);
+
+/* transition.c */
+int dda_dismount(struct pci_dev *pdev, bool group,
+		 struct netlink_ext_ack *extack);
+int dda_mount(struct pci_dev *pdev, bool group,
+	      struct netlink_ext_ack *extack);
+void dda_mount_all(void);
 
 /* netlink.c */
 #if IS_ENABLED(CONFIG_KUNIT)
 extern const struct nla_policy dda_dev_get_policy[DDA_A_MAX + 1];
+extern const struct nla_policy dda_dev_change_policy[DDA_A_MAX + 1];
 #endif
+void dda_netlink_event(struct pci_dev *pdev, enum dda_state old,
+		       enum dda_state state, enum dda_reason reason);
 int dda_netlink_init(void);
 void dda_netlink_exit(void);
 

@@ -5,6 +5,8 @@
 #include <linux/ctype.h>
 #include <linux/device.h>
 #include <linux/iommu.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
 #include <kunit/visibility.h>
 
 #include "dda.h"
@@ -56,10 +58,313 @@ struct pci_dev *dda_addr_get_pci_dev(const struct dda_addr *addr)
 					   addr->devfn);
 }
 
-/* dda holds no device until it can dismount one. */
+/*
+ * Every device dda holds. dda_devs_lock is held only for look-ups and for
+ * the fields it guards (see struct dda_dev), never across a driver bind, a
+ * reset or a netlink send. It nests inside device_lock: the probe looks its
+ * entry up with the device lock held.
+ */
+static LIST_HEAD(dda_devs);
+static DEFINE_MUTEX(dda_devs_lock);
+
+static struct dda_dev *dda_dev_find(struct pci_dev *pdev)
+{
+	struct dda_dev *dd;
+
+	lockdep_assert_held(&dda_devs_lock);
+	list_for_each_entry(dd, &dda_devs, node)
+		if (dd->pdev == pdev)
+			return dd;
+	return NULL;
+}
+
 enum dda_state dda_state_of(struct pci_dev *pdev)
 {
-	return DDA_STATE_HOST;
+	enum dda_state state = DDA_STATE_HOST;
+	struct dda_dev *dd;
+
+	mutex_lock(&dda_devs_lock);
+	dd = dda_dev_find(pdev);
+	if (dd)
+		state = dd->state;
+	mutex_unlock(&dda_devs_lock);
+	return state;
+}
+
+static const char *dda_dev_refusal(struct dda_dev *dd, enum dda_state from)
+{
+	if (dd && dd->busy)
+		return "another request is changing this device";
+	if (from == DDA_STATE_HOST)
+		return dd->state == DDA_STATE_ASSIGNED ?
+		       "the device is assigned already" :
+		       "the device is quarantined already";
+	if (!dd)
+		return "the device is not held by dda: dismount it first";
+	if (dd->state == DDA_STATE_ASSIGNED)
+		return "the device is assigned: reclaim it first";
+	return "the device is quarantined, not assigned";
+}
+
+/*
+ * Start a transition of @pdev from state @from: mark its entry busy,
+ * creating it (in state host) when @from is host. A second transition of
+ * the same device fails at once with -EBUSY; one from the wrong state fails
+ * with -EALREADY or -EINVAL. The extended ACK says which.
+ */
+struct dda_dev *dda_dev_begin(struct pci_dev *pdev, enum dda_state from,
+			      struct netlink_ext_ack *extack)
+{
+	struct dda_dev *dd, *fresh = NULL;
+	int err;
+
+	if (from == DDA_STATE_HOST) {
+		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+		if (!fresh)
+			return ERR_PTR(-ENOMEM);
+	}
+
+	mutex_lock(&dda_devs_lock);
+	dd = dda_dev_find(pdev);
+	if (dd && !dd->busy && dd->state == from) {
+		dd->busy = true;
+		goto out_unlock;
+	}
+	if (!dd && fresh) {
+		fresh->pdev = pci_dev_get(pdev);
+		fresh->state = DDA_STATE_HOST;
+		fresh->busy = true;
+		list_add_tail(&fresh->node, &dda_devs);
+		dd = fresh;
+		fresh = NULL;
+		goto out_unlock;
+	}
+	err = dd && dd->busy ? -EBUSY : from == DDA_STATE_HOST ? -EALREADY :
+	      -EINVAL;
+	dda_set_err_msg(extack, dda_dev_refusal(dd, from));
+	dd = ERR_PTR(err);
+out_unlock:
+	mutex_unlock(&dda_devs_lock);
+	kfree(fresh);
+	return dd;
+}
+
+/*
+ * The entry of @pdev if a transition holds it, or a new busy entry in state
+ * host if dda holds nothing there (*@adopted is then true): what a probe of
+ * dda works on. NULL when an idle entry exists or memory is short.
+ */
+struct dda_dev *dda_dev_busy(struct pci_dev *pdev, bool *adopted)
+{
+	struct dda_dev *dd = dda_dev_begin(pdev, DDA_STATE_HOST, NULL);
+
+	*adopted = !IS_ERR(dd);
+	if (*adopted)
+		return dd;
+	mutex_lock(&dda_devs_lock);
+	dd = dda_dev_find(pdev);
+	if (dd && !dd->busy)
+		dd = NULL;
+	mutex_unlock(&dda_devs_lock);
+	return dd;
+}
+
+static void dda_dev_free(struct dda_dev *dd)
+{
+	pci_load_and_free_saved_state(dd->pdev, &dd->saved);
+	kfree(dd->original_override);
+	pci_dev_put(dd->pdev);
+	kfree(dd);
+}
+
+/*
+ * End the transition holding @dd in @state, and tell the events group.
+ * An entry that ends in host, or whose device left the bus meanwhile, is
+ * freed.
+ */
+void dda_dev_end(struct dda_dev *dd, enum dda_state state,
+		 enum dda_reason reason)
+{
+	struct pci_dev *pdev = pci_dev_get(dd->pdev);
+	enum dda_state old;
+	bool drop;
+
+	mutex_lock(&dda_devs_lock);
+	old = dd->state;
+	if (dd->removed) {
+		state = DDA_STATE_HOST;
+		reason = DDA_REASON_REMOVED;
+	}
+	dd->state = state;
+	dd->busy = false;
+	drop = state == DDA_STATE_HOST;
+	if (drop)
+		list_del(&dd->node);
+	mutex_unlock(&dda_devs_lock);
+
+	if (drop)
+		dda_dev_free(dd);
+	if (old != state)
+		dda_netlink_event(pdev, old, state, reason);
+	pci_dev_put(pdev);
+}
+
+void dda_dev_set_reset(struct dda_dev *dd, enum dda_reset method, u32 usec)
+{
+	mutex_lock(&dda_devs_lock);
+	dd->reset_method = method;
+	dd->reset_usec = usec;
+	mutex_unlock(&dda_devs_lock);
+}
+
+/*
+ * For module unload: a quarantined device not offered before, with a
+ * reference held, or NULL. Each entry is offered once, so a device that
+ * cannot go back is not tried forever.
+ */
+struct pci_dev *dda_dev_next_unload(void)
+{
+	struct pci_dev *pdev = NULL;
+	struct dda_dev *dd;
+
+	mutex_lock(&dda_devs_lock);
+	list_for_each_entry(dd, &dda_devs, node) {
+		if (!dd->busy && !dd->unload_offered &&
+		    dd->state == DDA_STATE_QUARANTINED) {
+			dd->unload_offered = true;
+			pdev = pci_dev_get(dd->pdev);
+			break;
+		}
+	}
+	mutex_unlock(&dda_devs_lock);
+	return pdev;
+}
+
+/*
+ * A device that leaves the bus leaves dda. An idle entry goes at once; a
+ * busy one is marked, and its transition drops it when it ends.
+ */
+static int dda_bus_notify(struct notifier_block *nb, unsigned long action,
+			  void *data)
+{
+	struct pci_dev *pdev = to_pci_dev(data);
+	struct dda_dev *dd;
+	enum dda_state old;
+
+	if (action != BUS_NOTIFY_DEL_DEVICE)
+		return NOTIFY_DONE;
+
+	mutex_lock(&dda_devs_lock);
+	dd = dda_dev_find(pdev);
+	if (dd && dd->busy) {
+		dd->removed = true;
+		dd = NULL;
+	} else if (dd) {
+		list_del(&dd->node);
+	}
+	mutex_unlock(&dda_devs_lock);
+	if (!dd)
+		return NOTIFY_DONE;
+
+	old = dd->state;
+	dda_netlink_event(pdev, old, DDA_STATE_HOST, DDA_REASON_REMOVED);
+	pci_info(pdev, "left the bus while %s\n",
+		 old == DDA_STATE_ASSIGNED ? "assigned" : "quarantined");
+	dda_dev_free(dd);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block dda_bus_nb = {
+	.notifier_call = dda_bus_notify,
+};
+
+int dda_device_init(void)
+{
+	return bus_register_notifier(&pci_bus_type, &dda_bus_nb);
+}
+
+void dda_device_exit(void)
+{
+	bus_unregister_notifier(&pci_bus_type, &dda_bus_nb);
+}
+
+/* Copy the name of @pdev's driver ("" for none) under its device lock. */
+void dda_driver_name(struct pci_dev *pdev, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	device_lock(&pdev->dev);
+	if (pdev->dev.driver)
+		strscpy(buf, pdev->dev.driver->name, len);
+	device_unlock(&pdev->dev);
+}
+
+struct dda_group_walk {
+	struct dda_members *m;
+	int err;
+};
+
+static int dda_group_walk_one(struct device *dev, void *data)
+{
+	struct dda_group_walk *w = data;
+
+	if (!dev_is_pci(dev))
+		return 0;
+	if (w->m->n == DDA_MEMBERS_MAX) {
+		w->err = -E2BIG;
+		return 1;
+	}
+	w->m->pdev[w->m->n++] = pci_dev_get(to_pci_dev(dev));
+	return 0;
+}
+
+/*
+ * Every PCI device of @pdev's IOMMU group, @pdev included, with references
+ * held (dda_members_put() drops them). Nothing else is done inside the walk:
+ * it holds the group's mutex, which ranks below device_lock.
+ */
+int dda_group_members(struct pci_dev *pdev, struct dda_members *m)
+{
+	struct iommu_group *group = iommu_group_get(&pdev->dev);
+	struct dda_group_walk w = { .m = m };
+
+	m->n = 0;
+	if (!group)
+		return -ENODEV;
+	iommu_group_for_each_dev(group, &w, dda_group_walk_one);
+	iommu_group_put(group);
+	if (w.err)
+		dda_members_put(m);
+	return w.err;
+}
+
+void dda_members_put(struct dda_members *m)
+{
+	while (m->n)
+		pci_dev_put(m->pdev[--m->n]);
+}
+
+/* The state, and what dda remembers of a device it holds. */
+static int dda_dev_fill_held(struct sk_buff *skb, struct pci_dev *pdev)
+{
+	struct dda_dev *dd;
+	int err = 0;
+
+	mutex_lock(&dda_devs_lock);
+	dd = dda_dev_find(pdev);
+	if (!dd) {
+		err = nla_put_u32(skb, DDA_A_DEV_STATE, DDA_STATE_HOST);
+		goto out_unlock;
+	}
+	if (nla_put_u32(skb, DDA_A_DEV_STATE, dd->state) ||
+	    (dd->original_driver[0] &&
+	     nla_put_string(skb, DDA_A_DEV_ORIGINAL_DRIVER,
+			    dd->original_driver)) ||
+	    nla_put_u32(skb, DDA_A_DEV_RESET_METHOD, dd->reset_method) ||
+	    nla_put_u32(skb, DDA_A_DEV_RESET_USEC, dd->reset_usec))
+		err = -EMSGSIZE;
+out_unlock:
+	mutex_unlock(&dda_devs_lock);
+	return err;
 }
 
 /*
@@ -69,6 +374,7 @@ enum dda_state dda_state_of(struct pci_dev *pdev)
  */
 int dda_dev_fill(struct sk_buff *skb, struct pci_dev *pdev)
 {
+	char driver[DDA_DRIVER_NAME_LEN];
 	struct iommu_group *group;
 	int err;
 
@@ -79,9 +385,12 @@ int dda_dev_fill(struct sk_buff *skb, struct pci_dev *pdev)
 			pdev->subsystem_vendor) ||
 	    nla_put_u16(skb, DDA_A_DEV_SUBSYS_DEVICE,
 			pdev->subsystem_device) ||
-	    nla_put_u32(skb, DDA_A_DEV_CLASS, pdev->class) ||
-	    nla_put_u32(skb, DDA_A_DEV_STATE, dda_state_of(pdev)))
+	    nla_put_u32(skb, DDA_A_DEV_CLASS, pdev->class))
 		return -EMSGSIZE;
+
+	err = dda_dev_fill_held(skb, pdev);
+	if (err)
+		return err;
 
 	group = iommu_group_get(&pdev->dev);
 	if (group) {
@@ -92,10 +401,7 @@ int dda_dev_fill(struct sk_buff *skb, struct pci_dev *pdev)
 			return err;
 	}
 
-	device_lock(&pdev->dev);
-	err = pdev->dev.driver ?
-	      nla_put_string(skb, DDA_A_DEV_DRIVER, pdev->dev.driver->name) : 0;
-	device_unlock(&pdev->dev);
-	return err;
+	dda_driver_name(pdev, driver, sizeof(driver));
+	return driver[0] ? nla_put_string(skb, DDA_A_DEV_DRIVER, driver) : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(dda_dev_fill);

@@ -23,6 +23,13 @@ VISIBLE_IF_KUNIT const struct nla_policy dda_dev_get_policy[DDA_A_MAX + 1] = {
 };
 EXPORT_SYMBOL_IF_KUNIT(dda_dev_get_policy);
 
+VISIBLE_IF_KUNIT const struct nla_policy dda_dev_change_policy[DDA_A_MAX + 1] = {
+	[DDA_A_DEV_ADDRESS] = { .type = NLA_NUL_STRING,
+				.len = DDA_ADDRESS_LEN },
+	[DDA_A_DEV_GROUP] = { .type = NLA_FLAG },
+};
+EXPORT_SYMBOL_IF_KUNIT(dda_dev_change_policy);
+
 static const struct genl_multicast_group dda_mcgrps[] = {
 	{ .name = DDA_MCGRP_EVENTS },
 };
@@ -98,25 +105,27 @@ out_put:
 	return err;
 }
 
-/* A dump lists every device; it takes no attributes. */
-static int dda_dev_get_start(struct netlink_callback *cb)
+/* A dump covers every device; it takes no attributes. */
+static int dda_dump_start(struct netlink_callback *cb)
 {
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
 
 	if (info->attrs[DDA_A_DEV_ADDRESS]) {
 		NL_SET_ERR_MSG_ATTR(cb->extack, info->attrs[DDA_A_DEV_ADDRESS],
-				    "a dump lists every device: drop the address, or ask without NLM_F_DUMP");
+				    "a dump covers every device: drop the address, or ask without NLM_F_DUMP");
 		return -EINVAL;
 	}
 	return 0;
 }
 
 /*
- * cb->args[0] counts the devices already sent. Devices that come or go
- * between two parts of a dump may be missed or listed twice, as with any
- * netlink dump of a changing set.
+ * Dumps walk every PCI device; cb->args[0] counts the devices already
+ * sent. Devices that come or go between two parts of a dump may be missed
+ * or listed twice, as with any netlink dump of a changing set.
  */
-static int dda_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+static int dda_dump(struct sk_buff *skb, struct netlink_callback *cb,
+		    int (*one)(struct sk_buff *skb, struct pci_dev *pdev,
+			       struct netlink_callback *cb))
 {
 	struct pci_dev *pdev = NULL;
 	long done = 0;
@@ -127,9 +136,7 @@ static int dda_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			done++;
 			continue;
 		}
-		err = dda_dev_msg(skb, pdev, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				  DDA_CMD_DEV_GET);
+		err = one(skb, pdev, cb);
 		if (err) {
 			pci_dev_put(pdev);
 			break;
@@ -144,12 +151,206 @@ static int dda_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return err ?: skb->len;
 }
 
+static int dda_dev_dump_one(struct sk_buff *skb, struct pci_dev *pdev,
+			    struct netlink_callback *cb)
+{
+	return dda_dev_msg(skb, pdev, NETLINK_CB(cb->skb).portid,
+			   cb->nlh->nlmsg_seq, NLM_F_MULTI, DDA_CMD_DEV_GET);
+}
+
+static int dda_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return dda_dump(skb, cb, dda_dev_dump_one);
+}
+
+/* Reply to a state change with the device message of the device asked for. */
+static int dda_dev_reply(struct pci_dev *pdev, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	err = dda_dev_msg(msg, pdev, info->snd_portid, info->snd_seq, 0,
+			  info->genlhdr->cmd);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static int dda_dev_change(struct genl_info *info,
+			  int (*change)(struct pci_dev *pdev, bool group,
+					struct netlink_ext_ack *extack))
+{
+	struct pci_dev *pdev;
+	int err;
+
+	pdev = dda_genl_pci_dev(info);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+	err = change(pdev, nla_get_flag(info->attrs[DDA_A_DEV_GROUP]),
+		     info->extack);
+	if (!err)
+		err = dda_dev_reply(pdev, info);
+	pci_dev_put(pdev);
+	return err;
+}
+
+static int dda_dev_dismount_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return dda_dev_change(info, dda_dismount);
+}
+
+static int dda_dev_mount_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return dda_dev_change(info, dda_mount);
+}
+
+struct dda_survey_msg {
+	struct sk_buff *skb;
+	enum dda_verdict verdict;
+};
+
+static int dda_survey_put(void *ctx, const struct dda_finding *f)
+{
+	struct dda_survey_msg *sm = ctx;
+	struct nlattr *nest;
+
+	if (f->severity == DDA_SEVERITY_BLOCKER)
+		sm->verdict = DDA_VERDICT_BLOCKED;
+	else if (f->severity == DDA_SEVERITY_WARNING &&
+		 sm->verdict == DDA_VERDICT_ASSIGNABLE)
+		sm->verdict = DDA_VERDICT_CAVEATS;
+
+	nest = nla_nest_start(sm->skb, DDA_A_SURVEY_FINDING);
+	if (!nest ||
+	    nla_put_u32(sm->skb, DDA_A_FINDING_CHECK, f->check) ||
+	    nla_put_u32(sm->skb, DDA_A_FINDING_SEVERITY, f->severity) ||
+	    nla_put_string(sm->skb, DDA_A_FINDING_TEXT, f->text))
+		return -EMSGSIZE;
+	nla_nest_end(sm->skb, nest);
+	return 0;
+}
+
+static int dda_survey_msg(struct sk_buff *skb, struct pci_dev *pdev,
+			  u32 portid, u32 seq, int flags)
+{
+	struct dda_survey_msg sm = { .skb = skb };
+	void *hdr;
+	int err;
+
+	hdr = genlmsg_put(skb, portid, seq, &dda_genl_family, flags,
+			  DDA_CMD_DEV_SURVEY);
+	if (!hdr)
+		return -EMSGSIZE;
+	err = nla_put_string(skb, DDA_A_DEV_ADDRESS, pci_name(pdev));
+	if (!err)
+		err = dda_survey(pdev, dda_survey_put, &sm);
+	if (!err)
+		err = nla_put_u32(skb, DDA_A_SURVEY_VERDICT, sm.verdict);
+	if (err) {
+		genlmsg_cancel(skb, hdr);
+		return err;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int dda_dev_survey_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pci_dev *pdev;
+	struct sk_buff *msg;
+	int err;
+
+	pdev = dda_genl_pci_dev(info);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		err = -ENOMEM;
+		goto out_put;
+	}
+	err = dda_survey_msg(msg, pdev, info->snd_portid, info->snd_seq, 0);
+	if (err) {
+		nlmsg_free(msg);
+		goto out_put;
+	}
+	err = genlmsg_reply(msg, info);
+out_put:
+	pci_dev_put(pdev);
+	return err;
+}
+
+static int dda_survey_dump_one(struct sk_buff *skb, struct pci_dev *pdev,
+			       struct netlink_callback *cb)
+{
+	return dda_survey_msg(skb, pdev, NETLINK_CB(cb->skb).portid,
+			      cb->nlh->nlmsg_seq, NLM_F_MULTI);
+}
+
+static int dda_dev_survey_dumpit(struct sk_buff *skb,
+				 struct netlink_callback *cb)
+{
+	return dda_dump(skb, cb, dda_survey_dump_one);
+}
+
+/*
+ * Tell the events group that a device changed state. Best effort: with no
+ * listener, or no memory, the change stands and the event is lost.
+ */
+void dda_netlink_event(struct pci_dev *pdev, enum dda_state old,
+		       enum dda_state state, enum dda_reason reason)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &dda_genl_family, 0, DDA_CMD_DEV_EVENT);
+	if (!hdr ||
+	    nla_put_string(skb, DDA_A_DEV_ADDRESS, pci_name(pdev)) ||
+	    nla_put_u32(skb, DDA_A_EVENT_OLD_STATE, old) ||
+	    nla_put_u32(skb, DDA_A_DEV_STATE, state) ||
+	    nla_put_u32(skb, DDA_A_EVENT_REASON, reason)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast(&dda_genl_family, skb, 0, 0, GFP_KERNEL);
+}
+
 static const struct genl_ops dda_genl_ops[] = {
 	{
 		.cmd = DDA_CMD_DEV_GET,
 		.doit = dda_dev_get_doit,
-		.start = dda_dev_get_start,
+		.start = dda_dump_start,
 		.dumpit = dda_dev_get_dumpit,
+		.policy = dda_dev_get_policy,
+		.maxattr = DDA_A_MAX,
+	},
+	{
+		.cmd = DDA_CMD_DEV_DISMOUNT,
+		.flags = GENL_ADMIN_PERM,
+		.doit = dda_dev_dismount_doit,
+		.policy = dda_dev_change_policy,
+		.maxattr = DDA_A_MAX,
+	},
+	{
+		.cmd = DDA_CMD_DEV_MOUNT,
+		.flags = GENL_ADMIN_PERM,
+		.doit = dda_dev_mount_doit,
+		.policy = dda_dev_change_policy,
+		.maxattr = DDA_A_MAX,
+	},
+	{
+		.cmd = DDA_CMD_DEV_SURVEY,
+		.doit = dda_dev_survey_doit,
+		.start = dda_dump_start,
+		.dumpit = dda_dev_survey_dumpit,
 		.policy = dda_dev_get_policy,
 		.maxattr = DDA_A_MAX,
 	},

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Quarantine: the dda PCI driver. Binding dda to a device is what puts it in
+ * quarantine, whoever asked for the bind (a dismount, or driver_override
+ * written by udev): dda takes DMA ownership of the device's IOMMU group,
+ * attaches an empty IOMMU domain so that every DMA faults, clears bus
+ * master, resets the device and saves its config space for the next owner.
+ */
+#include <linux/delay.h>
+#include <linux/iommu.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+
+#include "dda.h"
+
+bool dda_allow_unsafe_interrupts;
+module_param_named(allow_unsafe_interrupts, dda_allow_unsafe_interrupts,
+		   bool, 0444);
+MODULE_PARM_DESC(allow_unsafe_interrupts,
+		 "Quarantine and assign devices even without interrupt remapping; a guest may then forge interrupts (default: no)");
+
+/*
+ * struct dda_group - an IOMMU group whose DMA dda owns.
+ * @iommu_group: a reference is held
+ * @domain: the quarantine domain: nothing mapped, so every DMA faults
+ * @users: members bound to dda; the last one out gives ownership back
+ * Entries live on dda_groups under dda_groups_lock, which is taken inside
+ * device_lock (from probe and remove) and held across the IOMMU calls.
+ */
+struct dda_group {
+	struct list_head node;
+	struct iommu_group *iommu_group;
+	struct iommu_domain *domain;
+	unsigned int users;
+};
+
+static LIST_HEAD(dda_groups);
+static DEFINE_MUTEX(dda_groups_lock);
+
+static struct dda_group *dda_group_get(struct pci_dev *pdev)
+{
+	struct iommu_group *iommu_group;
+	struct dda_group *g;
+	int err;
+
+	iommu_group = iommu_group_get(&pdev->dev);
+	if (!iommu_group) {
+		pci_err(pdev, "no IOMMU group: its DMA cannot be confined\n");
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+
+	mutex_lock(&dda_groups_lock);
+	list_for_each_entry(g, &dda_groups, node) {
+		if (g->iommu_group == iommu_group) {
+			g->users++;
+			iommu_group_put(iommu_group);
+			goto out_unlock;
+		}
+	}
+
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g) {
+		err = -ENOMEM;
+		goto err_put;
+	}
+	g->iommu_group = iommu_group;
+	g->users = 1;
+	g->domain = iommu_domain_alloc(pdev->dev.bus);
+	if (!g->domain) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	err = iommu_group_claim_dma_owner(iommu_group, g);
+	if (err) {
+		pci_err(pdev, "IOMMU group %d is in use by a host driver (%d)\n",
+			iommu_group_id(iommu_group), err);
+		goto err_domain;
+	}
+	err = iommu_attach_group(g->domain, iommu_group);
+	if (err) {
+		pci_err(pdev, "cannot attach the quarantine domain (%d)\n",
+			err);
+		goto err_owner;
+	}
+	list_add(&g->node, &dda_groups);
+	pci_info(pdev, "IOMMU group %d quarantined: DMA is blocked\n",
+		 iommu_group_id(iommu_group));
+out_unlock:
+	mutex_unlock(&dda_groups_lock);
+	return g;
+
+err_owner:
+	iommu_group_release_dma_owner(iommu_group);
+err_domain:
+	iommu_domain_free(g->domain);
+err_free:
+	kfree(g);
+err_put:
+	mutex_unlock(&dda_groups_lock);
+	iommu_group_put(iommu_group);
+	return ERR_PTR(err);
+}
+
+static void dda_group_put(struct dda_group *g)
+{
+	mutex_lock(&dda_groups_lock);
+	if (--g->users) {
+		mutex_unlock(&dda_groups_lock);
+		return;
+	}
+	list_del(&g->node);
+	mutex_unlock(&dda_groups_lock);
+
+	iommu_detach_group(g->domain, g->iommu_group);
+	iommu_group_release_dma_owner(g->iommu_group);
+	iommu_domain_free(g->domain);
+	iommu_group_put(g->iommu_group);
+	kfree(g);
+}
+
+/* D3hot and back to D0 resets a device that does not say NoSoftRst. */
+static int dda_reset_pm(struct pci_dev *pdev)
+{
+	unsigned int delay = max_t(unsigned int, pdev->d3hot_delay, 10);
+	u16 csr;
+
+	if (!pdev->pm_cap || pdev->dev_flags & PCI_DEV_FLAGS_NO_PM_RESET)
+		return -ENOTTY;
+	pci_read_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, &csr);
+	if (csr & PCI_PM_CTRL_NO_SOFT_RESET)
+		return -ENOTTY;
+
+	csr = (csr & ~PCI_PM_CTRL_STATE_MASK) | PCI_D3hot;
+	pci_write_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, csr);
+	msleep(delay);
+	csr = (csr & ~PCI_PM_CTRL_STATE_MASK) | PCI_D0;
+	pci_write_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, csr);
+	msleep(delay);
+	return 0;
+}
+
+/* A secondary bus reset, only when it touches no other device. */
+static int dda_reset_bus(struct pci_dev *pdev)
+{
+	struct pci_dev *other;
+
+	if (pci_is_root_bus(pdev->bus) || !pdev->bus->self)
+		return -ENOTTY;
+	list_for_each_entry(other, &pdev->bus->devices, bus_list)
+		if (other != pdev)
+			return -ENOTTY;
+	return pci_bridge_secondary_bus_reset(pdev->bus->self);
+}
+
+/*
+ * Reset a device dda holds and record how, and how long it took: FLR, then
+ * a PM reset, then a bus reset where that touches nothing else. Config space
+ * is saved before and restored after, so the device keeps its resources;
+ * bus master stays off. The caller holds the device lock.
+ * Returns 0, or -ENOTTY when no method applies (recorded as none).
+ */
+int dda_reset(struct dda_dev *dd)
+{
+	struct pci_dev *pdev = dd->pdev;
+	enum dda_reset method = DDA_RESET_NONE;
+	ktime_t start = ktime_get();
+	int err;
+
+	device_lock_assert(&pdev->dev);
+	pci_clear_master(pdev);
+	pci_save_state(pdev);
+
+	err = pcie_reset_flr(pdev, PCI_RESET_PROBE);
+	if (!err) {
+		method = DDA_RESET_FLR;
+		err = pcie_reset_flr(pdev, PCI_RESET_DO_RESET);
+	}
+	if (err == -ENOTTY) {
+		method = DDA_RESET_PM;
+		err = dda_reset_pm(pdev);
+	}
+	if (err == -ENOTTY) {
+		method = DDA_RESET_BUS;
+		err = dda_reset_bus(pdev);
+	}
+	if (err)
+		method = DDA_RESET_NONE;
+
+	pci_restore_state(pdev);
+	dda_dev_set_reset(dd, method,
+			  ktime_to_us(ktime_sub(ktime_get(), start)));
+	if (err == -ENOTTY)
+		pci_warn(pdev, "no reset method: state may pass to the next owner\n");
+	else if (err)
+		pci_err(pdev, "reset failed (%d)\n", err);
+	return err;
+}
+
+static int dda_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct dda_group *g;
+	struct dda_dev *dd;
+	bool adopted;
+	int err;
+
+	if (!dda_allow_unsafe_interrupts &&
+	    !device_iommu_capable(&pdev->dev, IOMMU_CAP_INTR_REMAP)) {
+		pci_err(pdev, "no interrupt remapping: not taken (see allow_unsafe_interrupts)\n");
+		return -EOPNOTSUPP;
+	}
+
+	dd = dda_dev_busy(pdev, &adopted);
+	if (!dd)
+		return -EBUSY;
+
+	g = dda_group_get(pdev);
+	if (IS_ERR(g)) {
+		err = PTR_ERR(g);
+		goto err_end;
+	}
+
+	err = dda_reset(dd);
+	if (err && err != -ENOTTY)
+		goto err_group;
+
+	pci_save_state(pdev);
+	pci_load_and_free_saved_state(pdev, &dd->saved);
+	dd->saved = pci_store_saved_state(pdev);
+	pci_set_drvdata(pdev, g);
+
+	/* Bound from outside a dda request, e.g. by a udev rule. */
+	if (adopted)
+		dda_dev_end(dd, DDA_STATE_QUARANTINED, DDA_REASON_SELECTED);
+	return 0;
+
+err_group:
+	dda_group_put(g);
+err_end:
+	if (adopted)
+		dda_dev_end(dd, DDA_STATE_HOST, DDA_REASON_SELECTED);
+	return err;
+}
+
+/*
+ * Unbound: by a mount or a handover (the transition holds the entry), by an
+ * administrator through sysfs, or because the device leaves the bus (the
+ * bus notifier has dropped the entry then). The group is in drvdata, not
+ * the entry, whose lifetime is the registry's.
+ */
+static void dda_remove(struct pci_dev *pdev)
+{
+	struct dda_dev *dd;
+
+	dda_group_put(pci_get_drvdata(pdev));
+	pci_set_drvdata(pdev, NULL);
+
+	/* Outside a transition, the device is no longer dda's. */
+	dd = dda_dev_begin(pdev, DDA_STATE_QUARANTINED, NULL);
+	if (!IS_ERR(dd))
+		dda_dev_end(dd, DDA_STATE_HOST, DDA_REASON_REMOVED);
+}
+
+bool dda_bound(struct pci_dev *pdev)
+{
+	return pdev->dev.driver == &dda_pci_driver.driver;
+}
+
+struct pci_driver dda_pci_driver = {
+	.name = "dda",
+	.probe = dda_probe,
+	.remove = dda_remove,
+	.driver_managed_dma = true,
+};

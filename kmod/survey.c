@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Survey: may a device be assigned, and why not. Every check dda makes
+ * before it takes a device lives here, as a finding with a severity; a
+ * dismount refuses on the first finding that forbids it, so what the survey
+ * says and what dda does cannot disagree.
+ */
+#include <linux/iommu.h>
+#include <linux/pci.h>
+#include <linux/vgaarb.h>
+
+#include "dda.h"
+
+#define DDA_ACS_NEEDED	(PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF)
+
+struct dda_survey {
+	struct pci_dev *pdev;
+	dda_finding_fn fn;
+	void *ctx;
+	int stop;		/* what fn returned, once non-zero */
+};
+
+static __printf(6, 7)
+void dda_find(struct dda_survey *s, enum dda_check check,
+	      enum dda_severity severity, int err, const char *reason,
+	      const char *fmt, ...)
+{
+	struct dda_finding f = {
+		.check = check,
+		.severity = severity,
+		.err = err,
+		.reason = reason,
+	};
+	va_list args;
+
+	if (s->stop)
+		return;
+	va_start(args, fmt);
+	vsnprintf(f.text, sizeof(f.text), fmt, args);
+	va_end(args);
+	s->stop = s->fn(s->ctx, &f);
+}
+
+static bool dda_is_bridge(struct pci_dev *pdev)
+{
+	return pci_is_bridge(pdev) || pdev->class >> 8 == PCI_CLASS_BRIDGE_HOST;
+}
+
+static void dda_survey_bridge(struct dda_survey *s)
+{
+	if (dda_is_bridge(s->pdev))
+		dda_find(s, DDA_CHECK_BRIDGE, DDA_SEVERITY_BLOCKER, -EINVAL,
+			 "host and PCI bridges cannot be assigned",
+			 "a %s bridge stays with the host",
+			 pci_is_bridge(s->pdev) ? "PCI" : "host");
+}
+
+static void dda_survey_iommu(struct dda_survey *s, struct iommu_group *group)
+{
+	struct iommu_domain *domain;
+
+	if (!group) {
+		dda_find(s, DDA_CHECK_IOMMU, DDA_SEVERITY_BLOCKER, -EOPNOTSUPP,
+			 "no IOMMU group: DMA cannot be confined (is the IOMMU on?)",
+			 "no IOMMU group: the IOMMU is off or does not cover this device");
+		return;
+	}
+	domain = iommu_get_domain_for_dev(&s->pdev->dev);
+	dda_find(s, DDA_CHECK_IOMMU, DDA_SEVERITY_INFO, 0, NULL,
+		 "IOMMU group %d, %s", iommu_group_id(group),
+		 !domain ? "no domain attached" :
+		 domain->type == IOMMU_DOMAIN_IDENTITY ?
+		 "host DMA passes through untranslated (iommu=pt)" :
+		 domain->type & __IOMMU_DOMAIN_PAGING ?
+		 "host DMA translated by the IOMMU" : "DMA blocked");
+}
+
+static void dda_survey_intr_remap(struct dda_survey *s)
+{
+	if (device_iommu_capable(&s->pdev->dev, IOMMU_CAP_INTR_REMAP))
+		dda_find(s, DDA_CHECK_INTR_REMAP, DDA_SEVERITY_INFO, 0, NULL,
+			 "interrupt remapping is on");
+	else if (dda_allow_unsafe_interrupts)
+		dda_find(s, DDA_CHECK_INTR_REMAP, DDA_SEVERITY_WARNING, 0, NULL,
+			 "no interrupt remapping, allowed by allow_unsafe_interrupts: a guest may forge interrupts");
+	else
+		dda_find(s, DDA_CHECK_INTR_REMAP, DDA_SEVERITY_BLOCKER,
+			 -EOPNOTSUPP,
+			 "no interrupt remapping (see the allow_unsafe_interrupts option)",
+			 "no interrupt remapping: a guest could forge interrupts");
+}
+
+static void dda_survey_member(struct dda_survey *s, struct pci_dev *pdev)
+{
+	char driver[DDA_DRIVER_NAME_LEN];
+
+	dda_driver_name(pdev, driver, sizeof(driver));
+	if (dda_is_bridge(pdev))
+		dda_find(s, DDA_CHECK_GROUP, DDA_SEVERITY_INFO, 0, NULL,
+			 "shares its IOMMU group with bridge %s, which stays with the host",
+			 pci_name(pdev));
+	else if (!strcmp(driver, dda_pci_driver.name))
+		dda_find(s, DDA_CHECK_GROUP, DDA_SEVERITY_INFO, 0, NULL,
+			 "shares its IOMMU group with %s, quarantined",
+			 pci_name(pdev));
+	else if (!strcmp(driver, "vfio-pci"))
+		dda_find(s, DDA_CHECK_GROUP, DDA_SEVERITY_BLOCKER, -EBUSY,
+			 "another device of its IOMMU group is bound to vfio-pci, in use by a guest",
+			 "shares its IOMMU group with %s, bound to vfio-pci: in use by a guest",
+			 pci_name(pdev));
+	else if (driver[0])
+		dda_find(s, DDA_CHECK_GROUP, DDA_SEVERITY_WARNING, -EBUSY,
+			 "another device of its IOMMU group is bound to a host driver: dismount the whole group",
+			 "shares its IOMMU group with %s, bound to %s: they go together",
+			 pci_name(pdev), driver);
+	else
+		dda_find(s, DDA_CHECK_GROUP, DDA_SEVERITY_INFO, 0, NULL,
+			 "shares its IOMMU group with %s, which has no driver",
+			 pci_name(pdev));
+}
+
+static void dda_survey_group(struct dda_survey *s)
+{
+	struct dda_members m;
+	unsigned int i;
+
+	if (dda_group_members(s->pdev, &m) == -E2BIG) {
+		dda_find(s, DDA_CHECK_GROUP, DDA_SEVERITY_BLOCKER, -E2BIG,
+			 "the IOMMU group has too many devices",
+			 "more than %d devices in its IOMMU group",
+			 DDA_MEMBERS_MAX);
+		return;
+	}
+	for (i = 0; i < m.n; i++)
+		if (m.pdev[i] != s->pdev)
+			dda_survey_member(s, m.pdev[i]);
+	dda_members_put(&m);
+}
+
+/* ACS on every port between the device and its root port. */
+static void dda_survey_acs(struct dda_survey *s)
+{
+	struct pci_dev *bridge;
+	bool any = false;
+	u16 cap, ctrl;
+	int pos;
+
+	for (bridge = pci_upstream_bridge(s->pdev); bridge;
+	     bridge = pci_upstream_bridge(bridge)) {
+		if (!pci_is_pcie(bridge))
+			continue;
+		any = true;
+		pos = pci_find_ext_capability(bridge, PCI_EXT_CAP_ID_ACS);
+		if (!pos) {
+			dda_find(s, DDA_CHECK_ACS, DDA_SEVERITY_WARNING, 0, NULL,
+				 "port %s has no ACS: peer-to-peer traffic below it bypasses the IOMMU",
+				 pci_name(bridge));
+			continue;
+		}
+		pci_read_config_word(bridge, pos + PCI_ACS_CAP, &cap);
+		pci_read_config_word(bridge, pos + PCI_ACS_CTRL, &ctrl);
+		if ((ctrl & (cap & DDA_ACS_NEEDED)) != (cap & DDA_ACS_NEEDED))
+			dda_find(s, DDA_CHECK_ACS, DDA_SEVERITY_WARNING, 0,
+				 NULL, "port %s does not enable all its ACS controls (%#x of %#x)",
+				 pci_name(bridge), ctrl, cap);
+		else
+			dda_find(s, DDA_CHECK_ACS, DDA_SEVERITY_INFO, 0, NULL,
+				 "port %s isolates with ACS", pci_name(bridge));
+	}
+	if (!any)
+		dda_find(s, DDA_CHECK_ACS, DDA_SEVERITY_INFO, 0, NULL,
+			 "on the root bus: no ports to check for ACS");
+}
+
+static void dda_survey_reset(struct dda_survey *s)
+{
+	struct pci_dev *pdev = s->pdev;
+	u16 csr = PCI_PM_CTRL_NO_SOFT_RESET;
+
+	if (pdev->pm_cap)
+		pci_read_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, &csr);
+
+	if (!pcie_reset_flr(pdev, PCI_RESET_PROBE))
+		dda_find(s, DDA_CHECK_RESET, DDA_SEVERITY_INFO, 0, NULL,
+			 "resets by function level reset");
+	else if (!(csr & PCI_PM_CTRL_NO_SOFT_RESET) &&
+		 !(pdev->dev_flags & PCI_DEV_FLAGS_NO_PM_RESET))
+		dda_find(s, DDA_CHECK_RESET, DDA_SEVERITY_INFO, 0, NULL,
+			 "resets by D3hot -> D0 (PM reset)");
+	else if (!pci_is_root_bus(pdev->bus) &&
+		 list_is_singular(&pdev->bus->devices))
+		dda_find(s, DDA_CHECK_RESET, DDA_SEVERITY_INFO, 0, NULL,
+			 "resets by a secondary bus reset (alone on its bus)");
+	else
+		dda_find(s, DDA_CHECK_RESET, DDA_SEVERITY_WARNING, 0, NULL,
+			 "no reset method: state may pass from one owner to the next");
+}
+
+static void dda_survey_bars(struct dda_survey *s)
+{
+	resource_size_t mmio64 = 0;
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		struct resource *res = &s->pdev->resource[bar];
+		resource_size_t len = resource_size(res);
+
+		if (!res->flags || !len)
+			continue;
+		if (res->flags & IORESOURCE_MEM_64)
+			mmio64 += len;
+		dda_find(s, DDA_CHECK_BARS, DDA_SEVERITY_INFO, 0, NULL,
+			 "BAR%d: %llu KiB %s%s%s", bar,
+			 (unsigned long long)len >> 10,
+			 res->flags & IORESOURCE_IO ? "I/O ports" : "memory",
+			 res->flags & IORESOURCE_MEM_64 ? ", 64-bit" : "",
+			 res->flags & IORESOURCE_PREFETCH ? ", prefetchable" :
+			 "");
+	}
+	if (mmio64 >= SZ_4G)
+		dda_find(s, DDA_CHECK_BARS, DDA_SEVERITY_WARNING, 0, NULL,
+			 "64-bit BARs of %llu MiB: the guest needs a 64-bit MMIO window at least that large",
+			 (unsigned long long)mmio64 >> 20);
+	else if (mmio64)
+		dda_find(s, DDA_CHECK_BARS, DDA_SEVERITY_INFO, 0, NULL,
+			 "64-bit BARs of %llu KiB fit a default guest MMIO window",
+			 (unsigned long long)mmio64 >> 10);
+}
+
+static void dda_survey_sriov(struct dda_survey *s)
+{
+	struct pci_dev *pdev = s->pdev;
+
+	if (pdev->is_virtfn)
+		dda_find(s, DDA_CHECK_SRIOV, DDA_SEVERITY_INFO, 0, NULL,
+			 "SR-IOV virtual function of %s",
+			 pci_name(pci_physfn(pdev)));
+	else if (pdev->is_physfn && pci_num_vf(pdev))
+		dda_find(s, DDA_CHECK_SRIOV, DDA_SEVERITY_WARNING, 0, NULL,
+			 "SR-IOV physical function with %d virtual functions enabled: they depend on it",
+			 pci_num_vf(pdev));
+	else if (pdev->is_physfn)
+		dda_find(s, DDA_CHECK_SRIOV, DDA_SEVERITY_INFO, 0, NULL,
+			 "SR-IOV physical function, no virtual functions enabled");
+}
+
+static void dda_survey_boot(struct dda_survey *s)
+{
+	if (vga_default_device() == s->pdev)
+		dda_find(s, DDA_CHECK_BOOT_DEVICE, DDA_SEVERITY_BLOCKER, -EBUSY,
+			 "the boot VGA device shows the host's console",
+			 "boot VGA device: the host's console is on it");
+}
+
+static void dda_survey_resv(struct dda_survey *s, struct iommu_group *group)
+{
+	struct iommu_resv_region *r;
+	LIST_HEAD(regions);
+
+	if (!group)
+		return;
+	iommu_get_group_resv_regions(group, &regions);
+	list_for_each_entry(r, &regions, list) {
+		if (r->type == IOMMU_RESV_DIRECT)
+			dda_find(s, DDA_CHECK_RESERVED_REGIONS,
+				 DDA_SEVERITY_BLOCKER, -EPERM,
+				 "firmware keeps DMA to a reserved region (RMRR) of this device",
+				 "firmware DMA region %pa+%zx (RMRR): the device cannot leave the host",
+				 &r->start, r->length);
+		else if (r->type == IOMMU_RESV_DIRECT_RELAXABLE)
+			dda_find(s, DDA_CHECK_RESERVED_REGIONS,
+				 DDA_SEVERITY_WARNING, 0, NULL,
+				 "relaxable firmware DMA region %pa+%zx: dropped on assignment",
+				 &r->start, r->length);
+	}
+	iommu_put_resv_regions(&s->pdev->dev, &regions);
+}
+
+/*
+ * Call @fn for every finding about @pdev, until it returns non-zero; return
+ * that value, or 0.
+ */
+int dda_survey(struct pci_dev *pdev, dda_finding_fn fn, void *ctx)
+{
+	struct dda_survey s = { .pdev = pdev, .fn = fn, .ctx = ctx };
+	struct iommu_group *group = iommu_group_get(&pdev->dev);
+
+	dda_survey_bridge(&s);
+	dda_survey_boot(&s);
+	dda_survey_iommu(&s, group);
+	dda_survey_intr_remap(&s);
+	dda_survey_group(&s);
+	dda_survey_resv(&s, group);
+	dda_survey_acs(&s);
+	dda_survey_reset(&s);
+	dda_survey_bars(&s);
+	dda_survey_sriov(&s);
+	iommu_group_put(group);
+	return s.stop;
+}
+
+struct dda_dismount_check {
+	bool group;
+	struct netlink_ext_ack *extack;
+};
+
+static int dda_dismount_finding(void *ctx, const struct dda_finding *f)
+{
+	struct dda_dismount_check *c = ctx;
+
+	if (f->severity != DDA_SEVERITY_BLOCKER &&
+	    (!f->err || (f->check == DDA_CHECK_GROUP && c->group)))
+		return 0;
+	dda_set_err_msg(c->extack, f->reason);
+	return f->err;
+}
+
+/*
+ * May @pdev be dismounted (alone, or with its whole group)? 0, or the error
+ * of the first finding that forbids it, with its reason in @extack.
+ */
+int dda_check_dismount(struct pci_dev *pdev, bool group,
+		       struct netlink_ext_ack *extack)
+{
+	struct dda_dismount_check c = { .group = group, .extack = extack };
+
+	return dda_survey(pdev, dda_dismount_finding, &c);
+}

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Transitions between host and quarantine: dismount and mount, of one
+ * device or of a whole IOMMU group as one transaction. Each either completes
+ * or is rolled back; no device is left half way.
+ *
+ * A transition holds its devices' entries busy (dda_dev_begin) for its whole
+ * length and no lock besides: driver binds and resets take device locks of
+ * their own, so transitions of different devices run in parallel.
+ */
+#include <linux/device.h>
+#include <linux/iommu.h>
+#include <linux/slab.h>
+
+#include "dda.h"
+
+/*
+ * The devices a transition moves: @pdev, and with @group every other
+ * non-bridge device of its IOMMU group that is in state @want.
+ */
+static int dda_members_get(struct dda_members *m, struct pci_dev *pdev,
+			   bool group, enum dda_state want,
+			   struct netlink_ext_ack *extack)
+{
+	struct dda_members all;
+	unsigned int i;
+	int err;
+
+	m->n = 0;
+	m->pdev[m->n++] = pci_dev_get(pdev);
+	if (!group)
+		return 0;
+	err = dda_group_members(pdev, &all);
+	if (err == -ENODEV)
+		return 0;	/* the checks refuse it, with the reason */
+	if (err) {
+		NL_SET_ERR_MSG(extack, "the IOMMU group has too many devices");
+		return err;
+	}
+	for (i = 0; i < all.n; i++) {
+		struct pci_dev *p = all.pdev[i];
+
+		if (p != pdev && !pci_is_bridge(p) && dda_state_of(p) == want)
+			m->pdev[m->n++] = pci_dev_get(p);
+	}
+	dda_members_put(&all);
+	return 0;
+}
+
+/* Begin a transition of every member, or of none. */
+static int dda_members_begin(struct dda_members *m, enum dda_state from,
+			     struct netlink_ext_ack *extack)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++) {
+		m->dd[i] = dda_dev_begin(m->pdev[i], from, extack);
+		if (IS_ERR(m->dd[i])) {
+			int err = PTR_ERR(m->dd[i]);
+
+			while (i--)
+				dda_dev_end(m->dd[i], from, DDA_REASON_DISMOUNT);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static bool dda_driver_is(struct pci_dev *pdev, const char *name)
+{
+	char driver[DDA_DRIVER_NAME_LEN];
+
+	dda_driver_name(pdev, driver, sizeof(driver));
+	return !strcmp(driver, name);
+}
+
+static int dda_set_override(struct pci_dev *pdev, const char *name)
+{
+	return driver_set_override(&pdev->dev, &pdev->driver_override,
+				   name ?: "", name ? strlen(name) : 0);
+}
+
+/* Remember the driver and driver_override of a device about to be taken. */
+static int dda_remember(struct dda_dev *dd)
+{
+	struct pci_dev *pdev = dd->pdev;
+	int err = 0;
+
+	dda_driver_name(pdev, dd->original_driver,
+			sizeof(dd->original_driver));
+	device_lock(&pdev->dev);
+	if (pdev->driver_override) {
+		dd->original_override = kstrdup(pdev->driver_override,
+						GFP_KERNEL);
+		if (!dd->original_override)
+			err = -ENOMEM;
+	}
+	device_unlock(&pdev->dev);
+	return err;
+}
+
+/*
+ * Bind dda to a device: driver_override first, so that no other driver can
+ * take it once its host driver lets go.
+ */
+static int dda_take(struct pci_dev *pdev)
+{
+	int err;
+
+	err = dda_set_override(pdev, dda_pci_driver.name);
+	if (err)
+		return err;
+	if (pdev->dev.driver && !dda_bound(pdev))
+		device_release_driver(&pdev->dev);
+	err = device_attach(&pdev->dev);
+	if (err < 0)
+		return err;
+	return dda_bound(pdev) ? 0 : -EIO;
+}
+
+/*
+ * Give a device back to the driver it had: driver_override names that
+ * driver while it probes, so nothing else can bind, and then goes back to
+ * what it was before dda. -EIO if the driver did not bind.
+ */
+static int dda_give_back(struct dda_dev *dd)
+{
+	struct pci_dev *pdev = dd->pdev;
+	const char *want = dd->original_driver;
+	int err = 0;
+
+	if (want[0]) {
+		err = dda_set_override(pdev, want);
+		if (!err && device_attach(&pdev->dev) >= 0 &&
+		    !dda_driver_is(pdev, want))
+			err = -EIO;
+	}
+	dda_set_override(pdev, dd->original_override);
+	return err;
+}
+
+static void dda_release(struct dda_members *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++)
+		if (dda_bound(m->pdev[i]))
+			device_release_driver(&m->pdev[i]->dev);
+}
+
+/*
+ * Dismount: host -> quarantined. All members are checked, then released by
+ * their host drivers, then bound to dda, whose probe claims the group's DMA
+ * and resets each device. Any failure gives every member back to its
+ * driver.
+ */
+int dda_dismount(struct pci_dev *pdev, bool group,
+		 struct netlink_ext_ack *extack)
+{
+	struct dda_members m;
+	unsigned int i;
+	int err;
+
+	err = dda_members_get(&m, pdev, group, DDA_STATE_HOST, extack);
+	if (err)
+		goto out_put;
+	for (i = 0; i < m.n; i++) {
+		err = dda_check_dismount(m.pdev[i], group, extack);
+		if (err)
+			goto out_put;
+	}
+	err = dda_members_begin(&m, DDA_STATE_HOST, extack);
+	if (err)
+		goto out_put;
+
+	for (i = 0; i < m.n; i++) {
+		err = dda_remember(m.dd[i]);
+		if (err)
+			goto err_give_back;
+		err = dda_set_override(m.pdev[i], dda_pci_driver.name);
+		if (err)
+			goto err_give_back;
+	}
+	for (i = 0; i < m.n; i++)
+		if (m.pdev[i]->dev.driver)
+			device_release_driver(&m.pdev[i]->dev);
+	for (i = 0; i < m.n; i++) {
+		err = dda_take(m.pdev[i]);
+		if (err) {
+			NL_SET_ERR_MSG(extack,
+				       "dda could not take the device: see the kernel log");
+			goto err_give_back;
+		}
+	}
+
+	for (i = 0; i < m.n; i++) {
+		pci_info(m.pdev[i], "quarantined (was %s)\n",
+			 m.dd[i]->original_driver[0] ?
+			 m.dd[i]->original_driver : "unbound");
+		dda_dev_end(m.dd[i], DDA_STATE_QUARANTINED,
+			    DDA_REASON_DISMOUNT);
+	}
+	goto out_put;
+
+err_give_back:
+	dda_release(&m);
+	for (i = 0; i < m.n; i++) {
+		if (dda_give_back(m.dd[i]))
+			pci_err(m.pdev[i], "%s did not bind again\n",
+				m.dd[i]->original_driver);
+		dda_dev_end(m.dd[i], DDA_STATE_HOST, DDA_REASON_DISMOUNT);
+	}
+out_put:
+	dda_members_put(&m);
+	return err;
+}
+
+/* Is any other device of @pdev's group held by dda? */
+static bool dda_held_peer(struct pci_dev *pdev)
+{
+	struct dda_members all;
+	bool held = false;
+	unsigned int i;
+
+	if (dda_group_members(pdev, &all))
+		return false;
+	for (i = 0; i < all.n; i++)
+		held |= all.pdev[i] != pdev &&
+			dda_state_of(all.pdev[i]) != DDA_STATE_HOST;
+	dda_members_put(&all);
+	return held;
+}
+
+static int __dda_mount(struct pci_dev *pdev, bool group,
+		       enum dda_reason reason, struct netlink_ext_ack *extack)
+{
+	struct dda_members m;
+	unsigned int i;
+	int err;
+
+	if (!group && dda_held_peer(pdev)) {
+		NL_SET_ERR_MSG(extack,
+			       "other devices of its IOMMU group are held by dda: mount the whole group");
+		return -EBUSY;
+	}
+
+	err = dda_members_get(&m, pdev, group, DDA_STATE_QUARANTINED, extack);
+	if (err)
+		goto out_put;
+	err = dda_members_begin(&m, DDA_STATE_QUARANTINED, extack);
+	if (err)
+		goto out_put;
+
+/* A reset before the host has it again, then out of quarantine. */
+	for (i = 0; i < m.n; i++) {
+		device_lock(&m.pdev[i]->dev);
+		dda_reset(m.dd[i]);
+		device_unlock(&m.pdev[i]->dev);
+	}
+	dda_release(&m);
+
+	for (i = 0; i < m.n && !err; i++)
+		err = dda_give_back(m.dd[i]);
+	if (err) {
+		NL_SET_ERR_MSG(extack,
+			       "the host driver did not bind again: the device stays quarantined");
+		goto err_requarantine;
+	}
+
+	for (i = 0; i < m.n; i++) {
+		pci_info(m.pdev[i], "back with the host (%s)\n",
+			 m.dd[i]->original_driver[0] ?
+			 m.dd[i]->original_driver : "unbound");
+		dda_dev_end(m.dd[i], DDA_STATE_HOST, reason);
+	}
+	goto out_put;
+
+err_requarantine:
+	for (i = 0; i < m.n; i++)
+		if (m.pdev[i]->dev.driver)
+			device_release_driver(&m.pdev[i]->dev);
+	for (i = 0; i < m.n; i++) {
+		/* Out of our hands if even that fails: unbound, logged. */
+		if (dda_take(m.pdev[i]))
+			pci_err(m.pdev[i], "could not be quarantined again\n");
+		dda_dev_end(m.dd[i], dda_bound(m.pdev[i]) ?
+			    DDA_STATE_QUARANTINED : DDA_STATE_HOST, reason);
+	}
+out_put:
+	dda_members_put(&m);
+	return err;
+}
+
+/*
+ * Mount: quarantined -> host. Reset, out of quarantine, and back to the
+ * driver each device had before its dismount; if any of them does not bind,
+ * every member is quarantined again.
+ */
+int dda_mount(struct pci_dev *pdev, bool group,
+	      struct netlink_ext_ack *extack)
+{
+	return __dda_mount(pdev, group, DDA_REASON_MOUNT, extack);
+}
+
+/*
+ * Module unload: every quarantined device goes back to its host driver,
+ * group by group. One that cannot stays unbound, with driver_override still
+ * "dda", so that no other driver takes it.
+ */
+void dda_mount_all(void)
+{
+	struct pci_dev *pdev;
+
+	while ((pdev = dda_dev_next_unload())) {
+		if (__dda_mount(pdev, true, DDA_REASON_UNLOAD, NULL))
+			pci_err(pdev, "not given back at unload: left unbound\n");
+		pci_dev_put(pdev);
+	}
+}

@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Dismount into quarantine and mount back, through the kernel's netlink
+# interface: a NIC (its interface goes, then comes back and comes up), a
+# sound card, and a device without a driver.
+#
+#   q35 + intel-iommu
+#    |-- rp -- e1000e            e1000e, FLR
+#    |-- edu                     no driver
+#    |-- virtio-net              virtio-pci
+#    `-- ich9-intel-hda          snd_hda_intel
+#
+#@ devices: e1000e edu virtio-net hda
+. "$DDA_TESTLIB"
+
+genl=$DDA_SRC/tests/integration/genl.py
+ddactl=$DDA_SAN_BIN/ddactl
+
+driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
+state_of() { $ddactl show --json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'; }
+is_driver() { [[ $(driver_of "$1") == "$2" ]]; }
+is_state() { [[ $(state_of "$1") == "$2" ]]; }
+no_netdev() { ! ls "/sys/bus/pci/devices/$1/net" >/dev/null 2>&1; }
+
+check "insmod dda.ko" insmod "$DDA_KO"
+
+nic=$(vm_pci_addr e1000e0)
+ifname=$(ls "/sys/bus/pci/devices/$nic/net")
+log "e1000e at $nic is $ifname"
+
+check "survey of the e1000e answers" "$genl" dev_survey dev_address="$nic"
+dmesg_mark
+check "dismount the e1000e" "$genl" dev_dismount dev_address="$nic"
+check "it is bound to dda" is_driver "$nic" dda
+check "its state is quarantined" is_state "$nic" quarantined
+check "its interface $ifname is gone" no_netdev "$nic"
+check "its IOMMU group is quarantined" grep -q "$nic: IOMMU group [0-9]* quarantined: DMA is blocked" <(dmesg)
+# The reset dda did is the one the kernel ranks first among FLR, PM and bus
+# reset (sysfs reset_method; enum dda_reset numbers 1, 3, 4).
+reset_as_kernel_ranks() {
+	local m want=00000000
+	for m in $(cat "/sys/bus/pci/devices/$1/reset_method" 2>/dev/null); do
+		case $m in
+		flr) want=01000000 ;; pm) want=03000000 ;; bus) want=04000000 ;;
+		*) continue ;;
+		esac
+		break
+	done
+	log "kernel reset_method: $(cat "/sys/bus/pci/devices/$1/reset_method" 2>/dev/null)"
+	"$genl" dev_get dev_address="$1" | tee /dev/stderr | grep -q "dev_reset_method=$want"
+}
+check "it was reset the way the kernel ranks first" reset_as_kernel_ranks "$nic"
+check "show names its original driver" sh -c \
+	"$ddactl show --json $nic | grep -q '\"original_driver\": *\"e1000e\"'"
+check "a second dismount is refused: already quarantined" sh -c \
+	"$genl dev_dismount dev_address=$nic | grep -q '^error EALREADY: the device is quarantined already'"
+
+check "mount the e1000e" "$genl" dev_mount dev_address="$nic"
+check "it is bound to e1000e again" is_driver "$nic" e1000e
+check "its state is host" is_state "$nic" host
+check "its interface is back" wait_for 10 ls "/sys/bus/pci/devices/$nic/net/$ifname"
+check "and comes up" ip link set "$ifname" up
+check "a second mount is refused: not held" sh -c \
+	"$genl dev_mount dev_address=$nic | grep -q '^error EINVAL: the device is not held by dda'"
+dmesg_clean
+
+hda=$(vm_pci_addr hda0)
+check "the sound card has a card in ALSA" grep -q . /proc/asound/cards
+check "dismount the sound card" "$genl" dev_dismount dev_address="$hda"
+check "it is bound to dda" is_driver "$hda" dda
+check "ALSA has no card left" sh -c "grep -q 'no soundcards' /proc/asound/cards"
+check "mount the sound card" "$genl" dev_mount dev_address="$hda"
+check "it is bound to snd_hda_intel again" is_driver "$hda" snd_hda_intel
+check "ALSA has its card again" wait_for 10 sh -c "! grep -q 'no soundcards' /proc/asound/cards"
+
+edu=$(vm_pci_addr edu0)
+check "dismount the edu (no driver)" "$genl" dev_dismount dev_address="$edu"
+check "it is bound to dda" is_driver "$edu" dda
+check "it was reset the way the kernel ranks first (none)" reset_as_kernel_ranks "$edu"
+check "mount the edu" "$genl" dev_mount dev_address="$edu"
+check "it has no driver again" is_driver "$edu" ""
+check "its state is host" is_state "$edu" host
+
+check "a host bridge is refused" sh -c \
+	"$genl dev_dismount dev_address=0000:00:00.0 | grep -q '^error EINVAL: host and PCI bridges cannot be assigned'"
+dmesg_clean
+done_testing
