@@ -11,13 +11,14 @@ SBINDIR ?= $(PREFIX)/sbin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+SYSTEMDUNITDIR ?= /lib/systemd/system
 DESTDIR ?=
 
 # The kernel to build dda.ko against: the running kernel's build tree when it
 # has one, else the newest Debian headers installed.
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(lastword $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V)))
-KVER = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+KVER = $(shell sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 
 ifeq ($(V),1)
 Q :=
@@ -140,6 +141,12 @@ $(B)/san/tests/%: $(B)/san/tests/unit/%.o $(SAN_LIB_OBJS)
 # intermediates and rebuild them every time).
 .SECONDARY: $(UNIT_SRCS:%.c=$(B)/san/%.o)
 
+# The ddad tests include ddad's sources to reach its static functions, and
+# the protocol test runs the ASan ddad.
+$(UNIT_SRCS:tests/unit/test_ddad_%.c=$(B)/san/tests/unit/test_ddad_%.o): \
+	$(filter-out daemon/ddad/main.c,$(DDAD_SRCS))
+$(B)/san/tests/test_ddad_protocol: | $(SAN_DDAD)
+
 # --- tests -----------------------------------------------------------------
 
 check: all san
@@ -162,7 +169,7 @@ demo: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(PKGCONFIGDIR) \
-		$(DESTDIR)/lib/modules/$(KVER)/extra
+		$(DESTDIR)/lib/modules/$(KVER)/extra $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0644 kmod/dda.ko $(DESTDIR)/lib/modules/$(KVER)/extra/dda.ko
 	install -m 0755 $(DDACTL) $(DESTDIR)$(SBINDIR)/ddactl
 	install -m 0755 $(DDAD) $(DESTDIR)$(SBINDIR)/ddad
@@ -173,6 +180,8 @@ install: all
 	install -m 0644 lib/libdda.h $(DESTDIR)$(INCLUDEDIR)/libdda.h
 	install -m 0644 include/uapi/linux/dda.h $(DESTDIR)$(INCLUDEDIR)/linux/dda.h
 	install -m 0644 $(B)/lib/dda.pc $(DESTDIR)$(PKGCONFIGDIR)/dda.pc
+	sed 's|/usr/sbin/ddad|$(SBINDIR)/ddad|' daemon/ddad/ddad.service > $(DESTDIR)$(SYSTEMDUNITDIR)/ddad.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/ddad.service
 	$(if $(DESTDIR),,depmod -a $(KVER))
 
 uninstall:
@@ -182,7 +191,7 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libdda.so.$(SOVERSION) \
 		$(DESTDIR)$(LIBDIR)/libdda.so $(DESTDIR)$(LIBDIR)/libdda.a \
 		$(DESTDIR)$(INCLUDEDIR)/libdda.h $(DESTDIR)$(INCLUDEDIR)/linux/dda.h \
-		$(DESTDIR)$(PKGCONFIGDIR)/dda.pc
+		$(DESTDIR)$(PKGCONFIGDIR)/dda.pc $(DESTDIR)$(SYSTEMDUNITDIR)/ddad.service
 	$(if $(DESTDIR),,depmod -a $(KVER))
 
 clean:

@@ -90,6 +90,7 @@ enum dda_state dda_state_of(struct pci_dev *pdev)
 	mutex_unlock(&dda_devs_lock);
 	return state;
 }
+EXPORT_SYMBOL_IF_KUNIT(dda_state_of);
 
 static const char *dda_dev_refusal(struct dda_dev *dd, enum dda_state from)
 {
@@ -148,6 +149,7 @@ out_unlock:
 	kfree(fresh);
 	return dd;
 }
+EXPORT_SYMBOL_IF_KUNIT(dda_dev_begin);
 
 /*
  * The entry of @pdev if a transition holds it, or a new busy entry in state
@@ -208,6 +210,7 @@ void dda_dev_end(struct dda_dev *dd, enum dda_state state,
 		dda_netlink_event(pdev, old, state, reason);
 	pci_dev_put(pdev);
 }
+EXPORT_SYMBOL_IF_KUNIT(dda_dev_end);
 
 void dda_dev_set_reset(struct dda_dev *dd, enum dda_reset method, u32 usec)
 {

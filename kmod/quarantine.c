@@ -258,8 +258,10 @@ static void dda_remove(struct pci_dev *pdev)
 
 	/* Outside a transition, the device is no longer dda's. */
 	dd = dda_dev_begin(pdev, DDA_STATE_QUARANTINED, NULL);
-	if (!IS_ERR(dd))
-		dda_dev_end(dd, DDA_STATE_HOST, DDA_REASON_REMOVED);
+	if (IS_ERR(dd))
+		return;
+	pci_info(pdev, "no longer quarantined: unbound outside a dda request\n");
+	dda_dev_end(dd, DDA_STATE_HOST, DDA_REASON_REMOVED);
 }
 
 bool dda_bound(struct pci_dev *pdev)

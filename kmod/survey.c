@@ -9,6 +9,8 @@
 #include <linux/pci.h>
 #include <linux/vgaarb.h>
 
+#include <kunit/visibility.h>
+
 #include "dda.h"
 
 #define DDA_ACS_NEEDED	(PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF)
@@ -90,12 +92,32 @@ static void dda_survey_intr_remap(struct dda_survey *s)
 			 "no interrupt remapping: a guest could forge interrupts");
 }
 
+/*
+ * Does the driver of @pdev use the DMA API? Then the group's DMA stays with
+ * the host while it is bound (iommu_group_claim_dma_owner() refuses).
+ */
+static bool dda_driver_uses_dma(struct pci_dev *pdev)
+{
+	bool uses;
+
+	device_lock(&pdev->dev);
+	uses = pdev->dev.driver &&
+	       !to_pci_driver(pdev->dev.driver)->driver_managed_dma;
+	device_unlock(&pdev->dev);
+	return uses;
+}
+
 static void dda_survey_member(struct dda_survey *s, struct pci_dev *pdev)
 {
 	char driver[DDA_DRIVER_NAME_LEN];
 
 	dda_driver_name(pdev, driver, sizeof(driver));
-	if (dda_is_bridge(pdev))
+	if (dda_is_bridge(pdev) && dda_driver_uses_dma(pdev))
+		dda_find(s, DDA_CHECK_GROUP, DDA_SEVERITY_BLOCKER, -EBUSY,
+			 "a bridge in its IOMMU group is bound to a driver that uses DMA",
+			 "shares its IOMMU group with bridge %s, bound to %s, which uses DMA: the group's DMA stays with the host",
+			 pci_name(pdev), driver);
+	else if (dda_is_bridge(pdev))
 		dda_find(s, DDA_CHECK_GROUP, DDA_SEVERITY_INFO, 0, NULL,
 			 "shares its IOMMU group with bridge %s, which stays with the host",
 			 pci_name(pdev));
@@ -210,8 +232,9 @@ static void dda_survey_bars(struct dda_survey *s)
 		if (res->flags & IORESOURCE_MEM_64)
 			mmio64 += len;
 		dda_find(s, DDA_CHECK_BARS, DDA_SEVERITY_INFO, 0, NULL,
-			 "BAR%d: %llu KiB %s%s%s", bar,
-			 (unsigned long long)len >> 10,
+			 "BAR%d: %llu %s %s%s%s", bar,
+			 (unsigned long long)(len >= SZ_1K ? len >> 10 : len),
+			 len >= SZ_1K ? "KiB" : "bytes",
 			 res->flags & IORESOURCE_IO ? "I/O ports" : "memory",
 			 res->flags & IORESOURCE_MEM_64 ? ", 64-bit" : "",
 			 res->flags & IORESOURCE_PREFETCH ? ", prefetchable" :
@@ -298,6 +321,7 @@ int dda_survey(struct pci_dev *pdev, dda_finding_fn fn, void *ctx)
 	iommu_group_put(group);
 	return s.stop;
 }
+EXPORT_SYMBOL_IF_KUNIT(dda_survey);
 
 struct dda_dismount_check {
 	bool group;

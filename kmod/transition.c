@@ -12,6 +12,8 @@
 #include <linux/iommu.h>
 #include <linux/slab.h>
 
+#include <kunit/visibility.h>
+
 #include "dda.h"
 
 /*
@@ -214,6 +216,7 @@ out_put:
 	dda_members_put(&m);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(dda_dismount);
 
 /* Is any other device of @pdev's group held by dda? */
 static bool dda_held_peer(struct pci_dev *pdev)
@@ -301,6 +304,7 @@ int dda_mount(struct pci_dev *pdev, bool group,
 {
 	return __dda_mount(pdev, group, DDA_REASON_MOUNT, extack);
 }
+EXPORT_SYMBOL_IF_KUNIT(dda_mount);
 
 /*
  * Module unload: every quarantined device goes back to its host driver,

@@ -4,6 +4,7 @@
 # make check: run dda's test suites and add up their results.
 #
 #   unit         user-space unit tests, built with ASan and UBSan
+#   valgrind     ddad under valgrind memcheck, through its protocol test
 #   checkpatch   the kernel code under checkpatch.pl --strict
 #   kunit        KUnit suites in a kernel built by kunit.py, under QEMU
 #   integration  scenarios in the sandbox VM: real kernel, emulated IOMMU
@@ -30,6 +31,7 @@ suite_unit() {
 	done
 	echo "$passed passed, $failed failed"
 }
+suite_valgrind() { tests/ddad/valgrind.sh; }
 suite_checkpatch() { tests/checkpatch.sh; }
 suite_kunit() { tests/kunit/run.sh; }
 suite_integration() { tests/integration/run.sh; }
@@ -47,7 +49,7 @@ summary_of() {
 
 suites=("$@")
 [[ ${#suites[@]} -eq 0 || ${suites[0]} == all ]] &&
-	suites=(unit checkpatch kunit integration)
+	suites=(unit valgrind checkpatch kunit integration)
 
 total_p=0 total_f=0 report=()
 for s in "${suites[@]}"; do

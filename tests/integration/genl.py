@@ -122,9 +122,15 @@ def encode(spec):
     return attr(kind, value.encode() + b'\0')
 
 
-def main(argv):
-    if not argv:
-        sys.exit(__doc__)
+def errname(err):
+    # errno.errorcode names 95 ENOTSUP; the kernel's word is EOPNOTSUPP.
+    return 'EOPNOTSUPP' if err == errno.EOPNOTSUPP else \
+        errno.errorcode.get(err, str(err))
+
+
+def request(argv):
+    """Send the request argv describes (as on the command line) on a
+    socket of its own; return (errno, extack text, offset, replies)."""
     cmd = int(argv[0]) if argv[0].isdigit() else CMDS[argv[0]]
     flags, attrs, rest = NLM_F_REQUEST | NLM_F_ACK, b'', argv[1:]
     while rest:
@@ -139,11 +145,19 @@ def main(argv):
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
     sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
     sock.bind((0, 0))
-    err, text, offs, replies = exchange(
-        sock, message(family_id(sock), flags, cmd, attrs, 2))
+    try:
+        return exchange(sock, message(family_id(sock), flags, cmd, attrs, 2))
+    finally:
+        sock.close()
+
+
+def main(argv):
+    if not argv:
+        sys.exit(__doc__)
+    err, text, offs, replies = request(argv)
     if err:
         where = '' if offs is None else ' [at offset %d]' % offs
-        print('error %s: %s%s' % (errno.errorcode.get(err, err), text, where))
+        print('error %s: %s%s' % (errname(err), text, where))
         return 1
     print('ok')
     names = {v: k for k, v in ATTRS.items()}

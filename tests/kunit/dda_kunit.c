@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit suites for dda.ko: the address parser, the request policies that the
- * genetlink core applies, and the device message built from real PCI devices
- * of the test machine (q35 with an Intel IOMMU and an edu device).
+ * genetlink core applies, the device message built from real PCI devices of
+ * the test machine (q35 with an Intel IOMMU and an edu device), the state
+ * machine, and a real dismount and mount of that edu.
  */
 #include <kunit/test.h>
 #include <linux/iommu.h>
@@ -161,7 +162,33 @@ static void dda_policy_unknown_attr(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* A state change takes the group flag, as a flag and only as a flag. */
+static void dda_policy_group_flag(struct kunit *test)
+{
+	struct netlink_ext_ack extack = {};
+	struct sk_buff *skb = dda_policy_skb(test);
+
+	KUNIT_ASSERT_EQ(test, nla_put_string(skb, DDA_A_DEV_ADDRESS,
+					     "0000:00:03.0"), 0);
+	KUNIT_ASSERT_EQ(test, nla_put_flag(skb, DDA_A_DEV_GROUP), 0);
+	KUNIT_EXPECT_EQ(test, dda_policy_parse(test, skb,
+					       dda_dev_change_policy, &extack),
+			0);
+	/* DEV_GET has no use for it. */
+	KUNIT_EXPECT_EQ(test, dda_policy_parse(test, skb, dda_dev_get_policy,
+					       &extack), -EINVAL);
+	kfree_skb(skb);
+
+	skb = dda_policy_skb(test);
+	KUNIT_ASSERT_EQ(test, nla_put_u32(skb, DDA_A_DEV_GROUP, 1), 0);
+	KUNIT_EXPECT_NE(test, dda_policy_parse(test, skb,
+					       dda_dev_change_policy, &extack),
+			0);
+	kfree_skb(skb);
+}
+
 static struct kunit_case dda_policy_test_cases[] = {
+	KUNIT_CASE(dda_policy_group_flag),
 	KUNIT_CASE(dda_policy_address_ok),
 	KUNIT_CASE(dda_policy_address_too_long),
 	KUNIT_CASE(dda_policy_address_not_terminated),
@@ -290,7 +317,177 @@ static struct kunit_suite dda_dev_suite = {
 	.test_cases = dda_dev_test_cases,
 };
 
-kunit_test_suites(&dda_addr_suite, &dda_policy_suite, &dda_dev_suite);
+/* --- the state machine -------------------------------------------------- */
+
+static struct pci_dev *dda_test_edu(struct kunit *test)
+{
+	struct pci_dev *pdev = pci_get_device(0x1234, 0x11e8, NULL);
+
+	KUNIT_ASSERT_NOT_NULL(test, pdev);
+	return pdev;
+}
+
+/*
+ * Every rule of dda_dev_begin()/dda_dev_end(), on the bookkeeping alone: no
+ * driver is bound or unbound here.
+ */
+static void dda_state_machine_test(struct kunit *test)
+{
+	struct pci_dev *pdev = dda_test_edu(test);
+	struct netlink_ext_ack extack = {};
+	struct dda_dev *dd, *again;
+
+	KUNIT_ASSERT_EQ(test, (int)dda_state_of(pdev), (int)DDA_STATE_HOST);
+
+	/* From host: an entry, busy; a second transition is refused. */
+	dd = dda_dev_begin(pdev, DDA_STATE_HOST, &extack);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dd));
+	again = dda_dev_begin(pdev, DDA_STATE_HOST, &extack);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(again), -EBUSY);
+	KUNIT_EXPECT_STREQ(test, extack._msg,
+			   "another request is changing this device");
+	again = dda_dev_begin(pdev, DDA_STATE_QUARANTINED, &extack);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(again), -EBUSY);
+	KUNIT_EXPECT_EQ(test, (int)dda_state_of(pdev), (int)DDA_STATE_HOST);
+
+	dda_dev_end(dd, DDA_STATE_QUARANTINED, DDA_REASON_DISMOUNT);
+	KUNIT_EXPECT_EQ(test, (int)dda_state_of(pdev),
+			(int)DDA_STATE_QUARANTINED);
+
+	/* From the wrong state: refused, with the reason. */
+	again = dda_dev_begin(pdev, DDA_STATE_HOST, &extack);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(again), -EALREADY);
+	KUNIT_EXPECT_STREQ(test, extack._msg,
+			   "the device is quarantined already");
+	again = dda_dev_begin(pdev, DDA_STATE_ASSIGNED, &extack);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(again), -EINVAL);
+
+	/* Back to host: the entry goes. */
+	dd = dda_dev_begin(pdev, DDA_STATE_QUARANTINED, &extack);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dd));
+	dda_dev_end(dd, DDA_STATE_HOST, DDA_REASON_MOUNT);
+	KUNIT_EXPECT_EQ(test, (int)dda_state_of(pdev), (int)DDA_STATE_HOST);
+	again = dda_dev_begin(pdev, DDA_STATE_QUARANTINED, &extack);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(again), -EINVAL);
+	KUNIT_EXPECT_STREQ(test, extack._msg,
+			   "the device is not held by dda: dismount it first");
+	pci_dev_put(pdev);
+}
+
+/* --- a real dismount and mount ------------------------------------------- */
+
+static bool dda_test_bound_to(struct pci_dev *pdev, const char *name)
+{
+	char driver[DDA_DRIVER_NAME_LEN];
+
+	dda_driver_name(pdev, driver, sizeof(driver));
+	return !strcmp(driver, name);
+}
+
+/*
+ * The edu goes into quarantine: bound to dda, an unmanaged (empty) domain in
+ * place of the DMA domain, bus master off; and comes back with its DMA
+ * domain and no driver, as it was.
+ */
+static void dda_dismount_mount_test(struct kunit *test)
+{
+	struct pci_dev *pdev = dda_test_edu(test);
+	struct netlink_ext_ack extack = {};
+	struct iommu_domain *before, *during;
+	u16 cmd;
+
+	KUNIT_ASSERT_TRUE(test, dda_test_bound_to(pdev, ""));
+	before = iommu_get_domain_for_dev(&pdev->dev);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_EXPECT_EQ(test, before->type, (unsigned int)IOMMU_DOMAIN_DMA);
+
+	KUNIT_ASSERT_EQ_MSG(test, dda_dismount(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_EXPECT_TRUE(test, dda_test_bound_to(pdev, "dda"));
+	KUNIT_EXPECT_EQ(test, (int)dda_state_of(pdev),
+			(int)DDA_STATE_QUARANTINED);
+	during = iommu_get_domain_for_dev(&pdev->dev);
+	KUNIT_ASSERT_NOT_NULL(test, during);
+	KUNIT_EXPECT_PTR_NE(test, during, before);
+	KUNIT_EXPECT_EQ(test, during->type,
+			(unsigned int)IOMMU_DOMAIN_UNMANAGED);
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	KUNIT_EXPECT_FALSE(test, cmd & PCI_COMMAND_MASTER);
+
+	/* Quarantined already: refused, nothing changes. */
+	KUNIT_EXPECT_EQ(test, dda_dismount(pdev, false, &extack), -EALREADY);
+	KUNIT_EXPECT_TRUE(test, dda_test_bound_to(pdev, "dda"));
+
+	KUNIT_ASSERT_EQ_MSG(test, dda_mount(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_EXPECT_TRUE(test, dda_test_bound_to(pdev, ""));
+	KUNIT_EXPECT_EQ(test, (int)dda_state_of(pdev), (int)DDA_STATE_HOST);
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(&pdev->dev),
+			    before);
+	pci_dev_put(pdev);
+}
+
+/* A host bridge is refused by the survey's check, and nothing changes. */
+static void dda_dismount_bridge_test(struct kunit *test)
+{
+	struct pci_dev *host = pci_get_domain_bus_and_slot(0, 0, 0);
+	struct netlink_ext_ack extack = {};
+
+	KUNIT_ASSERT_NOT_NULL(test, host);
+	KUNIT_EXPECT_EQ(test, dda_dismount(host, false, &extack), -EINVAL);
+	KUNIT_EXPECT_STREQ(test, extack._msg,
+			   "host and PCI bridges cannot be assigned");
+	KUNIT_EXPECT_EQ(test, (int)dda_state_of(host), (int)DDA_STATE_HOST);
+	pci_dev_put(host);
+}
+
+struct dda_test_findings {
+	unsigned int n, blockers;
+	bool iommu, intr_remap;
+};
+
+static int dda_test_finding(void *ctx, const struct dda_finding *f)
+{
+	struct dda_test_findings *t = ctx;
+
+	t->n++;
+	t->blockers += f->severity == DDA_SEVERITY_BLOCKER;
+	t->iommu |= f->check == DDA_CHECK_IOMMU &&
+		    !strncmp(f->text, "IOMMU group ", 12);
+	t->intr_remap |= f->check == DDA_CHECK_INTR_REMAP &&
+			 f->severity == DDA_SEVERITY_INFO;
+	return 0;
+}
+
+/* The edu of a machine with an Intel IOMMU and interrupt remapping. */
+static void dda_survey_edu_test(struct kunit *test)
+{
+	struct pci_dev *pdev = dda_test_edu(test);
+	struct dda_test_findings t = {};
+
+	KUNIT_EXPECT_EQ(test, dda_survey(pdev, dda_test_finding, &t), 0);
+	KUNIT_EXPECT_GT(test, t.n, 3U);
+	KUNIT_EXPECT_EQ(test, t.blockers, 0U);
+	KUNIT_EXPECT_TRUE(test, t.iommu);
+	KUNIT_EXPECT_TRUE(test, t.intr_remap);
+	pci_dev_put(pdev);
+}
+
+static struct kunit_case dda_state_test_cases[] = {
+	KUNIT_CASE(dda_state_machine_test),
+	KUNIT_CASE(dda_survey_edu_test),
+	KUNIT_CASE(dda_dismount_bridge_test),
+	KUNIT_CASE(dda_dismount_mount_test),
+	{}
+};
+
+static struct kunit_suite dda_state_suite = {
+	.name = "dda_state",
+	.test_cases = dda_state_test_cases,
+};
+
+kunit_test_suites(&dda_addr_suite, &dda_policy_suite, &dda_dev_suite,
+		  &dda_state_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for dda");

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ddactl list, ddactl show: what dda.ko says of the PCI devices.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ddactl.h"
+#include "device_print.h"
+
+int list_main(const struct command *cmd, int argc, char *argv[])
+{
+	struct device_view *views = NULL;
+	struct dda_device *devs;
+	struct dda *dda;
+	bool json = false;
+	size_t count, i;
+	int ret, err;
+
+	ret = command_args(cmd, argc, argv, &json, NULL, NULL, 0, 0);
+	if (ret >= 0)
+		return ret;
+	ret = command_open(&dda);
+	if (ret >= 0)
+		return ret;
+
+	err = dda_device_list(dda, &devs, &count);
+	if (err) {
+		ret = command_failed(dda, err, "cannot list the devices");
+		goto out_close;
+	}
+	if (count) {
+		views = calloc(count, sizeof(*views));
+		if (!views) {
+			ret = command_failed(NULL, -ENOMEM, "list");
+			goto out_free;
+		}
+	}
+	/* The guests are ddad's to know; without it, none is named. */
+	for (i = 0; i < count; i++)
+		views[i] = (struct device_view){ .dev = &devs[i] };
+
+	err = device_print_list(stdout, views, count, json);
+	ret = err ? command_failed(NULL, err, "list") : DDACTL_OK;
+	free(views);
+out_free:
+	free(devs);
+out_close:
+	dda_close(dda);
+	return ret;
+}
+
+int show_main(const struct command *cmd, int argc, char *argv[])
+{
+	char address[DDA_ADDRESS_LEN + 1];
+	struct device_view view;
+	struct dda_device dev;
+	const char *operand;
+	struct dda *dda;
+	bool json = false;
+	int ret, err;
+
+	ret = command_args(cmd, argc, argv, &json, NULL, &operand, 1, 1);
+	if (ret >= 0)
+		return ret;
+	ret = command_address(operand, address);
+	if (ret >= 0)
+		return ret;
+	ret = command_open(&dda);
+	if (ret >= 0)
+		return ret;
+
+	err = dda_device_get(dda, address, &dev);
+	if (err) {
+		ret = command_failed(dda, err, address);
+		goto out;
+	}
+	view = (struct device_view){ .dev = &dev };
+	err = device_print_show(stdout, &view, json);
+	ret = err ? command_failed(NULL, err, "show") : DDACTL_OK;
+out:
+	dda_close(dda);
+	return ret;
+}

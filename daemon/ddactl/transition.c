@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ddactl dismount, ddactl mount: a device, or its whole IOMMU group, from
+ * the host into quarantine and back.
+ *
+ * When dda.ko refuses, its reason names one thing in the way; the survey of
+ * the device names them all, so its blockers and warnings follow the
+ * reason, e.g. which other member of the group is bound to which driver.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "ddactl.h"
+#include "device_print.h"
+#include "survey_print.h"
+
+typedef int (*change_fn)(struct dda *dda, const char *address, bool group,
+			 struct dda_device *out);
+
+/* Does this process hold CAP_NET_ADMIN, which admin commands need? */
+static bool net_admin(void)
+{
+	struct __user_cap_header_struct header = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	if (syscall(SYS_capget, &header, data))
+		return false;
+	return data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective &
+	       CAP_TO_MASK(CAP_NET_ADMIN);
+}
+
+/*
+ * Did dda.ko refuse by its policy, so that the survey says why? -EPERM is
+ * policy only with CAP_NET_ADMIN: without it the genetlink core refused
+ * before dda.ko saw the request.
+ */
+static bool refused(int err)
+{
+	switch (err) {
+	case -EBUSY:
+	case -EOPNOTSUPP:
+	case -EINVAL:
+	case -E2BIG:
+		return true;
+	case -EPERM:
+		return net_admin();
+	default:
+		return false;
+	}
+}
+
+/*
+ * Prints the blockers and warnings of the device's survey, below the
+ * reason of a refusal. Best effort: a survey that fails adds nothing.
+ */
+static void explain(struct dda *dda, const char *address)
+{
+	struct dda_survey survey;
+
+	if (dda_survey_get(dda, address, &survey))
+		return;
+	survey_print_findings(stderr, &survey, DDA_SEVERITY_WARNING);
+	dda_survey_free(&survey);
+}
+
+static int change_main(const struct command *cmd, int argc, char *argv[],
+		       change_fn change)
+{
+	char address[DDA_ADDRESS_LEN + 1];
+	struct device_view view;
+	struct dda_device dev;
+	const char *operand;
+	struct dda *dda;
+	bool json = false, group = false;
+	int ret, err;
+
+	ret = command_args(cmd, argc, argv, &json, &group, &operand, 1, 1);
+	if (ret >= 0)
+		return ret;
+	ret = command_address(operand, address);
+	if (ret >= 0)
+		return ret;
+	ret = command_open(&dda);
+	if (ret >= 0)
+		return ret;
+
+	err = change(dda, address, group, &dev);
+	if (err) {
+		ret = command_failed(dda, err, address);
+		if (refused(err))
+			explain(dda, address);
+		goto out;
+	}
+	view = (struct device_view){ .dev = &dev };
+	err = device_print_show(stdout, &view, json);
+	ret = err ? command_failed(NULL, err, cmd->name) : DDACTL_OK;
+out:
+	dda_close(dda);
+	return ret;
+}
+
+int dismount_main(const struct command *cmd, int argc, char *argv[])
+{
+	return change_main(cmd, argc, argv, dda_dismount);
+}
+
+int mount_main(const struct command *cmd, int argc, char *argv[])
+{
+	return change_main(cmd, argc, argv, dda_mount);
+}

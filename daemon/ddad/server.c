@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The server: a UNIX stream socket, its clients, and the poll(2) loop that
+ * serves them until SIGTERM or SIGINT.
+ *
+ * Every socket is non-blocking and one poll() waits for all of them, with
+ * no timeout: idle, ddad sleeps. A client's requests are answered in
+ * order; while more than OUT_MAX bytes of answers wait for it to read
+ * them, ddad reads no more of its requests.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "ddad.h"
+
+#define CLIENTS_MAX		512
+#define OUT_MAX			(1 << 20)
+#define IN_START		4096
+#define IN_MAX			(DDAD_LINE_MAX + 1)	/* with the newline */
+
+#define NOMEM_LINE \
+	"{\"id\":null,\"ok\":false,\"error\":{\"code\":\"ENOMEM\",\"message\":\"out of memory\"}}"
+
+struct client {
+	int fd;
+	struct peer peer;
+	char *in;		/* requests read, not yet answered */
+	size_t in_len, in_size;
+	char *out;		/* answers not yet sent */
+	size_t out_len, out_sent, out_size;
+	bool eof;		/* the peer will send no more */
+	bool closing;		/* send what is queued, then close */
+	bool dead;		/* close now */
+};
+
+struct server {
+	struct ddad *ddad;
+	int listen_fd;
+	int signal_fd;
+	struct client **clients;
+	size_t count;
+	struct pollfd *fds;
+	bool accept_paused;	/* out of file descriptors */
+	dev_t sock_dev;		/* the socket file we made */
+	ino_t sock_ino;
+};
+
+/* The socket file at path: stale, or another server's? */
+static int socket_in_use(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd, ret;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	ret = connect(fd, (struct sockaddr *)&addr, sizeof(addr));
+	ret = !ret || errno == EAGAIN;
+	close(fd);
+	return ret;
+}
+
+int server_listen(const struct ddad_config *config)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	const char *path = config->socket_path;
+	char *dir, *slash;
+	struct stat st;
+	int fd, err;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		log_msg(LOG_ERR, "socket path %s is longer than %zu bytes",
+			path, sizeof(addr.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+
+	dir = strdup(path);
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	err = 0;
+	if (slash && slash != dir) {
+		*slash = '\0';
+		err = mkdir_parents(dir, 0755);
+		if (err)
+			log_msg(LOG_ERR, "cannot create %s: %s", dir,
+				strerror(-err));
+	}
+	free(dir);
+	if (err)
+		return err;
+
+	/* We hold the instance lock: a socket left there is stale. */
+	if (!lstat(path, &st)) {
+		if (!S_ISSOCK(st.st_mode)) {
+			log_msg(LOG_ERR, "%s exists and is not a socket", path);
+			return -EEXIST;
+		}
+		if (socket_in_use(path) > 0) {
+			log_msg(LOG_ERR, "%s is in use by another server",
+				path);
+			return -EADDRINUSE;
+		}
+		if (unlink(path) < 0 && errno != ENOENT) {
+			err = -errno;
+			log_msg(LOG_ERR, "cannot remove the stale socket %s: %m",
+				path);
+			return err;
+		}
+	}
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		log_msg(LOG_ERR, "cannot create a socket: %m");
+		return err;
+	}
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		err = -errno;
+		log_msg(LOG_ERR, "cannot bind to %s: %m", path);
+		close(fd);
+		return err;
+	}
+	/* Anyone may connect; each request is judged by its peer's uid. */
+	if (chmod(path, 0666) < 0 || listen(fd, SOMAXCONN) < 0) {
+		err = -errno;
+		log_msg(LOG_ERR, "cannot listen on %s: %m", path);
+		unlink(path);
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static size_t client_pending(const struct client *c)
+{
+	return c->out_len - c->out_sent;
+}
+
+static bool client_wants_input(const struct client *c)
+{
+	return !c->eof && !c->closing && !c->dead &&
+	       client_pending(c) < OUT_MAX;
+}
+
+static void client_free(struct client *c)
+{
+	close(c->fd);
+	peer_release(&c->peer);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+/* Queues a line of text and its newline. */
+static void client_queue(struct client *c, const char *text, size_t len)
+{
+	char *out;
+
+	if (c->out_sent) {
+		memmove(c->out, c->out + c->out_sent, client_pending(c));
+		c->out_len -= c->out_sent;
+		c->out_sent = 0;
+	}
+	if (c->out_len + len + 1 > c->out_size) {
+		size_t size = c->out_size ? c->out_size : 4096;
+
+		while (size < c->out_len + len + 1)
+			size *= 2;
+		out = realloc(c->out, size);
+		if (!out) {
+			c->dead = true;
+			return;
+		}
+		c->out = out;
+		c->out_size = size;
+	}
+	memcpy(c->out + c->out_len, text, len);
+	c->out[c->out_len + len] = '\n';
+	c->out_len += len + 1;
+}
+
+/* Queues a reply and releases it; NULL stands for out of memory. */
+static void client_reply(struct client *c, struct json_object *reply)
+{
+	const int flags = JSON_C_TO_STRING_PLAIN |
+			  JSON_C_TO_STRING_NOSLASHESCAPE;
+	const char *text = NULL;
+	size_t len;
+
+	if (reply)
+		text = json_object_to_json_string_length(reply, flags, &len);
+	if (!text) {
+		text = NOMEM_LINE;
+		len = strlen(NOMEM_LINE);
+	}
+	client_queue(c, text, len);
+	json_object_put(reply);
+}
+
+static void client_flush(struct client *c)
+{
+	ssize_t n;
+
+	while (!c->dead && client_pending(c)) {
+		n = send(c->fd, c->out + c->out_sent, client_pending(c),
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				c->dead = true;
+			return;
+		}
+		c->out_sent += n;
+	}
+	c->out_len = c->out_sent = 0;
+}
+
+static void client_read(struct client *c)
+{
+	ssize_t n;
+	char *in;
+
+	if (c->in_len == c->in_size) {
+		size_t size = c->in_size ? 2 * c->in_size : IN_START;
+
+		if (size > IN_MAX)
+			size = IN_MAX;
+		if (size == c->in_size)
+			return;		/* full: client_process() acts */
+		in = realloc(c->in, size);
+		if (!in) {
+			c->dead = true;
+			return;
+		}
+		c->in = in;
+		c->in_size = size;
+	}
+	n = recv(c->fd, c->in + c->in_len, c->in_size - c->in_len,
+		 MSG_DONTWAIT);
+	if (n > 0)
+		c->in_len += n;
+	else if (!n)
+		c->eof = true;
+	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		c->dead = true;
+}
+
+static bool line_is_blank(const char *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r' &&
+		    line[i] != '\n')
+			return false;
+	return true;
+}
+
+/* Answers the complete lines read, while the client keeps up. */
+static void client_process(struct server *srv, struct client *c)
+{
+	size_t start = 0, len;
+	char *nl;
+
+	while (!c->closing && !c->dead && client_pending(c) < OUT_MAX) {
+		nl = memchr(c->in + start, '\n', c->in_len - start);
+		if (!nl && c->in_len - start > DDAD_LINE_MAX) {
+			client_reply(c, protocol_error(-E2BIG,
+				"request longer than 65536 bytes"));
+			c->closing = true;
+			start = c->in_len;
+			break;
+		}
+		if (nl)
+			len = nl - (c->in + start) + 1;
+		else if (c->eof && c->in_len > start)
+			len = c->in_len - start;  /* the last, without newline */
+		else
+			break;
+		if (!line_is_blank(c->in + start, len))
+			client_reply(c, protocol_handle(srv->ddad, &c->peer,
+							c->in + start, len));
+		start += len;
+	}
+	if (start) {
+		memmove(c->in, c->in + start, c->in_len - start);
+		c->in_len -= start;
+	}
+}
+
+static void client_service(struct server *srv, struct client *c,
+			   short revents)
+{
+	if (revents & POLLOUT)
+		client_flush(c);
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) && client_wants_input(c))
+		client_read(c);
+	client_process(srv, c);
+	client_flush(c);
+
+	if (client_pending(c) || c->dead)
+		return;
+	/* Everything answered: close if nothing more can come. */
+	if (c->closing || (c->eof && !c->in_len))
+		c->dead = true;
+}
+
+static void server_accept(struct server *srv)
+{
+	struct client **clients, *c;
+	int fd, err;
+
+	while (srv->count < CLIENTS_MAX) {
+		fd = accept4(srv->listen_fd, NULL, NULL,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			log_msg(LOG_ERR, "cannot accept a client: %m");
+			/* EMFILE and the like: wait for a client to leave. */
+			srv->accept_paused = true;
+			return;
+		}
+		c = calloc(1, sizeof(*c));
+		clients = reallocarray(srv->clients, srv->count + 1,
+				       sizeof(*clients));
+		if (clients)
+			srv->clients = clients;
+		if (!c || !clients) {
+			log_msg(LOG_ERR, "cannot take a client: out of memory");
+			free(c);
+			close(fd);
+			return;
+		}
+		c->fd = fd;
+		err = peer_from_socket(fd, &c->peer);
+		if (err) {
+			log_msg(LOG_ERR, "cannot read a client's credentials: %s",
+				strerror(-err));
+			free(c);
+			close(fd);
+			continue;
+		}
+		srv->clients[srv->count++] = c;
+	}
+}
+
+/* Frees the clients that are done with. */
+static void server_reap(struct server *srv)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < srv->count; i++) {
+		if (srv->clients[i]->dead) {
+			client_free(srv->clients[i]);
+			srv->accept_paused = false;
+		} else {
+			srv->clients[kept++] = srv->clients[i];
+		}
+	}
+	srv->count = kept;
+}
+
+/* Fills srv->fds: the signals, the listening socket, the clients. */
+static int server_poll_set(struct server *srv, nfds_t *nfds)
+{
+	struct pollfd *fds;
+	size_t i;
+
+	fds = reallocarray(srv->fds, srv->count + 2, sizeof(*fds));
+	if (!fds)
+		return -ENOMEM;
+	srv->fds = fds;
+	fds[0] = (struct pollfd){ .fd = srv->signal_fd, .events = POLLIN };
+	fds[1] = (struct pollfd){ .fd = srv->listen_fd, .events = POLLIN };
+	if (srv->accept_paused || srv->count >= CLIENTS_MAX)
+		fds[1].fd = -1;
+	for (i = 0; i < srv->count; i++) {
+		struct client *c = srv->clients[i];
+
+		fds[i + 2] = (struct pollfd){ .fd = c->fd };
+		if (client_wants_input(c))
+			fds[i + 2].events |= POLLIN;
+		if (client_pending(c))
+			fds[i + 2].events |= POLLOUT;
+	}
+	*nfds = srv->count + 2;
+	return 0;
+}
+
+/* Removes the socket file, if it is still the one we made. */
+static void server_unlink(struct server *srv)
+{
+	const char *path = srv->ddad->config.socket_path;
+	struct stat st;
+
+	if (!lstat(path, &st) && st.st_dev == srv->sock_dev &&
+	    st.st_ino == srv->sock_ino)
+		unlink(path);
+}
+
+static void server_release(struct server *srv)
+{
+	size_t i;
+
+	server_unlink(srv);
+	for (i = 0; i < srv->count; i++)
+		client_free(srv->clients[i]);
+	free(srv->clients);
+	free(srv->fds);
+	close(srv->listen_fd);
+}
+
+int server_run(struct ddad *ddad, int listen_fd, int signal_fd)
+{
+	struct server srv = { .ddad = ddad, .listen_fd = listen_fd,
+			      .signal_fd = signal_fd };
+	struct signalfd_siginfo info;
+	struct stat st;
+	size_t i, polled;
+	nfds_t nfds;
+	int err = 0, n;
+
+	if (!stat(ddad->config.socket_path, &st)) {
+		srv.sock_dev = st.st_dev;
+		srv.sock_ino = st.st_ino;
+	}
+	for (;;) {
+		err = server_poll_set(&srv, &nfds);
+		if (err) {
+			log_msg(LOG_ERR, "out of memory");
+			break;
+		}
+		/* Out of descriptors with no client to wait for: retry. */
+		n = poll(srv.fds, nfds,
+			 srv.accept_paused && !srv.count ? 1000 : -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			log_msg(LOG_ERR, "poll: %m");
+			break;
+		}
+		if (!n) {
+			srv.accept_paused = false;
+			continue;
+		}
+		if (srv.fds[0].revents) {
+			if (read(srv.signal_fd, &info, sizeof(info)) ==
+			    sizeof(info)) {
+				log_msg(LOG_INFO, "SIG%s: exiting",
+					sigabbrev_np(info.ssi_signo));
+				break;
+			}
+		}
+
+		polled = srv.count;
+		for (i = 0; i < polled; i++)
+			if (srv.fds[i + 2].revents)
+				client_service(&srv, srv.clients[i],
+					       srv.fds[i + 2].revents);
+		server_reap(&srv);
+		if (srv.fds[1].revents)
+			server_accept(&srv);
+	}
+
+	server_release(&srv);
+	return err;
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What libdda's files share with each other and with the unit tests. Not
+ * installed, and not exported from libdda.so (see libdda.map).
+ */
+#ifndef LIBDDA_INTERNAL_H
+#define LIBDDA_INTERNAL_H
+
+#include <stdbool.h>
+#include <netlink/netlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "libdda.h"
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+/* Bytes for the reason dda_error() gives, with its NUL. */
+#define DDA_ERROR_SIZE		256
+
+struct dda {
+	struct nl_sock *sock;
+	int family;			/* the "dda" family's id */
+	char error[DDA_ERROR_SIZE];	/* why the last call failed */
+	/* dda_events_open(): the last datagram read, and how far it is taken */
+	unsigned char *events;
+	size_t events_size;		/* bytes allocated */
+	size_t events_len;		/* bytes of the datagram */
+	size_t events_at;		/* bytes taken */
+};
+
+/* Sets what dda_error(dda) says; dda NULL: what dda_error(NULL) says. */
+void dda_set_error(struct dda *dda, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * dda_open() of any generic netlink family: name's family id goes to
+ * dda->family. -ENOENT when there is no such family.
+ */
+int dda_open_family(const char *name, struct dda **out);
+
+/* The negative errno closest to a negative libnl error code. */
+int dda_errno_from_nl(int nlerr);
+
+/* A request of the dda family, cmd with nlmsg flags, without attributes. */
+struct nl_msg *dda_msg_new(struct dda *dda, uint8_t cmd, int flags);
+
+/*
+ * Handles one reply message of the dda family; 0 or a negative errno. The
+ * first error ends the request with it, once the kernel's answer is read.
+ */
+typedef int (*dda_reply_fn)(struct nlmsghdr *nlh, void *arg);
+
+/*
+ * Sends msg, a do or a dump request, and hands every reply to fn until the
+ * kernel acknowledges it or ends the dump. Returns 0, the kernel's negative
+ * errno (its extended ACK message then in dda->error), or fn's error.
+ */
+int dda_request(struct dda *dda, struct nl_msg *msg, dda_reply_fn fn,
+		void *arg);
+
+/*
+ * The outcome an NLMSG_ERROR or NLMSG_DONE message reports: 0 or a negative
+ * errno, -EBADMSG if the message is cut short. The NLMSGERR_ATTR_MSG of a
+ * failure goes to reason ("" when there is none). Other messages: 0.
+ */
+int dda_nlmsg_status(const struct nlmsghdr *nlh, char *reason, size_t size);
+
+/*
+ * An attribute of the type its name says: 0, or -EBADMSG when it has not
+ * that type's exact size. A string must end in a NUL and fit in size bytes
+ * with it; bytes after the NUL are ignored.
+ */
+int dda_attr_u16(const struct nlattr *nla, uint16_t *value);
+int dda_attr_u32(const struct nlattr *nla, uint32_t *value);
+int dda_attr_string(const struct nlattr *nla, char *buf, size_t size);
+
+/*
+ * DDA_A_DEV_ADDRESS as dda.ko sends it: the full form "DDDD:BB:DD.F",
+ * written to out in its canonical form. -EBADMSG for anything else.
+ */
+int dda_attr_address(const struct nlattr *nla, char out[DDA_ADDRESS_LEN + 1]);
+
+/*
+ * An address a caller asks about, in its canonical form, or -EINVAL with
+ * dda_error() naming it.
+ */
+int dda_address_arg(struct dda *dda, const char *address,
+		    char canonical[DDA_ADDRESS_LEN + 1]);
+
+/*
+ * Fills out from the attributes of a device message, tb indexed by enum
+ * dda_attr. Every attribute is checked here: the required ones must be
+ * there, and each must have its type's exact size; a string must end in a
+ * NUL and fit. Absent optional attributes leave "" or -1 or 0. Returns
+ * -EBADMSG, leaving out alone, when the message breaks the contract.
+ */
+int dda_device_from_attrs(struct nlattr *const *tb, struct dda_device *out);
+
+/* Parses a whole device message: its generic netlink header, then the above. */
+int dda_device_parse(struct nlmsghdr *nlh, struct dda_device *out);
+
+/*
+ * A DISMOUNT or MOUNT request for the device at canonical, an address in
+ * its canonical form; DDA_A_DEV_GROUP with group.
+ */
+struct nl_msg *dda_change_msg(struct dda *dda, uint8_t cmd,
+			      const char *canonical, bool group);
+
+/*
+ * The answer to a DISMOUNT or MOUNT: a device message per device moved,
+ * the one at address among them.
+ */
+struct dda_change_reply {
+	const char *address;		/* canonical */
+	struct dda_device dev;		/* its device message */
+	bool found;
+};
+
+/* A dda_reply_fn for struct dda_change_reply. */
+int dda_change_reply(struct nlmsghdr *nlh, void *arg);
+
+/*
+ * Says why a DISMOUNT or MOUNT that failed with err failed, where the
+ * kernel did not: an -EPERM without a reason is the genetlink core's, for
+ * want of CAP_NET_ADMIN. Returns err.
+ */
+int dda_change_error(struct dda *dda, int err);
+
+/*
+ * Parses a survey message into out, its findings allocated; release them
+ * with dda_survey_free(). Every attribute is checked, as for a device
+ * message, and so is every finding: DDA_A_FINDING_CHECK, _SEVERITY and
+ * _TEXT must all be there. Returns -EBADMSG or -ENOMEM, leaving out alone
+ * and nothing allocated, when it cannot.
+ */
+int dda_survey_parse(struct nlmsghdr *nlh, struct dda_survey *out);
+
+/* Fills out from one nested DDA_A_SURVEY_FINDING, or -EBADMSG. */
+int dda_finding_parse(struct nlattr *nla, struct dda_finding *out);
+
+/* The surveys of a dump, as they come. */
+struct dda_survey_list_reply {
+	struct dda_survey *surveys;
+	size_t count;
+	size_t size;			/* surveys allocated */
+};
+
+/* A dda_reply_fn for struct dda_survey_list_reply. */
+int dda_survey_list_reply(struct nlmsghdr *nlh, void *arg);
+
+/*
+ * Parses an event message into out. Returns -EBADMSG, leaving out alone,
+ * when it breaks the contract.
+ */
+int dda_event_parse(struct nlmsghdr *nlh, struct dda_event *out);
+
+/*
+ * Takes the next event of family out of the len bytes of netlink messages
+ * at buf, from *at on, and moves *at past it. Other messages are skipped.
+ * Returns 0 and the event in out, -EAGAIN when no event is left, or
+ * -EBADMSG for a malformed one (or a malformed rest, *at then len).
+ */
+int dda_event_take(const void *buf, size_t len, size_t *at, int family,
+		   struct dda_event *out);
+
+#endif /* LIBDDA_INTERNAL_H */

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libdda: a client of dda.ko, the "dda" generic netlink family described in
+ * <linux/dda.h>.
+ *
+ * Every function that can fail returns 0 or a negative errno; none prints
+ * or exits. When the kernel refuses a request, dda_error() gives the reason
+ * it sent in its extended ACK. A struct dda is not thread-safe: use one per
+ * thread, or serialize the calls.
+ */
+#ifndef LIBDDA_H
+#define LIBDDA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/dda.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bytes for a driver name, with its NUL. */
+#define DDA_DRIVER_SIZE		64
+
+/* Bytes for the text of a finding, with its NUL. */
+#define DDA_FINDING_TEXT_SIZE	256
+
+/* A connection to dda.ko. */
+struct dda;
+
+/* A PCI device as dda.ko describes it (a "device message"). */
+struct dda_device {
+	char address[DDA_ADDRESS_LEN + 1];	/* "dddd:bb:dd.f" */
+	uint16_t vendor;
+	uint16_t device;
+	uint16_t subsys_vendor;
+	uint16_t subsys_device;
+	uint32_t class_code;			/* 0xBBSSPP */
+	char driver[DDA_DRIVER_SIZE];		/* bound driver, or "" */
+	int iommu_group;			/* -1 if none */
+	enum dda_state state;
+	char original_driver[DDA_DRIVER_SIZE];	/* before DISMOUNT */
+	enum dda_reset reset_method;		/* of the last reset */
+	uint32_t reset_usec;			/* how long it took, or 0 */
+};
+
+/* One finding of a survey (DDA_A_SURVEY_FINDING). */
+struct dda_finding {
+	enum dda_check check;
+	enum dda_severity severity;
+	char text[DDA_FINDING_TEXT_SIZE];	/* one line for people */
+};
+
+/* May a device be assigned, and why not (DDA_CMD_DEV_SURVEY). */
+struct dda_survey {
+	char address[DDA_ADDRESS_LEN + 1];	/* "dddd:bb:dd.f" */
+	enum dda_verdict verdict;
+	size_t n_findings;
+	struct dda_finding *findings;		/* in the kernel's order */
+};
+
+/* A state change (DDA_CMD_DEV_EVENT). */
+struct dda_event {
+	char address[DDA_ADDRESS_LEN + 1];	/* "dddd:bb:dd.f" */
+	enum dda_state old_state;
+	enum dda_state state;
+	enum dda_reason reason;
+};
+
+/*
+ * Connects to dda.ko. Returns -ENOENT when the "dda" family does not exist,
+ * that is when the dda kernel module is not loaded. On failure *out is NULL
+ * and dda_error(NULL) says why.
+ */
+int dda_open(struct dda **out);
+void dda_close(struct dda *dda);
+
+/*
+ * Why the last failed call on dda failed: the kernel's extended ACK message,
+ * or libdda's own reason; "" when there is none. dda_error(NULL) is about
+ * the last failed dda_open() of the calling thread. The text is valid until
+ * the next call on dda.
+ */
+const char *dda_error(const struct dda *dda);
+
+/*
+ * Parses a PCI address, "DDDD:BB:DD.F" or "BB:DD.F" (domain 0000), in hex
+ * of either case, and writes its canonical form, lower-case "dddd:bb:dd.f",
+ * to out. Returns -EINVAL, leaving out alone, for anything else.
+ */
+int dda_address_parse(const char *text, char out[DDA_ADDRESS_LEN + 1]);
+
+/*
+ * Describes the device at address (any form dda_address_parse() takes).
+ * -ENODEV: no PCI device has this address.
+ */
+int dda_device_get(struct dda *dda, const char *address,
+		   struct dda_device *out);
+
+/*
+ * Describes every PCI device. On success *out holds *count devices, to be
+ * released with free(); it may be NULL when *count is 0.
+ */
+int dda_device_list(struct dda *dda, struct dda_device **out, size_t *count);
+
+/*
+ * Dismounts the device at address: host -> quarantined. With group, every
+ * other device of its IOMMU group that is with the host goes along, as one
+ * transaction. On success the device as it is now goes to out, unless out
+ * is NULL. Needs CAP_NET_ADMIN: -EPERM without it, dda_error() then saying
+ * so. dda.ko's refusals come with its reason in dda_error(): -EALREADY,
+ * the device is quarantined already; -EBUSY, -EOPNOTSUPP, -EINVAL, -EPERM
+ * or -E2BIG, something in the way, which dda_survey_get() names along with
+ * everything else that is.
+ */
+int dda_dismount(struct dda *dda, const char *address, bool group,
+		 struct dda_device *out);
+
+/*
+ * Mounts the device at address: quarantined -> host, back to the driver it
+ * had before its dismount. Otherwise as dda_dismount().
+ */
+int dda_mount(struct dda *dda, const char *address, bool group,
+	      struct dda_device *out);
+
+/*
+ * Surveys the device at address. On success out holds its findings, to be
+ * released with dda_survey_free(). -ENODEV: no PCI device has this address.
+ */
+int dda_survey_get(struct dda *dda, const char *address,
+		   struct dda_survey *out);
+
+/*
+ * Surveys every PCI device. On success *out holds *count surveys, to be
+ * released with dda_survey_list_free(); it may be NULL when *count is 0.
+ */
+int dda_survey_list(struct dda *dda, struct dda_survey **out, size_t *count);
+
+/* Frees the findings of survey, not survey itself. NULL is fine. */
+void dda_survey_free(struct dda_survey *survey);
+
+/* Frees count surveys and the array that holds them. */
+void dda_survey_list_free(struct dda_survey *surveys, size_t count);
+
+/*
+ * Connects to dda.ko to hear of its state changes: the handle listens to
+ * the "events" multicast group, and is for events only (requests go on a
+ * handle from dda_open()). Fails as dda_open() does.
+ */
+int dda_events_open(struct dda **out);
+
+/* The file descriptor of an events handle, to poll() for POLLIN. */
+int dda_events_fd(const struct dda *dda);
+
+/*
+ * Reads the next event without waiting: 0 with the event in out, -EAGAIN
+ * when none is pending. -ENOBUFS: events came faster than they were read,
+ * and some are lost; -EBADMSG: dda.ko sent a malformed event, skipped. The
+ * next call goes on after either.
+ */
+int dda_event_read(struct dda *dda, struct dda_event *out);
+
+/* "host", "quarantined", "assigned"; "unknown" for anything else. */
+const char *dda_state_name(enum dda_state state);
+
+/* "none", "flr", "af_flr", "pm", "bus"; "unknown" for anything else. */
+const char *dda_reset_name(enum dda_reset reset);
+
+/* "assignable", "caveats", "blocked"; "unknown" for anything else. */
+const char *dda_verdict_name(enum dda_verdict verdict);
+
+/* "info", "warning", "blocker"; "unknown" for anything else. */
+const char *dda_severity_name(enum dda_severity severity);
+
+/*
+ * "iommu", "interrupt_remapping", "group", "acs", "reset", "bars", "sriov",
+ * "boot_device", "reserved_regions", "bridge"; "unknown" for anything else.
+ */
+const char *dda_check_name(enum dda_check check);
+
+/*
+ * "dismount", "mount", "handover", "reclaim", "selected", "removed",
+ * "unload"; "unknown" for anything else.
+ */
+const char *dda_reason_name(enum dda_reason reason);
+
+/*
+ * A short name for a PCI class code 0xBBSSPP, from its base class and
+ * subclass as pci.ids names them ("Ethernet controller"), else from its base
+ * class alone ("Network controller"), else "Unknown class".
+ */
+const char *dda_class_name(uint32_t class_code);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBDDA_H */

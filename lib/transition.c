@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Transitions: DDA_CMD_DEV_DISMOUNT (host -> quarantined) and
+ * DDA_CMD_DEV_MOUNT (quarantined -> host), of one device or of its whole
+ * IOMMU group.
+ *
+ * Both are admin commands. The genetlink core refuses them without
+ * CAP_NET_ADMIN before dda.ko sees them, with -EPERM and no extended ACK;
+ * libdda gives that refusal its reason. dda.ko's own refusals always come
+ * with one.
+ */
+#include <errno.h>
+#include <string.h>
+#include <netlink/genl/genl.h>
+
+#include "internal.h"
+
+struct nl_msg *dda_change_msg(struct dda *dda, uint8_t cmd,
+			      const char *canonical, bool group)
+{
+	struct nl_msg *msg;
+
+	msg = dda_msg_new(dda, cmd, 0);
+	if (!msg)
+		return NULL;
+	if (nla_put_string(msg, DDA_A_DEV_ADDRESS, canonical) < 0 ||
+	    (group && nla_put_flag(msg, DDA_A_DEV_GROUP) < 0)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+int dda_change_reply(struct nlmsghdr *nlh, void *arg)
+{
+	struct dda_change_reply *reply = arg;
+	struct dda_device dev;
+	int err;
+
+	err = dda_device_parse(nlh, &dev);
+	if (err)
+		return err;
+	if (strcmp(dev.address, reply->address))
+		return 0;	/* another member of its group */
+	if (reply->found)
+		return -EBADMSG;	/* the same device twice */
+	reply->dev = dev;
+	reply->found = true;
+	return 0;
+}
+
+int dda_change_error(struct dda *dda, int err)
+{
+	if (err == -EPERM && !dda->error[0])
+		dda_set_error(dda, "changing a device needs CAP_NET_ADMIN (run as root)");
+	return err;
+}
+
+static int dda_change(struct dda *dda, uint8_t cmd, const char *address,
+		      bool group, struct dda_device *out)
+{
+	char canonical[DDA_ADDRESS_LEN + 1];
+	struct dda_change_reply reply = { .address = canonical };
+	struct nl_msg *msg;
+	int err;
+
+	dda->error[0] = '\0';
+	err = dda_address_arg(dda, address, canonical);
+	if (err)
+		return err;
+
+	msg = dda_change_msg(dda, cmd, canonical, group);
+	if (!msg)
+		return -ENOMEM;
+	err = dda_request(dda, msg, dda_change_reply, &reply);
+	nlmsg_free(msg);
+	if (err)
+		return dda_change_error(dda, err);
+	if (!reply.found) {
+		dda_set_error(dda, "dda.ko acknowledged without the device");
+		return -EBADMSG;
+	}
+	if (out)
+		*out = reply.dev;
+	return 0;
+}
+
+int dda_dismount(struct dda *dda, const char *address, bool group,
+		 struct dda_device *out)
+{
+	return dda_change(dda, DDA_CMD_DEV_DISMOUNT, address, group, out);
+}
+
+int dda_mount(struct dda *dda, const char *address, bool group,
+	      struct dda_device *out)
+{
+	return dda_change(dda, DDA_CMD_DEV_MOUNT, address, group, out);
+}

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Events printed by daemon/common, as `ddactl events` prints them: a line
+ * each, in text or as one JSON object, read back with json-c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "event_print.h"
+#include "unit.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+static const struct dda_event events[] = {
+	{ "0000:00:03.0", DDA_STATE_HOST, DDA_STATE_QUARANTINED,
+	  DDA_REASON_DISMOUNT },
+	{ "0000:3a:00.1", DDA_STATE_QUARANTINED, DDA_STATE_ASSIGNED,
+	  DDA_REASON_HANDOVER },
+	{ "0000:3a:00.1", DDA_STATE_ASSIGNED, DDA_STATE_QUARANTINED,
+	  DDA_REASON_RECLAIM },
+	{ "abcd:ef:1f.7", DDA_STATE_QUARANTINED, DDA_STATE_HOST,
+	  DDA_REASON_UNLOAD },
+	{ "0000:00:1f.7", DDA_STATE_HOST, DDA_STATE_QUARANTINED,
+	  DDA_REASON_SELECTED },
+	{ "0000:00:1f.7", DDA_STATE_QUARANTINED, DDA_STATE_HOST,
+	  DDA_REASON_REMOVED },
+	{ "0000:00:03.0", DDA_STATE_QUARANTINED, DDA_STATE_HOST,
+	  DDA_REASON_MOUNT },
+	/* From a newer dda.ko. */
+	{ "0000:00:03.0", (enum dda_state)3, (enum dda_state)4,
+	  (enum dda_reason)7 },
+};
+
+#define N	ARRAY_SIZE(events)
+
+static const char *const lines[N] = {
+	"0000:00:03.0 host -> quarantined (dismount)",
+	"0000:3a:00.1 quarantined -> assigned (handover)",
+	"0000:3a:00.1 assigned -> quarantined (reclaim)",
+	"abcd:ef:1f.7 quarantined -> host (unload)",
+	"0000:00:1f.7 host -> quarantined (selected)",
+	"0000:00:1f.7 quarantined -> host (removed)",
+	"0000:00:03.0 quarantined -> host (mount)",
+	"0000:00:03.0 unknown -> unknown (unknown)",
+};
+
+/* Runs print(f) into memory; returns the text, to be freed. */
+#define CAPTURE(text, call) do {					\
+	size_t size_;							\
+	FILE *f = open_memstream(&(text), &size_);			\
+	int err_ = f ? (call) : -1;					\
+	if (f)								\
+		fclose(f);						\
+	is_int(err_, 0, "%s", #call);					\
+} while (0)
+
+static bool string_is(struct json_object *obj, const char *key,
+		      const char *want)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(obj, key, &v) &&
+	       json_object_is_type(v, json_type_string) &&
+	       !strcmp(json_object_get_string(v), want);
+}
+
+static void check_object(struct json_object *obj,
+			 const struct dda_event *event, size_t i)
+{
+	static const char *const keys[] = {
+		"address", "old_state", "state", "reason",
+	};
+	size_t k, count = 0;
+
+	if (!ok(json_object_is_type(obj, json_type_object),
+		"event %zu: an object", i))
+		return;
+	json_object_object_foreach(obj, key, val) {
+		bool known = false;
+
+		(void)val;
+		for (k = 0; k < ARRAY_SIZE(keys); k++)
+			known |= !strcmp(key, keys[k]);
+		ok(known, "event %zu: key '%s' is one of the documented", i,
+		   key);
+		count++;
+	}
+	is_int(count, ARRAY_SIZE(keys), "event %zu: every key, once", i);
+	ok(string_is(obj, "address", event->address), "event %zu: address",
+	   i);
+	ok(string_is(obj, "old_state", dda_state_name(event->old_state)),
+	   "event %zu: old_state \"%s\"", i, dda_state_name(event->old_state));
+	ok(string_is(obj, "state", dda_state_name(event->state)),
+	   "event %zu: state \"%s\"", i, dda_state_name(event->state));
+	ok(string_is(obj, "reason", dda_reason_name(event->reason)),
+	   "event %zu: reason \"%s\"", i, dda_reason_name(event->reason));
+}
+
+static void test_text(void)
+{
+	char *text = NULL, want[128];
+	size_t i;
+
+	for (i = 0; i < N; i++) {
+		CAPTURE(text, event_print(f, &events[i], false));
+		snprintf(want, sizeof(want), "%s\n", lines[i]);
+		is_str(text, want, "event %zu: one line", i);
+		free(text);
+	}
+}
+
+static void test_json(void)
+{
+	struct json_object *obj;
+	char *text = NULL, *nl;
+	size_t i;
+
+	for (i = 0; i < N; i++) {
+		CAPTURE(text, event_print(f, &events[i], true));
+		nl = strchr(text, '\n');
+		ok(nl && !nl[1], "event %zu: JSON on one line", i);
+		obj = json_tokener_parse(text);
+		check_object(obj, &events[i], i);
+		json_object_put(obj);
+		free(text);
+	}
+
+	obj = event_json(&events[1]);
+	check_object(obj, &events[1], 1);
+	json_object_put(obj);
+}
+
+/* Prints every event in JSON, one after the other. */
+static int print_all(FILE *f)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < N && !err; i++)
+		err = event_print(f, &events[i], true);
+	return err;
+}
+
+static void test_stream(void)
+{
+	struct json_tokener *tok;
+	struct json_object *obj;
+	char *text = NULL, *line, *save = NULL;
+	size_t n = 0;
+
+	/* What a script reading `ddactl events --json` gets: a line each. */
+	CAPTURE(text, print_all(f));
+	tok = json_tokener_new();
+	for (line = strtok_r(text, "\n", &save); line && tok;
+	     line = strtok_r(NULL, "\n", &save), n++) {
+		json_tokener_reset(tok);
+		obj = json_tokener_parse_ex(tok, line, strlen(line));
+		if (n < N)
+			check_object(obj, &events[n], n);
+		json_object_put(obj);
+	}
+	is_int(n, N, "a stream of %zu events: %zu lines", N, N);
+	json_tokener_free(tok);
+	free(text);
+}
+
+int main(void)
+{
+	test_text();
+	test_json();
+	test_stream();
+	return unit_done();
+}
