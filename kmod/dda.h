@@ -58,6 +58,7 @@ static inline void dda_set_err_msg(struct netlink_ext_ack *extack,
 }
 
 /* device.c */
+int dda_hex(const char *s, unsigned int digits, unsigned int *val);
 int dda_addr_parse(const char *text, struct dda_addr *addr);
 struct pci_dev *dda_addr_get_pci_dev(const struct dda_addr *addr);
 enum dda_state dda_state_of(struct pci_dev *pdev);
@@ -105,7 +106,21 @@ int dda_survey(struct pci_dev *pdev, dda_finding_fn fn, void *ctx);
 int dda_check_dismount(struct pci_dev *pdev, bool group,
 		       struct netlink_ext_ack *extack);
 
+/* select.c */
+struct dda_id {
+	u16 vendor;
+	u16 device;
+};
+
+int dda_id_parse(const char *text, struct dda_id *id);
+int dda_param_addr_parse(const char *text, struct dda_addr *addr);
+int dda_select_parse(void);
+void dda_select_at_load(void);
+
 /* transition.c */
+int dda_transition_dismount(struct pci_dev *pdev, bool group,
+			    enum dda_reason reason,
+			    struct netlink_ext_ack *extack);
 int dda_dismount(struct pci_dev *pdev, bool group,
 		 struct netlink_ext_ack *extack);
 int dda_mount(struct pci_dev *pdev, bool group,

@@ -11,7 +11,8 @@
 
 #include "dda.h"
 
-static int dda_hex(const char *s, unsigned int digits, unsigned int *val)
+/* Exactly @digits hex digits of either case at @s, nothing else. */
+int dda_hex(const char *s, unsigned int digits, unsigned int *val)
 {
 	unsigned int i;
 

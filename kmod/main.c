@@ -17,12 +17,16 @@
 /*
  * Bring-up order: the bus notifier first (an entry must never outlive its
  * device), then the family (the driver's probes send events), then the
- * driver, which may probe at once devices whose driver_override names dda.
+ * driver, which may probe at once devices whose driver_override names dda;
+ * last, the devices the ids= and addresses= parameters select.
  */
 static int __init dda_init(void)
 {
 	int err;
 
+	err = dda_select_parse();
+	if (err)
+		return err;
 	err = dda_device_init();
 	if (err)
 		return err;
@@ -35,6 +39,7 @@ static int __init dda_init(void)
 
 	pr_info("discrete device assignment, netlink family %s v%d\n",
 		DDA_GENL_NAME, DDA_GENL_VERSION);
+	dda_select_at_load();
 	return 0;
 
 err_netlink:

@@ -156,8 +156,9 @@ static void dda_release(struct dda_members *m)
  * and resets each device. Any failure gives every member back to its
  * driver.
  */
-int dda_dismount(struct pci_dev *pdev, bool group,
-		 struct netlink_ext_ack *extack)
+int dda_transition_dismount(struct pci_dev *pdev, bool group,
+			    enum dda_reason reason,
+			    struct netlink_ext_ack *extack)
 {
 	struct dda_members m;
 	unsigned int i;
@@ -199,8 +200,7 @@ int dda_dismount(struct pci_dev *pdev, bool group,
 		pci_info(m.pdev[i], "quarantined (was %s)\n",
 			 m.dd[i]->original_driver[0] ?
 			 m.dd[i]->original_driver : "unbound");
-		dda_dev_end(m.dd[i], DDA_STATE_QUARANTINED,
-			    DDA_REASON_DISMOUNT);
+		dda_dev_end(m.dd[i], DDA_STATE_QUARANTINED, reason);
 	}
 	goto out_put;
 
@@ -210,11 +210,18 @@ err_give_back:
 		if (dda_give_back(m.dd[i]))
 			pci_err(m.pdev[i], "%s did not bind again\n",
 				m.dd[i]->original_driver);
-		dda_dev_end(m.dd[i], DDA_STATE_HOST, DDA_REASON_DISMOUNT);
+		dda_dev_end(m.dd[i], DDA_STATE_HOST, reason);
 	}
 out_put:
 	dda_members_put(&m);
 	return err;
+}
+
+int dda_dismount(struct pci_dev *pdev, bool group,
+		 struct netlink_ext_ack *extack)
+{
+	return dda_transition_dismount(pdev, group, DDA_REASON_DISMOUNT,
+				       extack);
 }
 EXPORT_SYMBOL_IF_KUNIT(dda_dismount);
 

@@ -31,10 +31,9 @@
 #   edu          edu device eduN (1234:11e8) on pcie.0
 #   virtio-net   virtio-net-pci virtio-netN
 #   hda          ich9-intel-hda hdaN with an hda-duplex hdaN-codec
-#   bridge2nic   pcie-pci-bridge bridgeN with two e1000, bridgeNnic0 and
-#                bridgeNnic1 (conventional PCI: one IOMMU group). QEMU's
-#                bridge always has an SHPC, and shpchp would claim the
-#                group's DMA: guest-init unbinds it, as real bridges have none
+#   bridge2nic   a conventional pci-bridge bridgeN (shpc=off, as most real
+#                bridges: shpchp would hold the group's DMA) with two e1000,
+#                bridgeNnic0 and bridgeNnic1 (one IOMMU group)
 #   rootport     empty pcie-root-port hotN, for device_add (native hotplug)
 #
 # Other header lines: "#@ timeout: SECONDS" (default 300), "#@ udev: yes"
@@ -155,7 +154,7 @@ devices() {
 			-device "ich9-intel-hda,id=hda$i"
 			-device "hda-duplex,id=hda$i-codec,bus=hda$i.0,audiodev=audio-hda$i") ;;
 		bridge2nic) args+=(
-			-device "pcie-pci-bridge,id=bridge$i"
+			-device "pci-bridge,id=bridge$i,chassis_nr=$((i + 1)),shpc=off"
 			-netdev "user,id=net-bridge${i}nic0,restrict=on"
 			-netdev "user,id=net-bridge${i}nic1,restrict=on"
 			-device "e1000,id=bridge${i}nic0,bus=bridge$i,addr=1,netdev=net-bridge${i}nic0,romfile="

@@ -79,6 +79,78 @@ static struct kunit_suite dda_addr_suite = {
 	.test_cases = dda_addr_test_cases,
 };
 
+/* --- module parameters: ids= and addresses= ------------------------------ */
+
+struct dda_id_case {
+	const char *text;
+	int err;
+	u16 vendor;
+	u16 device;
+};
+
+static const struct dda_id_case dda_id_cases[] = {
+	{ "8086:10d3", 0, 0x8086, 0x10d3 },
+	{ "1234:11E8", 0, 0x1234, 0x11e8 },
+	{ "ffff:0000", 0, 0xffff, 0x0000 },
+	{ "", -EINVAL },
+	{ "8086", -EINVAL },
+	{ "8086:10d", -EINVAL },
+	{ "8086:10d3:", -EINVAL },
+	{ "0x86:10d3", -EINVAL },
+	{ "+086:10d3", -EINVAL },
+	{ "8086-10d3", -EINVAL },
+	{ "808g:10d3", -EINVAL },
+	{ " 8086:10d3", -EINVAL },
+};
+
+static void dda_id_case_desc(const struct dda_id_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "ids \"%s\"", c->text);
+}
+
+KUNIT_ARRAY_PARAM(dda_id, dda_id_cases, dda_id_case_desc);
+
+static void dda_id_parse_test(struct kunit *test)
+{
+	const struct dda_id_case *c = test->param_value;
+	struct dda_id id = { 0x5555, 0x5555 };
+
+	KUNIT_ASSERT_EQ(test, dda_id_parse(c->text, &id), c->err);
+	if (c->err)
+		return;
+	KUNIT_EXPECT_EQ(test, id.vendor, c->vendor);
+	KUNIT_EXPECT_EQ(test, id.device, c->device);
+}
+
+/* A parameter takes the short form too; the netlink attribute does not. */
+static void dda_param_addr_test(struct kunit *test)
+{
+	struct dda_addr addr;
+
+	KUNIT_ASSERT_EQ(test, dda_param_addr_parse("01:00.0", &addr), 0);
+	KUNIT_EXPECT_EQ(test, addr.domain, 0);
+	KUNIT_EXPECT_EQ(test, addr.bus, 1);
+	KUNIT_EXPECT_EQ(test, addr.devfn, PCI_DEVFN(0, 0));
+	KUNIT_ASSERT_EQ(test, dda_param_addr_parse("0002:03:1f.7", &addr), 0);
+	KUNIT_EXPECT_EQ(test, addr.domain, 2);
+	KUNIT_EXPECT_EQ(test, addr.devfn, PCI_DEVFN(0x1f, 7));
+	KUNIT_EXPECT_EQ(test, dda_param_addr_parse("1:00.0", &addr), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dda_param_addr_parse("01:00.0x", &addr),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, dda_param_addr_parse("zz:00.0", &addr), -EINVAL);
+}
+
+static struct kunit_case dda_param_test_cases[] = {
+	KUNIT_CASE_PARAM(dda_id_parse_test, dda_id_gen_params),
+	KUNIT_CASE(dda_param_addr_test),
+	{}
+};
+
+static struct kunit_suite dda_param_suite = {
+	.name = "dda_param",
+	.test_cases = dda_param_test_cases,
+};
+
 /* --- request policies ---------------------------------------------------- */
 
 /*
@@ -486,8 +558,8 @@ static struct kunit_suite dda_state_suite = {
 	.test_cases = dda_state_test_cases,
 };
 
-kunit_test_suites(&dda_addr_suite, &dda_policy_suite, &dda_dev_suite,
-		  &dda_state_suite);
+kunit_test_suites(&dda_addr_suite, &dda_param_suite, &dda_policy_suite,
+		  &dda_dev_suite, &dda_state_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for dda");
