@@ -125,6 +125,10 @@ int dda_dismount(struct pci_dev *pdev, bool group,
 		 struct netlink_ext_ack *extack);
 int dda_mount(struct pci_dev *pdev, bool group,
 	      struct netlink_ext_ack *extack);
+int dda_handover(struct pci_dev *pdev, bool group,
+		 struct netlink_ext_ack *extack);
+int dda_reclaim(struct pci_dev *pdev, bool group,
+		struct netlink_ext_ack *extack);
 void dda_mount_all(void);
 
 /* netlink.c */

@@ -5,6 +5,7 @@
 #include <linux/ctype.h>
 #include <linux/device.h>
 #include <linux/iommu.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <kunit/visibility.h>
@@ -201,6 +202,11 @@ void dda_dev_end(struct dda_dev *dd, enum dda_state state,
 	dd->state = state;
 	dd->busy = false;
 	drop = state == DDA_STATE_HOST;
+	/* A device with a guest pins dda.ko: rmmod says it is in use. */
+	if (state == DDA_STATE_ASSIGNED && old != DDA_STATE_ASSIGNED)
+		__module_get(THIS_MODULE);
+	else if (old == DDA_STATE_ASSIGNED && state != DDA_STATE_ASSIGNED)
+		module_put(THIS_MODULE);
 	if (drop)
 		list_del(&dd->node);
 	mutex_unlock(&dda_devs_lock);
@@ -271,6 +277,8 @@ static int dda_bus_notify(struct notifier_block *nb, unsigned long action,
 		return NOTIFY_DONE;
 
 	old = dd->state;
+	if (old == DDA_STATE_ASSIGNED)
+		module_put(THIS_MODULE);
 	dda_netlink_event(pdev, old, DDA_STATE_HOST, DDA_REASON_REMOVED);
 	pci_info(pdev, "left the bus while %s\n",
 		 old == DDA_STATE_ASSIGNED ? "assigned" : "quarantined");

@@ -209,6 +209,16 @@ static int dda_dev_mount_doit(struct sk_buff *skb, struct genl_info *info)
 	return dda_dev_change(info, dda_mount);
 }
 
+static int dda_dev_handover_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return dda_dev_change(info, dda_handover);
+}
+
+static int dda_dev_reclaim_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return dda_dev_change(info, dda_reclaim);
+}
+
 struct dda_survey_msg {
 	struct sk_buff *skb;
 	enum dda_verdict verdict;
@@ -344,6 +354,20 @@ static const struct genl_ops dda_genl_ops[] = {
 		.flags = GENL_ADMIN_PERM,
 		.doit = dda_dev_mount_doit,
 		.policy = dda_dev_change_policy,
+		.maxattr = DDA_A_MAX,
+	},
+	{
+		.cmd = DDA_CMD_DEV_HANDOVER,
+		.flags = GENL_ADMIN_PERM,
+		.doit = dda_dev_handover_doit,
+		.policy = dda_dev_get_policy,
+		.maxattr = DDA_A_MAX,
+	},
+	{
+		.cmd = DDA_CMD_DEV_RECLAIM,
+		.flags = GENL_ADMIN_PERM,
+		.doit = dda_dev_reclaim_doit,
+		.policy = dda_dev_get_policy,
 		.maxattr = DDA_A_MAX,
 	},
 	{

@@ -205,10 +205,12 @@ static int dda_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	bool adopted;
 	int err;
 
-	if (!dda_allow_unsafe_interrupts &&
-	    !device_iommu_capable(&pdev->dev, IOMMU_CAP_INTR_REMAP)) {
-		pci_err(pdev, "no interrupt remapping: not taken (see allow_unsafe_interrupts)\n");
-		return -EOPNOTSUPP;
+	if (!device_iommu_capable(&pdev->dev, IOMMU_CAP_INTR_REMAP)) {
+		if (!dda_allow_unsafe_interrupts) {
+			pci_err(pdev, "no interrupt remapping: not taken (see allow_unsafe_interrupts)\n");
+			return -EOPNOTSUPP;
+		}
+		pci_warn(pdev, "no interrupt remapping, taken as allow_unsafe_interrupts says: its next owner may forge interrupts\n");
 	}
 
 	dd = dda_dev_busy(pdev, &adopted);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Transitions between host and quarantine: dismount and mount, of one
- * device or of a whole IOMMU group as one transaction. Each either completes
- * or is rolled back; no device is left half way.
+ * Transitions: dismount and mount between host and quarantine, of one
+ * device or of a whole IOMMU group as one transaction; handover and reclaim
+ * between quarantine and vfio-pci, always of the whole group, since vfio
+ * takes a group or nothing. Each either completes or is rolled back; no
+ * device is left half way.
  *
  * A transition holds its devices' entries busy (dda_dev_begin) for its whole
  * length and no lock besides: driver binds and resets take device locks of
@@ -10,6 +12,7 @@
  */
 #include <linux/device.h>
 #include <linux/iommu.h>
+#include <linux/kmod.h>
 #include <linux/slab.h>
 
 #include <kunit/visibility.h>
@@ -312,6 +315,135 @@ int dda_mount(struct pci_dev *pdev, bool group,
 	return __dda_mount(pdev, group, DDA_REASON_MOUNT, extack);
 }
 EXPORT_SYMBOL_IF_KUNIT(dda_mount);
+
+/* Is every non-bridge device of @pdev's group in @state? */
+static bool dda_group_all(struct pci_dev *pdev, enum dda_state state)
+{
+	struct dda_members all;
+	bool every = true;
+	unsigned int i;
+
+	if (dda_group_members(pdev, &all))
+		return false;
+	for (i = 0; i < all.n; i++)
+		every &= pci_is_bridge(all.pdev[i]) ||
+			 dda_state_of(all.pdev[i]) == state;
+	dda_members_put(&all);
+	return every;
+}
+
+#define DDA_VFIO_DRIVER	"vfio-pci"
+
+/*
+ * Handover: quarantined -> assigned. The group goes from dda to vfio-pci,
+ * with driver_override naming vfio-pci before dda lets go, so that no other
+ * driver can take a device in between; each device gets back the config
+ * space its last reset left. Any failure quarantines every member again.
+ */
+int dda_handover(struct pci_dev *pdev, bool group,
+		 struct netlink_ext_ack *extack)
+{
+	struct dda_members m;
+	unsigned int i;
+	int err;
+
+	if (!dda_group_all(pdev, DDA_STATE_QUARANTINED)) {
+		NL_SET_ERR_MSG(extack,
+			       "its IOMMU group is not wholly quarantined: dismount the whole group first");
+		return dda_state_of(pdev) == DDA_STATE_QUARANTINED ? -EBUSY :
+		       -EINVAL;
+	}
+	if (request_module(DDA_VFIO_DRIVER)) {
+		NL_SET_ERR_MSG(extack, "vfio-pci is not available");
+		return -ENOENT;
+	}
+
+	err = dda_members_get(&m, pdev, true, DDA_STATE_QUARANTINED, extack);
+	if (err)
+		goto out_put;
+	err = dda_members_begin(&m, DDA_STATE_QUARANTINED, extack);
+	if (err)
+		goto out_put;
+
+	for (i = 0; i < m.n; i++) {
+		pci_load_saved_state(m.pdev[i], m.dd[i]->saved);
+		pci_restore_state(m.pdev[i]);
+		err = dda_set_override(m.pdev[i], DDA_VFIO_DRIVER);
+		if (err)
+			goto err_requarantine;
+	}
+	dda_release(&m);
+	for (i = 0; i < m.n; i++) {
+		if (device_attach(&m.pdev[i]->dev) < 0 ||
+		    !dda_driver_is(m.pdev[i], DDA_VFIO_DRIVER)) {
+			NL_SET_ERR_MSG(extack,
+				       "vfio-pci did not bind: the device stays quarantined");
+			err = -EIO;
+			goto err_requarantine;
+		}
+	}
+
+	for (i = 0; i < m.n; i++) {
+		pci_info(m.pdev[i], "handed over to vfio-pci\n");
+		dda_dev_end(m.dd[i], DDA_STATE_ASSIGNED, DDA_REASON_HANDOVER);
+	}
+	goto out_put;
+
+err_requarantine:
+	for (i = 0; i < m.n; i++) {
+		if (dda_take(m.pdev[i]))
+			pci_err(m.pdev[i], "could not be quarantined again\n");
+		dda_dev_end(m.dd[i], dda_bound(m.pdev[i]) ?
+			    DDA_STATE_QUARANTINED : DDA_STATE_HOST,
+			    DDA_REASON_HANDOVER);
+	}
+out_put:
+	dda_members_put(&m);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(dda_handover);
+
+/*
+ * Reclaim: assigned -> quarantined, the whole group, from vfio-pci back to
+ * dda, whose probe resets each device. vfio-pci lets go of a device only
+ * once its user (QEMU) has closed it: this waits for that. A device dda
+ * cannot take stays unbound, with driver_override "dda": no driver of the
+ * host gets it.
+ */
+int dda_reclaim(struct pci_dev *pdev, bool group,
+		struct netlink_ext_ack *extack)
+{
+	struct dda_members m;
+	unsigned int i;
+	int err, failed = 0;
+
+	err = dda_members_get(&m, pdev, true, DDA_STATE_ASSIGNED, extack);
+	if (err)
+		goto out_put;
+	err = dda_members_begin(&m, DDA_STATE_ASSIGNED, extack);
+	if (err)
+		goto out_put;
+
+	for (i = 0; i < m.n; i++) {
+		err = dda_take(m.pdev[i]);
+		if (err) {
+			pci_err(m.pdev[i], "could not be reclaimed (%d): left unbound\n",
+				err);
+			failed = err;
+		}
+		dda_dev_end(m.dd[i], dda_bound(m.pdev[i]) ?
+			    DDA_STATE_QUARANTINED : DDA_STATE_HOST,
+			    DDA_REASON_RECLAIM);
+	}
+	err = failed;
+	if (err)
+		NL_SET_ERR_MSG(extack,
+			       "dda could not take the device back: see the kernel log");
+out_put:
+	dda_members_put(&m);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(dda_reclaim);
 
 /*
  * Module unload: every quarantined device goes back to its host driver,

@@ -125,6 +125,25 @@ int dda_mount(struct dda *dda, const char *address, bool group,
 	      struct dda_device *out);
 
 /*
+ * Hands the device at address over to vfio-pci for a guest: quarantined ->
+ * assigned, with every other device of its IOMMU group (vfio takes a group
+ * or nothing), which must be wholly quarantined (-EBUSY otherwise). The
+ * kernel binds vfio-pci in one step, so that no other driver can take the
+ * device in between. Otherwise as dda_dismount().
+ */
+int dda_handover(struct dda *dda, const char *address,
+		 struct dda_device *out);
+
+/*
+ * Takes the device at address, and its group, back from vfio-pci into
+ * quarantine, with a reset: assigned -> quarantined. Blocks until the VFIO
+ * user (QEMU) has released the devices: call it once the guest let go.
+ * Otherwise as dda_dismount().
+ */
+int dda_reclaim(struct dda *dda, const char *address,
+		struct dda_device *out);
+
+/*
  * Surveys the device at address. On success out holds its findings, to be
  * released with dda_survey_free(). -ENODEV: no PCI device has this address.
  */

@@ -2,7 +2,8 @@
 /*
  * Transitions: DDA_CMD_DEV_DISMOUNT (host -> quarantined) and
  * DDA_CMD_DEV_MOUNT (quarantined -> host), of one device or of its whole
- * IOMMU group.
+ * IOMMU group; DDA_CMD_DEV_HANDOVER (quarantined -> assigned, to vfio-pci)
+ * and DDA_CMD_DEV_RECLAIM (assigned -> quarantined), of the whole group.
  *
  * Both are admin commands. The genetlink core refuses them without
  * CAP_NET_ADMIN before dda.ko sees them, with -EPERM and no extended ACK;
@@ -95,4 +96,14 @@ int dda_mount(struct dda *dda, const char *address, bool group,
 	      struct dda_device *out)
 {
 	return dda_change(dda, DDA_CMD_DEV_MOUNT, address, group, out);
+}
+
+int dda_handover(struct dda *dda, const char *address, struct dda_device *out)
+{
+	return dda_change(dda, DDA_CMD_DEV_HANDOVER, address, false, out);
+}
+
+int dda_reclaim(struct dda *dda, const char *address, struct dda_device *out)
+{
+	return dda_change(dda, DDA_CMD_DEV_RECLAIM, address, false, out);
 }

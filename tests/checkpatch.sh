@@ -7,7 +7,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${DDA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dda}
+cache=${DDA_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/dda}
 checkpatch=$cache/linux-source-6.1/scripts/checkpatch.pl
 
 if [[ ! -x $checkpatch ]]; then

@@ -15,7 +15,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cache=${DDA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dda}
+cache=${DDA_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/dda}
 tarball=/usr/src/linux-source-6.1.tar.xz
 src=$cache/linux-source-6.1
 build=$cache/kunit-build

@@ -30,24 +30,32 @@
  *		  [DDA_A_DEV_ORIGINAL_DRIVER],
  *		  [DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC]
  *
- * DDA_CMD_DEV_DISMOUNT (do, admin): host -> quarantined
+ * DDA_CMD_DEV_DISMOUNT (do, admin): host -> quarantined; with
+ *	DDA_A_DEV_GROUP every other device of the IOMMU group too, as one
+ *	transaction. Refused, with the reason, on any blocker the survey
+ *	finds (a lone device whose group has members bound to host drivers
+ *	is one).
  *	request:  DDA_A_DEV_ADDRESS, [DDA_A_DEV_GROUP]
- *	reply:    a device message per device dismounted
+ *	reply:    the device message of the addressed device; every device
+ *		  that changed state is also reported on the events group
  *
  * DDA_CMD_DEV_MOUNT (do, admin): quarantined -> host, back to the driver
- *	it had before DISMOUNT
+ *	it had before DISMOUNT; with DDA_A_DEV_GROUP the whole group.
  *	request:  DDA_A_DEV_ADDRESS, [DDA_A_DEV_GROUP]
- *	reply:    a device message per device mounted
+ *	reply:    as DISMOUNT
  *
  * DDA_CMD_DEV_HANDOVER (do, admin): quarantined -> assigned, bound to
- *	vfio-pci in one step, so no other driver can take it in between
+ *	vfio-pci in one step, so no other driver can take it in between.
+ *	Always the whole IOMMU group (vfio takes a group or nothing), which
+ *	must be wholly quarantined. A device with a guest pins dda.ko.
  *	request:  DDA_A_DEV_ADDRESS
- *	reply:    a device message
+ *	reply:    as DISMOUNT
  *
- * DDA_CMD_DEV_RECLAIM (do, admin): assigned -> quarantined, taken back from
- *	vfio-pci and reset
+ * DDA_CMD_DEV_RECLAIM (do, admin): assigned -> quarantined, the whole
+ *	group taken back from vfio-pci and reset. Waits until the VFIO user
+ *	(QEMU) has released the devices.
  *	request:  DDA_A_DEV_ADDRESS
- *	reply:    a device message
+ *	reply:    as DISMOUNT
  *
  * DDA_CMD_DEV_SURVEY (do, dump): may this device be assigned, and why not
  *	request:  do: DDA_A_DEV_ADDRESS; dump: nothing
