@@ -353,7 +353,10 @@ int dda_handover(struct pci_dev *pdev, bool group,
 		return dda_state_of(pdev) == DDA_STATE_QUARANTINED ? -EBUSY :
 		       -EINVAL;
 	}
-	if (request_module(DDA_VFIO_DRIVER)) {
+	/* Built in, or loaded already; else ask modprobe for it. */
+	if (!driver_find(DDA_VFIO_DRIVER, &pci_bus_type) &&
+	    (request_module(DDA_VFIO_DRIVER) ||
+	     !driver_find(DDA_VFIO_DRIVER, &pci_bus_type))) {
 		NL_SET_ERR_MSG(extack, "vfio-pci is not available");
 		return -ENOENT;
 	}

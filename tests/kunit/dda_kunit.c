@@ -499,6 +499,45 @@ static void dda_dismount_mount_test(struct kunit *test)
 	pci_dev_put(pdev);
 }
 
+/*
+ * Handover to vfio-pci and reclaim: only from quarantine; the device comes
+ * back bound to dda with its quarantine domain again.
+ */
+static void dda_handover_reclaim_test(struct kunit *test)
+{
+	struct pci_dev *pdev = dda_test_edu(test);
+	struct netlink_ext_ack extack = {};
+	struct iommu_domain *quarantine;
+
+	KUNIT_EXPECT_EQ(test, dda_handover(pdev, false, &extack), -EINVAL);
+	KUNIT_EXPECT_TRUE(test, dda_test_bound_to(pdev, ""));
+
+	KUNIT_ASSERT_EQ_MSG(test, dda_dismount(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_ASSERT_EQ_MSG(test, dda_handover(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_EXPECT_TRUE(test, dda_test_bound_to(pdev, "vfio-pci"));
+	KUNIT_EXPECT_EQ(test, (int)dda_state_of(pdev),
+			(int)DDA_STATE_ASSIGNED);
+	KUNIT_EXPECT_EQ(test, dda_mount(pdev, false, &extack), -EINVAL);
+	KUNIT_EXPECT_STREQ(test, extack._msg,
+			   "the device is assigned: reclaim it first");
+
+	KUNIT_ASSERT_EQ_MSG(test, dda_reclaim(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_EXPECT_TRUE(test, dda_test_bound_to(pdev, "dda"));
+	KUNIT_EXPECT_EQ(test, (int)dda_state_of(pdev),
+			(int)DDA_STATE_QUARANTINED);
+	quarantine = iommu_get_domain_for_dev(&pdev->dev);
+	KUNIT_ASSERT_NOT_NULL(test, quarantine);
+	KUNIT_EXPECT_EQ(test, quarantine->type,
+			(unsigned int)IOMMU_DOMAIN_UNMANAGED);
+
+	KUNIT_ASSERT_EQ(test, dda_mount(pdev, false, &extack), 0);
+	KUNIT_EXPECT_TRUE(test, dda_test_bound_to(pdev, ""));
+	pci_dev_put(pdev);
+}
+
 /* A host bridge is refused by the survey's check, and nothing changes. */
 static void dda_dismount_bridge_test(struct kunit *test)
 {
@@ -550,6 +589,7 @@ static struct kunit_case dda_state_test_cases[] = {
 	KUNIT_CASE(dda_survey_edu_test),
 	KUNIT_CASE(dda_dismount_bridge_test),
 	KUNIT_CASE(dda_dismount_mount_test),
+	KUNIT_CASE(dda_handover_reclaim_test),
 	{}
 };
 
