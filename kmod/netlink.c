@@ -78,29 +78,38 @@ static int dda_dev_msg(struct sk_buff *skb, struct pci_dev *pdev, u32 portid,
 	return 0;
 }
 
+/* A message about one device, to a request or in a dump. */
+typedef int (*dda_msg_fn)(struct sk_buff *skb, struct pci_dev *pdev,
+			  u32 portid, u32 seq, int flags, u8 cmd);
+
+/* Answer @info with the message @fill builds about @pdev. */
+static int dda_reply(struct genl_info *info, struct pci_dev *pdev,
+		     dda_msg_fn fill)
+{
+	struct sk_buff *msg;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	err = fill(msg, pdev, info->snd_portid, info->snd_seq, 0,
+		   info->genlhdr->cmd);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
 static int dda_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct pci_dev *pdev;
-	struct sk_buff *msg;
 	int err;
 
 	pdev = dda_genl_pci_dev(info);
 	if (IS_ERR(pdev))
 		return PTR_ERR(pdev);
-
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg) {
-		err = -ENOMEM;
-		goto out_put;
-	}
-	err = dda_dev_msg(msg, pdev, info->snd_portid, info->snd_seq, 0,
-			  DDA_CMD_DEV_GET);
-	if (err) {
-		nlmsg_free(msg);
-		goto out_put;
-	}
-	err = genlmsg_reply(msg, info);
-out_put:
+	err = dda_reply(info, pdev, dda_dev_msg);
 	pci_dev_put(pdev);
 	return err;
 }
@@ -124,8 +133,7 @@ static int dda_dump_start(struct netlink_callback *cb)
  * or listed twice, as with any netlink dump of a changing set.
  */
 static int dda_dump(struct sk_buff *skb, struct netlink_callback *cb,
-		    int (*one)(struct sk_buff *skb, struct pci_dev *pdev,
-			       struct netlink_callback *cb))
+		    dda_msg_fn fill, u8 cmd)
 {
 	struct pci_dev *pdev = NULL;
 	long done = 0;
@@ -136,7 +144,8 @@ static int dda_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			done++;
 			continue;
 		}
-		err = one(skb, pdev, cb);
+		err = fill(skb, pdev, NETLINK_CB(cb->skb).portid,
+			   cb->nlh->nlmsg_seq, NLM_F_MULTI, cmd);
 		if (err) {
 			pci_dev_put(pdev);
 			break;
@@ -151,34 +160,9 @@ static int dda_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	return err ?: skb->len;
 }
 
-static int dda_dev_dump_one(struct sk_buff *skb, struct pci_dev *pdev,
-			    struct netlink_callback *cb)
-{
-	return dda_dev_msg(skb, pdev, NETLINK_CB(cb->skb).portid,
-			   cb->nlh->nlmsg_seq, NLM_F_MULTI, DDA_CMD_DEV_GET);
-}
-
 static int dda_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return dda_dump(skb, cb, dda_dev_dump_one);
-}
-
-/* Reply to a state change with the device message of the device asked for. */
-static int dda_dev_reply(struct pci_dev *pdev, struct genl_info *info)
-{
-	struct sk_buff *msg;
-	int err;
-
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	err = dda_dev_msg(msg, pdev, info->snd_portid, info->snd_seq, 0,
-			  info->genlhdr->cmd);
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	return genlmsg_reply(msg, info);
+	return dda_dump(skb, cb, dda_dev_msg, DDA_CMD_DEV_GET);
 }
 
 static int dda_dev_change(struct genl_info *info,
@@ -194,7 +178,7 @@ static int dda_dev_change(struct genl_info *info,
 	err = change(pdev, nla_get_flag(info->attrs[DDA_A_DEV_GROUP]),
 		     info->extack);
 	if (!err)
-		err = dda_dev_reply(pdev, info);
+		err = dda_reply(info, pdev, dda_dev_msg);
 	pci_dev_put(pdev);
 	return err;
 }
@@ -246,14 +230,13 @@ static int dda_survey_put(void *ctx, const struct dda_finding *f)
 }
 
 static int dda_survey_msg(struct sk_buff *skb, struct pci_dev *pdev,
-			  u32 portid, u32 seq, int flags)
+			  u32 portid, u32 seq, int flags, u8 cmd)
 {
 	struct dda_survey_msg sm = { .skb = skb };
 	void *hdr;
 	int err;
 
-	hdr = genlmsg_put(skb, portid, seq, &dda_genl_family, flags,
-			  DDA_CMD_DEV_SURVEY);
+	hdr = genlmsg_put(skb, portid, seq, &dda_genl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
 	err = nla_put_string(skb, DDA_A_DEV_ADDRESS, pci_name(pdev));
@@ -272,39 +255,20 @@ static int dda_survey_msg(struct sk_buff *skb, struct pci_dev *pdev,
 static int dda_dev_survey_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct pci_dev *pdev;
-	struct sk_buff *msg;
 	int err;
 
 	pdev = dda_genl_pci_dev(info);
 	if (IS_ERR(pdev))
 		return PTR_ERR(pdev);
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg) {
-		err = -ENOMEM;
-		goto out_put;
-	}
-	err = dda_survey_msg(msg, pdev, info->snd_portid, info->snd_seq, 0);
-	if (err) {
-		nlmsg_free(msg);
-		goto out_put;
-	}
-	err = genlmsg_reply(msg, info);
-out_put:
+	err = dda_reply(info, pdev, dda_survey_msg);
 	pci_dev_put(pdev);
 	return err;
-}
-
-static int dda_survey_dump_one(struct sk_buff *skb, struct pci_dev *pdev,
-			       struct netlink_callback *cb)
-{
-	return dda_survey_msg(skb, pdev, NETLINK_CB(cb->skb).portid,
-			      cb->nlh->nlmsg_seq, NLM_F_MULTI);
 }
 
 static int dda_dev_survey_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
-	return dda_dump(skb, cb, dda_survey_dump_one);
+	return dda_dump(skb, cb, dda_survey_msg, DDA_CMD_DEV_SURVEY);
 }
 
 /*

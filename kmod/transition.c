@@ -154,6 +154,32 @@ static void dda_release(struct dda_members *m)
 }
 
 /*
+ * Quarantine every member (again): dda_take() lets go of whatever driver
+ * holds a device and binds dda, and each transition ends in quarantine. A
+ * device dda cannot take stays unbound with driver_override "dda", so no
+ * host driver gets it; that ends its entry in host. Returns 0 or the last
+ * failure.
+ */
+static int dda_members_quarantine(struct dda_members *m,
+				  enum dda_reason reason)
+{
+	unsigned int i;
+	int err, failed = 0;
+
+	for (i = 0; i < m->n; i++) {
+		err = dda_take(m->pdev[i]);
+		if (err) {
+			pci_err(m->pdev[i], "could not be quarantined (%d): left unbound\n",
+				err);
+			failed = err;
+		}
+		dda_dev_end(m->dd[i], dda_bound(m->pdev[i]) ?
+			    DDA_STATE_QUARANTINED : DDA_STATE_HOST, reason);
+	}
+	return failed;
+}
+
+/*
  * Dismount: host -> quarantined. All members are checked, then released by
  * their host drivers, then bound to dda, whose probe claims the group's DMA
  * and resets each device. Any failure gives every member back to its
@@ -289,16 +315,11 @@ static int __dda_mount(struct pci_dev *pdev, bool group,
 	goto out_put;
 
 err_requarantine:
+	/* Every host driver lets go first: the group's DMA must be free. */
 	for (i = 0; i < m.n; i++)
 		if (m.pdev[i]->dev.driver)
 			device_release_driver(&m.pdev[i]->dev);
-	for (i = 0; i < m.n; i++) {
-		/* Out of our hands if even that fails: unbound, logged. */
-		if (dda_take(m.pdev[i]))
-			pci_err(m.pdev[i], "could not be quarantined again\n");
-		dda_dev_end(m.dd[i], dda_bound(m.pdev[i]) ?
-			    DDA_STATE_QUARANTINED : DDA_STATE_HOST, reason);
-	}
+	dda_members_quarantine(&m, reason);
 out_put:
 	dda_members_put(&m);
 	return err;
@@ -393,13 +414,8 @@ int dda_handover(struct pci_dev *pdev, bool group,
 	goto out_put;
 
 err_requarantine:
-	for (i = 0; i < m.n; i++) {
-		if (dda_take(m.pdev[i]))
-			pci_err(m.pdev[i], "could not be quarantined again\n");
-		dda_dev_end(m.dd[i], dda_bound(m.pdev[i]) ?
-			    DDA_STATE_QUARANTINED : DDA_STATE_HOST,
-			    DDA_REASON_HANDOVER);
-	}
+	dda_release(&m);
+	dda_members_quarantine(&m, DDA_REASON_HANDOVER);
 out_put:
 	dda_members_put(&m);
 	return err;
@@ -409,16 +425,13 @@ EXPORT_SYMBOL_IF_KUNIT(dda_handover);
 /*
  * Reclaim: assigned -> quarantined, the whole group, from vfio-pci back to
  * dda, whose probe resets each device. vfio-pci lets go of a device only
- * once its user (QEMU) has closed it: this waits for that. A device dda
- * cannot take stays unbound, with driver_override "dda": no driver of the
- * host gets it.
+ * once its user (QEMU) has closed it: this waits for that.
  */
 int dda_reclaim(struct pci_dev *pdev, bool group,
 		struct netlink_ext_ack *extack)
 {
 	struct dda_members m;
-	unsigned int i;
-	int err, failed = 0;
+	int err;
 
 	err = dda_members_get(&m, pdev, true, DDA_STATE_ASSIGNED, extack);
 	if (err)
@@ -427,18 +440,7 @@ int dda_reclaim(struct pci_dev *pdev, bool group,
 	if (err)
 		goto out_put;
 
-	for (i = 0; i < m.n; i++) {
-		err = dda_take(m.pdev[i]);
-		if (err) {
-			pci_err(m.pdev[i], "could not be reclaimed (%d): left unbound\n",
-				err);
-			failed = err;
-		}
-		dda_dev_end(m.dd[i], dda_bound(m.pdev[i]) ?
-			    DDA_STATE_QUARANTINED : DDA_STATE_HOST,
-			    DDA_REASON_RECLAIM);
-	}
-	err = failed;
+	err = dda_members_quarantine(&m, DDA_REASON_RECLAIM);
 	if (err)
 		NL_SET_ERR_MSG(extack,
 			       "dda could not take the device back: see the kernel log");

@@ -130,37 +130,17 @@ int dda_device_get(struct dda *dda, const char *address,
 	return 0;
 }
 
-struct dda_device_list_reply {
-	struct dda_device *devs;
-	size_t count;
-	size_t size;
-};
-
-static int dda_device_list_reply(struct nlmsghdr *nlh, void *arg)
+static int dda_device_parse_item(struct nlmsghdr *nlh, void *item)
 {
-	struct dda_device_list_reply *reply = arg;
-	struct dda_device *devs;
-	size_t size;
-	int err;
-
-	if (reply->count == reply->size) {
-		size = reply->size ? 2 * reply->size : 32;
-		devs = reallocarray(reply->devs, size, sizeof(*devs));
-		if (!devs)
-			return -ENOMEM;
-		reply->devs = devs;
-		reply->size = size;
-	}
-	err = dda_device_parse(nlh, &reply->devs[reply->count]);
-	if (err)
-		return err;
-	reply->count++;
-	return 0;
+	return dda_device_parse(nlh, item);
 }
 
 int dda_device_list(struct dda *dda, struct dda_device **out, size_t *count)
 {
-	struct dda_device_list_reply reply = { 0 };
+	struct dda_collect c = {
+		.elem = sizeof(struct dda_device),
+		.parse = dda_device_parse_item,
+	};
 	struct nl_msg *msg;
 	int err;
 
@@ -171,13 +151,13 @@ int dda_device_list(struct dda *dda, struct dda_device **out, size_t *count)
 	msg = dda_msg_new(dda, DDA_CMD_DEV_GET, NLM_F_DUMP);
 	if (!msg)
 		return -ENOMEM;
-	err = dda_request(dda, msg, dda_device_list_reply, &reply);
+	err = dda_request(dda, msg, dda_collect_reply, &c);
 	nlmsg_free(msg);
 	if (err) {
-		free(reply.devs);
+		free(c.items);
 		return err;
 	}
-	*out = reply.devs;
-	*count = reply.count;
+	*out = c.items;
+	*count = c.count;
 	return 0;
 }

@@ -56,6 +56,22 @@ typedef int (*dda_reply_fn)(struct nlmsghdr *nlh, void *arg);
  * kernel acknowledges it or ends the dump. Returns 0, the kernel's negative
  * errno (its extended ACK message then in dda->error), or fn's error.
  */
+/*
+ * The replies of a dump gathered into a growing array: each is parsed by
+ * @parse into the next @elem-sized item. dda_collect_reply() is the
+ * dda_reply_fn; on failure the caller frees @items (its first @count items
+ * are whole).
+ */
+struct dda_collect {
+	void *items;
+	size_t count;
+	size_t size;			/* items allocated */
+	size_t elem;
+	int (*parse)(struct nlmsghdr *nlh, void *item);
+};
+
+int dda_collect_reply(struct nlmsghdr *nlh, void *arg);
+
 int dda_request(struct dda *dda, struct nl_msg *msg, dda_reply_fn fn,
 		void *arg);
 
@@ -140,14 +156,8 @@ int dda_survey_parse(struct nlmsghdr *nlh, struct dda_survey *out);
 int dda_finding_parse(struct nlattr *nla, struct dda_finding *out);
 
 /* The surveys of a dump, as they come. */
-struct dda_survey_list_reply {
-	struct dda_survey *surveys;
-	size_t count;
-	size_t size;			/* surveys allocated */
-};
 
 /* A dda_reply_fn for struct dda_survey_list_reply. */
-int dda_survey_list_reply(struct nlmsghdr *nlh, void *arg);
 
 /*
  * Parses an event message into out. Returns -EBADMSG, leaving out alone,

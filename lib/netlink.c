@@ -319,6 +319,28 @@ static int dda_reply_error(struct sockaddr_nl *nla, struct nlmsgerr *e,
 	return NL_STOP;
 }
 
+int dda_collect_reply(struct nlmsghdr *nlh, void *arg)
+{
+	struct dda_collect *c = arg;
+	void *items;
+	size_t size;
+	int err;
+
+	if (c->count == c->size) {
+		size = c->size ? 2 * c->size : 32;
+		items = reallocarray(c->items, size, c->elem);
+		if (!items)
+			return -ENOMEM;
+		c->items = items;
+		c->size = size;
+	}
+	err = c->parse(nlh, (char *)c->items + c->count * c->elem);
+	if (err)
+		return err;
+	c->count++;
+	return 0;
+}
+
 int dda_request(struct dda *dda, struct nl_msg *msg, dda_reply_fn fn,
 		void *arg)
 {

@@ -162,31 +162,17 @@ int dda_survey_get(struct dda *dda, const char *address,
 	return 0;
 }
 
-int dda_survey_list_reply(struct nlmsghdr *nlh, void *arg)
+static int dda_survey_parse_item(struct nlmsghdr *nlh, void *item)
 {
-	struct dda_survey_list_reply *reply = arg;
-	struct dda_survey *surveys;
-	size_t size;
-	int err;
-
-	if (reply->count == reply->size) {
-		size = reply->size ? 2 * reply->size : 32;
-		surveys = reallocarray(reply->surveys, size, sizeof(*surveys));
-		if (!surveys)
-			return -ENOMEM;
-		reply->surveys = surveys;
-		reply->size = size;
-	}
-	err = dda_survey_parse(nlh, &reply->surveys[reply->count]);
-	if (err)
-		return err;
-	reply->count++;
-	return 0;
+	return dda_survey_parse(nlh, item);
 }
 
 int dda_survey_list(struct dda *dda, struct dda_survey **out, size_t *count)
 {
-	struct dda_survey_list_reply reply = { 0 };
+	struct dda_collect c = {
+		.elem = sizeof(struct dda_survey),
+		.parse = dda_survey_parse_item,
+	};
 	struct nl_msg *msg;
 	int err;
 
@@ -197,13 +183,13 @@ int dda_survey_list(struct dda *dda, struct dda_survey **out, size_t *count)
 	msg = dda_msg_new(dda, DDA_CMD_DEV_SURVEY, NLM_F_DUMP);
 	if (!msg)
 		return -ENOMEM;
-	err = dda_request(dda, msg, dda_survey_list_reply, &reply);
+	err = dda_request(dda, msg, dda_collect_reply, &c);
 	nlmsg_free(msg);
 	if (err) {
-		dda_survey_list_free(reply.surveys, reply.count);
+		dda_survey_list_free(c.items, c.count);
 		return err;
 	}
-	*out = reply.surveys;
-	*count = reply.count;
+	*out = c.items;
+	*count = c.count;
 	return 0;
 }

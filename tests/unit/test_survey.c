@@ -2,7 +2,7 @@
 /*
  * Survey messages, as dda.ko sends them, built in memory with libnl and
  * read by dda_survey_parse(), the path dda_survey_get() and
- * dda_survey_list() take for each reply; and dda_survey_list_reply(), which
+ * dda_survey_list() take for each reply; and dda_collect_reply(), which
  * gathers the replies of a dump.
  */
 #include <errno.h>
@@ -437,9 +437,19 @@ static struct nl_msg *survey_of(unsigned int bus, size_t n)
 	return msg;
 }
 
+static int survey_parse_item(struct nlmsghdr *nlh, void *item)
+{
+	return dda_survey_parse(nlh, item);
+}
+
+/* A survey dump through the collector dda_survey_list() uses. */
 static void test_list_reply(void)
 {
-	struct dda_survey_list_reply reply = { 0 };
+	struct dda_collect reply = {
+		.elem = sizeof(struct dda_survey),
+		.parse = survey_parse_item,
+	};
+	struct dda_survey *surveys;
 	struct nl_msg *msg;
 	unsigned int bus;
 	size_t i;
@@ -448,12 +458,13 @@ static void test_list_reply(void)
 	/* More than the first allocation holds. */
 	for (bus = 0; bus < 70; bus++) {
 		msg = survey_of(bus, bus % (ARRAY_SIZE(findings) + 1));
-		err = dda_survey_list_reply(nlmsg_hdr(msg), &reply);
+		err = dda_collect_reply(nlmsg_hdr(msg), &reply);
 		nlmsg_free(msg);
 		if (err)
 			break;
 	}
 	is_int(err, 0, "list: 70 surveys taken");
+	surveys = reply.items;
 	if (!is_int(reply.count, 70, "list: 70 surveys"))
 		goto out;
 	for (i = 0; i < reply.count; i++) {
@@ -461,25 +472,25 @@ static void test_list_reply(void)
 
 		snprintf(want, sizeof(want), "0000:%02x:00.0",
 			 (unsigned int)(i & 0xff));
-		if (strcmp(reply.surveys[i].address, want) ||
-		    reply.surveys[i].n_findings !=
+		if (strcmp(surveys[i].address, want) ||
+		    surveys[i].n_findings !=
 		    i % (ARRAY_SIZE(findings) + 1) ||
-		    reply.surveys[i].verdict !=
-		    (enum dda_verdict)(reply.surveys[i].n_findings % 3))
+		    surveys[i].verdict !=
+		    (enum dda_verdict)(surveys[i].n_findings % 3))
 			break;
 	}
 	is_int(i, reply.count, "list: every survey in the order it came");
-	ok(reply.count < 5 || !strcmp(reply.surveys[4].findings[3].text,
+	ok(reply.count < 5 || !strcmp(surveys[4].findings[3].text,
 				      findings[3].text),
 	   "list: the findings of each");
 
 	msg = survey_msg(BIT(DDA_A_SURVEY_VERDICT));
-	is_int(dda_survey_list_reply(nlmsg_hdr(msg), &reply), -EBADMSG,
+	is_int(dda_collect_reply(nlmsg_hdr(msg), &reply), -EBADMSG,
 	       "list: a malformed survey refused");
 	nlmsg_free(msg);
 	is_int(reply.count, 70, "list: and not counted");
 out:
-	dda_survey_list_free(reply.surveys, reply.count);
+	dda_survey_list_free(reply.items, reply.count);
 	dda_survey_list_free(NULL, 0);
 }
 
