@@ -141,18 +141,11 @@ int dda_device_list(struct dda *dda, struct dda_device **out, size_t *count)
 		.elem = sizeof(struct dda_device),
 		.parse = dda_device_parse_item,
 	};
-	struct nl_msg *msg;
 	int err;
 
-	dda->error[0] = '\0';
 	*out = NULL;
 	*count = 0;
-
-	msg = dda_msg_new(dda, DDA_CMD_DEV_GET, NLM_F_DUMP);
-	if (!msg)
-		return -ENOMEM;
-	err = dda_request(dda, msg, dda_collect_reply, &c);
-	nlmsg_free(msg);
+	err = dda_dump(dda, DDA_CMD_DEV_GET, &c);
 	if (err) {
 		free(c.items);
 		return err;

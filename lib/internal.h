@@ -72,6 +72,9 @@ struct dda_collect {
 
 int dda_collect_reply(struct nlmsghdr *nlh, void *arg);
 
+/* Dump @cmd into @c; on failure the caller frees what @c gathered. */
+int dda_dump(struct dda *dda, uint8_t cmd, struct dda_collect *c);
+
 int dda_request(struct dda *dda, struct nl_msg *msg, dda_reply_fn fn,
 		void *arg);
 

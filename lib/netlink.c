@@ -389,3 +389,17 @@ out:
 	nl_cb_put(cb);
 	return r.err;
 }
+
+int dda_dump(struct dda *dda, uint8_t cmd, struct dda_collect *c)
+{
+	struct nl_msg *msg;
+	int err;
+
+	dda->error[0] = '\0';
+	msg = dda_msg_new(dda, cmd, NLM_F_DUMP);
+	if (!msg)
+		return -ENOMEM;
+	err = dda_request(dda, msg, dda_collect_reply, c);
+	nlmsg_free(msg);
+	return err;
+}

@@ -173,18 +173,11 @@ int dda_survey_list(struct dda *dda, struct dda_survey **out, size_t *count)
 		.elem = sizeof(struct dda_survey),
 		.parse = dda_survey_parse_item,
 	};
-	struct nl_msg *msg;
 	int err;
 
-	dda->error[0] = '\0';
 	*out = NULL;
 	*count = 0;
-
-	msg = dda_msg_new(dda, DDA_CMD_DEV_SURVEY, NLM_F_DUMP);
-	if (!msg)
-		return -ENOMEM;
-	err = dda_request(dda, msg, dda_collect_reply, &c);
-	nlmsg_free(msg);
+	err = dda_dump(dda, DDA_CMD_DEV_SURVEY, &c);
 	if (err) {
 		dda_survey_list_free(c.items, c.count);
 		return err;
