@@ -35,6 +35,8 @@
 #                bridges: shpchp would hold the group's DMA) with two e1000,
 #                bridgeNnic0 and bridgeNnic1 (one IOMMU group)
 #   rootport     empty pcie-root-port hotN, for device_add (native hotplug)
+#   nvme         pcie-root-port rp-nvmeN with an NVMe controller nvmeN behind
+#                it (a null disk); it has FLR, which QEMU's e1000e has not
 #
 # Other header lines: "#@ timeout: SECONDS" (default 300), "#@ udev: yes"
 # (systemd-udevd instead of modprobing every device's modalias).
@@ -149,6 +151,10 @@ devices() {
 		virtio-net) args+=(
 			-netdev "user,id=net-virtio-net$i,restrict=on"
 			-device "virtio-net-pci,id=virtio-net$i,netdev=net-virtio-net$i,romfile=") ;;
+		nvme) args+=(
+			-device "pcie-root-port,id=rp-nvme$i,chassis=$((++chassis)),slot=$chassis"
+			-drive "if=none,id=disk-nvme$i,file=null-co://,format=raw"
+			-device "nvme,id=nvme$i,bus=rp-nvme$i,serial=dda$i,drive=disk-nvme$i") ;;
 		hda) args+=(
 			-audiodev "none,id=audio-hda$i"
 			-device "ich9-intel-hda,id=hda$i"

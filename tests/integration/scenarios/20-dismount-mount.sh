@@ -9,9 +9,10 @@
 #    |-- rp -- e1000e            e1000e, FLR
 #    |-- edu                     no driver
 #    |-- virtio-net              virtio-pci
-#    `-- ich9-intel-hda          snd_hda_intel
+#    |-- ich9-intel-hda          snd_hda_intel
+#    `-- rp -- nvme              nvme, FLR
 #
-#@ devices: e1000e edu virtio-net hda
+#@ devices: e1000e edu virtio-net hda nvme
 . "$DDA_TESTLIB"
 
 genl=$DDA_SRC/tests/integration/genl.py
@@ -81,6 +82,13 @@ check "it was reset the way the kernel ranks first (none)" reset_as_kernel_ranks
 check "mount the edu" "$genl" dev_mount dev_address="$edu"
 check "it has no driver again" is_driver "$edu" ""
 check "its state is host" is_state "$edu" host
+
+nvme=$(vm_pci_addr nvme0)
+check "the NVMe controller has FLR" grep -qw flr "/sys/bus/pci/devices/$nvme/reset_method"
+check "dismount the NVMe controller" "$genl" dev_dismount dev_address="$nvme"
+check "it was reset by FLR, as the kernel ranks first" reset_as_kernel_ranks "$nvme"
+check "mount it back to nvme" "$genl" dev_mount dev_address="$nvme"
+check "it is bound to nvme again" is_driver "$nvme" nvme
 
 check "a host bridge is refused" sh -c \
 	"$genl dev_dismount dev_address=0000:00:00.0 | grep -q '^error EINVAL: host and PCI bridges cannot be assigned'"
