@@ -12,6 +12,9 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 SYSTEMDUNITDIR ?= /lib/systemd/system
+UDEVRULESDIR ?= /lib/udev/rules.d
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPLETIONDIR ?= /usr/share/bash-completion/completions
 DESTDIR ?=
 
 # The kernel to build dda.ko against: the running kernel's build tree when it
@@ -58,7 +61,7 @@ SAN_DDACTL := $(B)/san/bin/ddactl
 SAN_DDAD := $(B)/san/bin/ddad
 
 .PHONY: all kmod lib tools san deps check check-unit check-kunit \
-	check-integration checkpatch demo install uninstall clean help
+	check-integration checkpatch demo bench install uninstall clean help
 .DEFAULT_GOAL := all
 
 all: kmod lib tools
@@ -68,6 +71,7 @@ help:
 	@echo 'make deps         install what the build and the tests need (apt-get)'
 	@echo 'make check        every test; the last line is "N passed, N failed"'
 	@echo 'make demo         boot the sandbox VM and show its devices'
+	@echo 'make bench        benchmarks in the sandbox VM (not part of check)'
 	@echo 'make install      install (DESTDIR, PREFIX honoured)'
 	@echo 'make checkpatch   checkpatch.pl --strict over the kernel code'
 
@@ -164,12 +168,17 @@ check-integration: all san
 demo: all
 	$(Q)KDIR=$(KDIR) KVER=$(KVER) tests/integration/demo.sh
 
+bench: all
+	$(Q)KDIR=$(KDIR) KVER=$(KVER) bench/run.sh
+
 # --- install ---------------------------------------------------------------
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(PKGCONFIGDIR) \
-		$(DESTDIR)/lib/modules/$(KVER)/extra $(DESTDIR)$(SYSTEMDUNITDIR)
+		$(DESTDIR)/lib/modules/$(KVER)/extra $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPLETIONDIR)
 	install -m 0644 kmod/dda.ko $(DESTDIR)/lib/modules/$(KVER)/extra/dda.ko
 	install -m 0755 $(DDACTL) $(DESTDIR)$(SBINDIR)/ddactl
 	install -m 0755 $(DDAD) $(DESTDIR)$(SBINDIR)/ddad
@@ -182,7 +191,13 @@ install: all
 	install -m 0644 $(B)/lib/dda.pc $(DESTDIR)$(PKGCONFIGDIR)/dda.pc
 	sed 's|/usr/sbin/ddad|$(SBINDIR)/ddad|' daemon/ddad/ddad.service > $(DESTDIR)$(SYSTEMDUNITDIR)/ddad.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/ddad.service
+	sed 's|/usr/sbin/ddactl|$(SBINDIR)/ddactl|' udev/60-dda.rules > $(DESTDIR)$(UDEVRULESDIR)/60-dda.rules
+	chmod 0644 $(DESTDIR)$(UDEVRULESDIR)/60-dda.rules
+	install -m 0644 man/ddactl.8 man/ddad.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/dda.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 daemon/ddactl/completion.bash $(DESTDIR)$(BASHCOMPLETIONDIR)/ddactl
 	$(if $(DESTDIR),,depmod -a $(KVER))
+	$(if $(DESTDIR),,-udevadm control --reload)
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/extra/dda.ko \
@@ -191,8 +206,12 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libdda.so.$(SOVERSION) \
 		$(DESTDIR)$(LIBDIR)/libdda.so $(DESTDIR)$(LIBDIR)/libdda.a \
 		$(DESTDIR)$(INCLUDEDIR)/libdda.h $(DESTDIR)$(INCLUDEDIR)/linux/dda.h \
-		$(DESTDIR)$(PKGCONFIGDIR)/dda.pc $(DESTDIR)$(SYSTEMDUNITDIR)/ddad.service
+		$(DESTDIR)$(PKGCONFIGDIR)/dda.pc $(DESTDIR)$(SYSTEMDUNITDIR)/ddad.service \
+		$(DESTDIR)$(UDEVRULESDIR)/60-dda.rules \
+		$(DESTDIR)$(MANDIR)/man8/ddactl.8 $(DESTDIR)$(MANDIR)/man8/ddad.8 \
+		$(DESTDIR)$(MANDIR)/man5/dda.conf.5 $(DESTDIR)$(BASHCOMPLETIONDIR)/ddactl
 	$(if $(DESTDIR),,depmod -a $(KVER))
+	$(if $(DESTDIR),,-udevadm control --reload)
 
 clean:
 	$(Q)test ! -d "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean

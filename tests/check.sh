@@ -6,6 +6,7 @@
 #   unit         user-space unit tests, built with ASan and UBSan
 #   valgrind     ddad under valgrind memcheck, through its protocol test
 #   checkpatch   the kernel code under checkpatch.pl --strict
+#   packaging    dkms build, make install/uninstall, man pages, completion
 #   kunit        KUnit suites in a kernel built by kunit.py, under QEMU
 #   integration  scenarios in the sandbox VM: real kernel, emulated IOMMU
 #
@@ -33,6 +34,7 @@ suite_unit() {
 }
 suite_valgrind() { tests/ddad/valgrind.sh; }
 suite_checkpatch() { tests/checkpatch.sh; }
+suite_packaging() { tests/packaging.sh; }
 suite_kunit() { tests/kunit/run.sh; }
 suite_integration() { tests/integration/run.sh; }
 
@@ -49,7 +51,7 @@ summary_of() {
 
 suites=("$@")
 [[ ${#suites[@]} -eq 0 || ${suites[0]} == all ]] &&
-	suites=(unit valgrind checkpatch kunit integration)
+	suites=(unit valgrind checkpatch packaging kunit integration)
 
 total_p=0 total_f=0 report=()
 for s in "${suites[@]}"; do

@@ -16,7 +16,7 @@ pkgs=(
 	libnl-3-dev libnl-genl-3-dev libjson-c-dev libudev-dev
 	linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio xz-utils
 	qemu-system-x86 busybox-static kmod pciutils udev socat util-linux
-	iproute2 valgrind jq
+	iproute2 valgrind jq dkms groff-base
 )
 
 installed() {

@@ -35,11 +35,18 @@
 #                bridges: shpchp would hold the group's DMA) with two e1000,
 #                bridgeNnic0 and bridgeNnic1 (one IOMMU group)
 #   rootport     empty pcie-root-port hotN, for device_add (native hotplug)
+#   edus:N       N edu devices edus0.. behind conventional pci-bridges edubrK,
+#                31 a bridge (for benchmarks at scale)
 #   nvme         pcie-root-port rp-nvmeN with an NVMe controller nvmeN behind
 #                it (a null disk); it has FLR, which QEMU's e1000e has not
 #
 # Other header lines: "#@ timeout: SECONDS" (default 300), "#@ udev: yes"
-# (systemd-udevd instead of modprobing every device's modalias).
+# (systemd-udevd instead of modprobing every device's modalias), "#@ boot:
+# yes" (guest-init first runs the scenario with the argument "boot", before
+# it brings the devices up: for what must be in place at boot, e.g. udev
+# rules in /run/udev/rules.d, a policy in /run/dda/policy.d, /run/modprobe.d;
+# it should print no "ok" lines), "#@ cmdline: ARGS" (appended to the kernel
+# command line, e.g. dda.ids=8086:10d3).
 #
 # The VM's QMP monitor is wired to the virtio-serial port org.dda.qmp of the
 # guest itself (lib.sh: vm_qmp), so scenarios can hotplug into hotN.
@@ -137,6 +144,15 @@ vmlinux() {
 # QEMU arguments of the device mix, with the ids documented above.
 chassis=0
 declare -A count=()
+# N edus behind conventional bridges, 31 a bridge: PCI devices by the dozen.
+many_edus() {
+	local n=$1 k
+	for ((k = 0; k < n; k++)); do
+		((k % 31)) || args+=(-device "pci-bridge,id=edubr$((k / 31)),chassis_nr=$((++chassis)),shpc=off")
+		args+=(-device "edu,id=edus$k,bus=edubr$((k / 31)),addr=$(printf %x $((k % 31 + 1)))")
+	done
+}
+
 devices() {
 	local d i
 	for d in "$@"; do
@@ -166,6 +182,7 @@ devices() {
 			-device "e1000,id=bridge${i}nic0,bus=bridge$i,addr=1,netdev=net-bridge${i}nic0,romfile="
 			-device "e1000,id=bridge${i}nic1,bus=bridge$i,addr=2,netdev=net-bridge${i}nic1,romfile=") ;;
 		rootport) args+=(-device "pcie-root-port,id=hot$i,chassis=$((++chassis)),slot=$chassis") ;;
+		edus:[0-9]*) many_edus "${d#edus:}" ;;
 		*) say "unknown device '$d'"; exit 2 ;;
 		esac
 	done
@@ -174,12 +191,13 @@ devices() {
 initrd=$(initramfs)
 kernel=$(vmlinux)
 timeout=$(directive timeout 300)
+cmdline=$(directive cmdline "")
 read -ra mix <<<"$(directive devices "e1000e edu virtio-net hda")"
 
 : >"$outdir/console.log"
 : >"$outdir/output.log"
-printf 'DDA_SRC=%q\nSCENARIO=%q\nUDEV=%q\nKEEP=%q\n' "$top" "$scenario" \
-	"$(directive udev no)" "$top $outdir ${scenario%/*}" >"$outdir/job"
+printf 'DDA_SRC=%q\nSCENARIO=%q\nUDEV=%q\nBOOT=%q\nKEEP=%q\n' "$top" "$scenario" \
+	"$(directive udev no)" "$(directive boot no)" "$top $outdir ${scenario%/*}" >"$outdir/job"
 
 # QMP: a server socket for the monitor and a client chardev behind the
 # virtio-serial port connecting to it: QEMU relays the guest to itself.
@@ -191,7 +209,7 @@ args=(
 	-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off
 	-nodefaults -no-user-config -display none -no-reboot
 	-kernel "$kernel" -initrd "$initrd"
-	-append "console=ttyS0 intel_iommu=on iommu=strict iommu.strict=1 loglevel=6 printk.devkmsg=on panic=-1 ddajob=$outdir/job"
+	-append "console=ttyS0 intel_iommu=on iommu=strict iommu.strict=1 loglevel=6 printk.devkmsg=on panic=-1 ddajob=$outdir/job${cmdline:+ $cmdline}"
 	-serial "file:$outdir/console.log" -serial "file:$outdir/output.log"
 	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
 	-device virtio-9p-pci,id=hostroot,fsdev=hostroot,mount_tag=hostroot,addr=1e.0

@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Sourced by the benchmark scripts inside the sandbox VM (after the test
+# library): timing helpers and the figure lines bench/run.sh collects.
+
+# time_us CMD...: run CMD quietly; print how long it took, in microseconds.
+time_us() {
+	local start end
+	start=$(date +%s%6N)
+	"$@" >/dev/null 2>&1 || { echo "bench: '$*' failed" >&2; return 1; }
+	end=$(date +%s%6N)
+	echo $((end - start))
+}
+
+# stats NAME VALUE...: median, min and max of the values (microseconds),
+# printed in milliseconds, and "bench: NAME_ms=MEDIAN".
+stats() {
+	local name=$1
+	shift
+	printf '%s\n' "$@" | sort -n | awk -v name="$name" '
+		{ v[NR] = $1 }
+		END {
+			med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "  %-28s median %8.1f ms  min %8.1f  max %8.1f  (n=%d)\n",
+				name, med / 1000, v[1] / 1000, v[NR] / 1000, NR
+			printf "bench: %s_ms=%.1f\n", name, med / 1000
+		}'
+}
+
+# figure NAME VALUE: one figure for the summary.
+figure() { echo "bench: $1=$2"; }

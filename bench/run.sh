@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make bench: run each benchmark in its own sandbox VM (one at a time, so
+# they do not disturb each other's timing), print their tables, and end with
+# one summary line:
+#
+#   bench: cycle_ratio=R floor_ms=F overhead_ms=O list128_ms=L lspci128_ms=P
+#          ddad_rss_kib=K idle_wakeups=W parallel4_ratio=Q
+#
+# cycle: a dismount and a mount of the e1000e through ddactl, against the
+# same work done by hand through sysfs (ratio dda/manual); floor: the two
+# resets in it, which dda times; overhead: the cycle above the floor.
+# Figures a run could not produce print as "n/a".
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/.." && pwd)
+benches=("$@")
+[[ $# -gt 0 ]] || benches=("$here"/transitions.sh "$here"/list64.sh \
+	"$here"/list128.sh "$here"/ddad.sh)
+
+declare -A fig=()
+status=0
+for b in "${benches[@]}"; do
+	name=$(basename "$b" .sh)
+	out=$top/build/bench/$name
+	mkdir -p "$out"
+	echo "== $name"
+	if ! "$top/tests/integration/vm.sh" "$b" "$out" >"$out/vm.log" 2>&1; then
+		echo "bench: $name failed; see $out/"
+		tail -n 20 "$out/output.log"
+		status=1
+	fi
+	grep -v '^bench: \|^# \$\|^#   ' "$out/output.log"
+	while IFS='=' read -r k v; do
+		fig[$k]=$v
+	done < <(sed -n 's/^bench: \([a-z0-9_]*=[0-9.]*\)$/\1/p' "$out/output.log")
+done
+
+get() { echo "${fig[$1]:-n/a}"; }
+calc() { # awk expression over figures, or n/a when one is missing
+	local expr=$1 k
+	shift
+	for k in "$@"; do [[ -n ${fig[$k]:-} ]] || { echo n/a; return; }; done
+	awk "BEGIN { $(for k in "$@"; do printf '%s=%s;' "$k" "${fig[$k]}"; done) printf \"%.2f\", $expr }"
+}
+
+cycle=e1000e0_dismount_ms,e1000e0_mount_ms
+ratio=$(calc '(e1000e0_dismount_ms + e1000e0_mount_ms) / (e1000e0_manual_dismount_ms + e1000e0_manual_mount_ms)' \
+	e1000e0_dismount_ms e1000e0_mount_ms e1000e0_manual_dismount_ms e1000e0_manual_mount_ms)
+floor=$(calc '2 * e1000e0_dismount_reset_ms' e1000e0_dismount_reset_ms)
+overhead=$(calc 'e1000e0_dismount_ms + e1000e0_mount_ms - 2 * e1000e0_dismount_reset_ms' \
+	e1000e0_dismount_ms e1000e0_mount_ms e1000e0_dismount_reset_ms)
+echo "== summary (cycle: ${cycle//,/ + } of the e1000e)"
+echo "bench: cycle_ratio=$ratio floor_ms=$floor overhead_ms=$overhead" \
+	"list128_ms=$(get list128_ms) lspci128_ms=$(get lspci128_ms)" \
+	"ddad_rss_kib=$(get ddad_rss_kib) idle_wakeups=$(get idle_wakeups)" \
+	"parallel4_ratio=$(get parallel4_ratio)"
+exit $status

@@ -1,0 +1,623 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The policy: its files, their syntax, and which devices it selects. The
+ * syntax is in policy.h and dda.conf(5). Parsing is all or nothing: a file
+ * with one bad line adds no selector, and a path with one bad file adds
+ * none of its files.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+/* A policy file larger than this is refused: it is not a policy. */
+#define POLICY_FILE_MAX		(1 << 20)
+
+/* Words on a line: a selector has at most 4, one more shows the excess. */
+#define LINE_WORDS		5
+
+static void error_at(char error[POLICY_ERROR_SIZE], const char *file,
+		     unsigned int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void error_at(char error[POLICY_ERROR_SIZE], const char *file,
+		     unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = line ? snprintf(error, POLICY_ERROR_SIZE, "%s:%u: ", file, line) :
+		   snprintf(error, POLICY_ERROR_SIZE, "%s: ", file);
+	if (n < 0 || n >= POLICY_ERROR_SIZE)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(error + n, POLICY_ERROR_SIZE - n, fmt, ap);
+	va_end(ap);
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Exactly n hex digits, text[0] to text[n - 1], into *value. */
+static int hex_exact(const char *text, size_t n, uint32_t *value)
+{
+	uint32_t v = 0;
+	size_t i;
+	int d;
+
+	for (i = 0; i < n; i++) {
+		d = hex_digit(text[i]);
+		if (d < 0)
+			return -EINVAL;
+		v = v << 4 | d;
+	}
+	*value = v;
+	return 0;
+}
+
+/* "8086:10d3": 4 hex digits, a colon, 4 hex digits. */
+static int id_parse(const char *text, uint16_t *vendor, uint16_t *device)
+{
+	uint32_t v, d;
+
+	if (strlen(text) != 9 || text[4] != ':' || hex_exact(text, 4, &v) ||
+	    hex_exact(text + 5, 4, &d))
+		return -EINVAL;
+	*vendor = v;
+	*device = d;
+	return 0;
+}
+
+/* Hex digits after an optional "0x": how many, or 0 for anything else. */
+static size_t hex_run(const char **text, size_t len)
+{
+	size_t i;
+
+	if (len >= 2 && (*text)[0] == '0' &&
+	    ((*text)[1] == 'x' || (*text)[1] == 'X')) {
+		*text += 2;
+		len -= 2;
+	}
+	for (i = 0; i < len; i++)
+		if (hex_digit((*text)[i]) < 0)
+			return 0;
+	return len;
+}
+
+/*
+ * "0xBB", "0xBBSS", "0xBBSSPP", each optionally "/0xMMMMMM". -EINVAL for a
+ * malformed value, -ERANGE for a value with bits outside its mask.
+ */
+static int class_parse(const char *text, uint32_t *code, uint32_t *mask)
+{
+	const char *slash = strchr(text, '/'), *value = text, *m;
+	size_t len = slash ? (size_t)(slash - text) : strlen(text), digits;
+	uint32_t v, mv;
+
+	digits = hex_run(&value, len);
+	if (digits != 2 && digits != 4 && digits != 6)
+		return -EINVAL;
+	if (hex_exact(value, digits, &v))
+		return -EINVAL;
+	v <<= 4 * (6 - digits);
+	mv = 0xffffff & ~((1u << 4 * (6 - digits)) - 1);
+
+	if (slash) {
+		m = slash + 1;
+		if (hex_run(&m, strlen(m)) != 6 || hex_exact(m, 6, &mv))
+			return -EINVAL;
+		if (v & ~mv)
+			return -ERANGE;
+	}
+	*code = v;
+	*mask = mv;
+	return 0;
+}
+
+/* Splits line at blanks into at most max words; returns how many. */
+static size_t words_split(char *line, char *words[], size_t max)
+{
+	size_t n = 0;
+	char *p = line;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\v' ||
+		       *p == '\f')
+			p++;
+		if (!*p || n == max)
+			return n;
+		words[n++] = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r' &&
+		       *p != '\v' && *p != '\f')
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+}
+
+/*
+ * Parses one line, its comment already cut. Returns 1 with a selector in
+ * *s, 0 for a blank line, -EINVAL after writing the error.
+ */
+static int line_parse(char *text, const char *file, unsigned int line,
+		      struct policy_selector *s,
+		      char error[POLICY_ERROR_SIZE])
+{
+	char *w[LINE_WORDS];
+	size_t n, want;
+	int err;
+
+	n = words_split(text, w, LINE_WORDS);
+	if (!n)
+		return 0;
+
+	memset(s, 0, sizeof(*s));
+	s->line = line;
+	if (!strcmp(w[0], "address")) {
+		s->kind = POLICY_ADDRESS;
+		want = 2;
+		if (n < want) {
+			error_at(error, file, line,
+				 "'address' needs a PCI address (DDDD:BB:DD.F or BB:DD.F)");
+			return -EINVAL;
+		}
+		if (dda_address_parse(w[1], s->address)) {
+			error_at(error, file, line,
+				 "'%s' is not a PCI address (expected DDDD:BB:DD.F or BB:DD.F)",
+				 w[1]);
+			return -EINVAL;
+		}
+	} else if (!strcmp(w[0], "id")) {
+		s->kind = POLICY_ID;
+		want = 2;
+		if (n < want) {
+			error_at(error, file, line,
+				 "'id' needs VENDOR:DEVICE (4 hex digits each)");
+			return -EINVAL;
+		}
+		if (id_parse(w[1], &s->vendor, &s->device)) {
+			error_at(error, file, line,
+				 "'%s' is not an id (expected VENDOR:DEVICE, 4 hex digits each)",
+				 w[1]);
+			return -EINVAL;
+		}
+		if (n > 2 && !strcmp(w[2], "subsystem")) {
+			want = 4;
+			if (n < want) {
+				error_at(error, file, line,
+					 "'subsystem' needs VENDOR:DEVICE (4 hex digits each)");
+				return -EINVAL;
+			}
+			if (id_parse(w[3], &s->subsys_vendor,
+				     &s->subsys_device)) {
+				error_at(error, file, line,
+					 "'%s' is not a subsystem id (expected VENDOR:DEVICE, 4 hex digits each)",
+					 w[3]);
+				return -EINVAL;
+			}
+			s->subsystem = true;
+		}
+	} else if (!strcmp(w[0], "class")) {
+		s->kind = POLICY_CLASS;
+		want = 2;
+		if (n < want) {
+			error_at(error, file, line,
+				 "'class' needs a class code (0xBB, 0xBBSS or 0xBBSSPP, optionally /0xMMMMMM)");
+			return -EINVAL;
+		}
+		err = class_parse(w[1], &s->class_code, &s->class_mask);
+		if (err == -ERANGE) {
+			error_at(error, file, line,
+				 "'%s' has bits outside its mask", w[1]);
+			return -EINVAL;
+		}
+		if (err) {
+			error_at(error, file, line,
+				 "'%s' is not a class code (expected 0xBB, 0xBBSS or 0xBBSSPP, optionally /0xMMMMMM)",
+				 w[1]);
+			return -EINVAL;
+		}
+	} else {
+		error_at(error, file, line,
+			 "unknown word '%s' (expected address, id or class)",
+			 w[0]);
+		return -EINVAL;
+	}
+
+	if (n > want) {
+		error_at(error, file, line, "unexpected word '%s'", w[want]);
+		return -EINVAL;
+	}
+	return 1;
+}
+
+/* Appends count selectors and the file they come from to policy. */
+static int policy_append(struct policy *policy, const char *file,
+			 const struct policy_selector *selectors, size_t count)
+{
+	struct policy_selector *s;
+	char **files, *name;
+	size_t i;
+
+	name = strdup(file);
+	if (!name)
+		return -ENOMEM;
+	files = realloc(policy->files,
+			(policy->n_files + 1) * sizeof(*files));
+	if (!files) {
+		free(name);
+		return -ENOMEM;
+	}
+	policy->files = files;
+	if (count) {
+		s = realloc(policy->selectors,
+			    (policy->n_selectors + count) * sizeof(*s));
+		if (!s) {
+			free(name);
+			return -ENOMEM;
+		}
+		policy->selectors = s;
+		for (i = 0; i < count; i++) {
+			s[policy->n_selectors + i] = selectors[i];
+			s[policy->n_selectors + i].file = name;
+		}
+		policy->n_selectors += count;
+	}
+	policy->files[policy->n_files++] = name;
+	return 0;
+}
+
+int policy_parse(struct policy *policy, const char *file, const char *text,
+		 char error[POLICY_ERROR_SIZE])
+{
+	struct policy_selector *selectors = NULL, *grown;
+	size_t count = 0, size = 0, len;
+	const char *p = text, *end;
+	unsigned int line = 0;
+	char *buf, *hash;
+	int err = 0, ret;
+
+	error[0] = '\0';
+	while (*p) {
+		end = strchr(p, '\n');
+		len = end ? (size_t)(end - p) : strlen(p);
+		line++;
+		buf = strndup(p, len);
+		if (!buf) {
+			err = -ENOMEM;
+			break;
+		}
+		hash = strchr(buf, '#');
+		if (hash)
+			*hash = '\0';
+		if (count == size) {
+			size = size ? 2 * size : 8;
+			grown = realloc(selectors, size * sizeof(*grown));
+			if (!grown) {
+				free(buf);
+				err = -ENOMEM;
+				break;
+			}
+			selectors = grown;
+		}
+		ret = line_parse(buf, file, line, &selectors[count], error);
+		free(buf);
+		if (ret < 0) {
+			err = ret;
+			break;
+		}
+		count += ret;
+		p += len + !!end;
+	}
+
+	if (!err)
+		err = policy_append(policy, file, selectors, count);
+	if (err == -ENOMEM)
+		snprintf(error, POLICY_ERROR_SIZE, "%s: out of memory", file);
+	free(selectors);
+	return err;
+}
+
+int policy_read_file(struct policy *policy, const char *path,
+		     char error[POLICY_ERROR_SIZE])
+{
+	size_t size = 0, n;
+	char *text, *grown;
+	FILE *f;
+	int err;
+
+	f = fopen(path, "re");
+	if (!f) {
+		err = -errno;
+		error_at(error, path, 0, "%s", strerror(-err));
+		return err;
+	}
+	text = NULL;
+	for (;;) {
+		grown = realloc(text, size + 4096 + 1);
+		if (!grown) {
+			err = -ENOMEM;
+			error_at(error, path, 0, "out of memory");
+			goto out;
+		}
+		text = grown;
+		n = fread(text + size, 1, 4096, f);
+		size += n;
+		if (n < 4096)
+			break;
+		if (size > POLICY_FILE_MAX) {
+			err = -EFBIG;
+			error_at(error, path, 0,
+				 "larger than %d bytes: not a policy",
+				 POLICY_FILE_MAX);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		err = -EIO;
+		error_at(error, path, 0, "cannot read it");
+		goto out;
+	}
+	text[size] = '\0';
+	if (strlen(text) != size) {
+		err = -EINVAL;
+		error_at(error, path, 0, "a NUL byte: not a text file");
+		goto out;
+	}
+	err = policy_parse(policy, path, text, error);
+out:
+	free(text);
+	fclose(f);
+	return err;
+}
+
+struct policy_file {
+	char *name;		/* its name, what orders and overrides */
+	char *path;		/* where it is */
+};
+
+static int policy_file_cmp(const void *a, const void *b)
+{
+	const struct policy_file *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+static bool policy_file_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	return name[0] != '.' && len > 5 && !strcmp(name + len - 5, ".conf");
+}
+
+/* Adds the "*.conf" of dir not yet in files[]. */
+static int policy_dir_scan(const char *dir, struct policy_file **files,
+			   size_t *count, char error[POLICY_ERROR_SIZE])
+{
+	struct policy_file *grown;
+	struct dirent *de;
+	size_t i, known = *count;
+	DIR *d;
+	int err = 0;
+
+	d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		err = -errno;
+		error_at(error, dir, 0, "%s", strerror(-err));
+		return err;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (!policy_file_name(de->d_name))
+			continue;
+		for (i = 0; i < known; i++)
+			if (!strcmp((*files)[i].name, de->d_name))
+				break;
+		if (i < known)
+			continue;
+		grown = realloc(*files, (*count + 1) * sizeof(*grown));
+		if (!grown)
+			goto nomem;
+		*files = grown;
+		grown[*count].name = strdup(de->d_name);
+		if (!grown[*count].name)
+			goto nomem;
+		if (asprintf(&grown[*count].path, "%s/%s", dir,
+			     de->d_name) < 0) {
+			free(grown[*count].name);
+			goto nomem;
+		}
+		(*count)++;
+	}
+	if (errno) {
+		err = -errno;
+		error_at(error, dir, 0, "%s", strerror(-err));
+	}
+	closedir(d);
+	return err;
+
+nomem:
+	closedir(d);
+	error_at(error, dir, 0, "out of memory");
+	return -ENOMEM;
+}
+
+/* Moves what from holds to the end of to; from is left empty. */
+static int policy_move(struct policy *to, struct policy *from)
+{
+	struct policy_selector *s;
+	char **files;
+
+	s = realloc(to->selectors, (to->n_selectors + from->n_selectors + 1) *
+				   sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	to->selectors = s;
+	files = realloc(to->files,
+			(to->n_files + from->n_files + 1) * sizeof(*files));
+	if (!files)
+		return -ENOMEM;
+	to->files = files;
+	if (from->n_selectors)
+		memcpy(s + to->n_selectors, from->selectors,
+		       from->n_selectors * sizeof(*s));
+	if (from->n_files)
+		memcpy(files + to->n_files, from->files,
+		       from->n_files * sizeof(*files));
+	to->n_selectors += from->n_selectors;
+	to->n_files += from->n_files;
+	free(from->selectors);
+	free(from->files);
+	memset(from, 0, sizeof(*from));
+	return 0;
+}
+
+int policy_read_path(struct policy *policy, const char *path,
+		     char error[POLICY_ERROR_SIZE])
+{
+	struct policy_file *files = NULL;
+	struct policy read = { 0 };
+	char *dirs, *cursor, *dir;
+	size_t count = 0, i;
+	int err = 0;
+
+	error[0] = '\0';
+	dirs = strdup(path);
+	if (!dirs) {
+		snprintf(error, POLICY_ERROR_SIZE, "out of memory");
+		return -ENOMEM;
+	}
+	cursor = dirs;
+	while (!err && (dir = strsep(&cursor, ":")))
+		if (*dir)
+			err = policy_dir_scan(dir, &files, &count, error);
+	if (!err && count)
+		qsort(files, count, sizeof(*files), policy_file_cmp);
+	for (i = 0; !err && i < count; i++)
+		err = policy_read_file(&read, files[i].path, error);
+	if (!err) {
+		err = policy_move(policy, &read);
+		if (err)
+			snprintf(error, POLICY_ERROR_SIZE, "out of memory");
+	}
+
+	policy_free(&read);
+	for (i = 0; i < count; i++) {
+		free(files[i].name);
+		free(files[i].path);
+	}
+	free(files);
+	free(dirs);
+	return err;
+}
+
+int policy_read(struct policy *policy, char error[POLICY_ERROR_SIZE])
+{
+	const char *path = getenv(POLICY_PATH_ENV);
+
+	return policy_read_path(policy, path ? path : POLICY_PATH, error);
+}
+
+static bool selector_matches(const struct policy_selector *s,
+			     const struct dda_device *dev)
+{
+	switch (s->kind) {
+	case POLICY_ADDRESS:
+		return !strcmp(s->address, dev->address);
+	case POLICY_ID:
+		return s->vendor == dev->vendor && s->device == dev->device &&
+		       (!s->subsystem ||
+			(s->subsys_vendor == dev->subsys_vendor &&
+			 s->subsys_device == dev->subsys_device));
+	case POLICY_CLASS:
+		return (dev->class_code & s->class_mask) == s->class_code;
+	}
+	return false;
+}
+
+/* Host, PCI-to-PCI, CardBus and semi-transparent bridges: never dda's. */
+static bool bridge_class(uint32_t class_code)
+{
+	switch (class_code >> 8 & 0xffff) {
+	case 0x0600:
+	case 0x0604:
+	case 0x0607:
+	case 0x0609:
+		return true;
+	default:
+		return false;
+	}
+}
+
+const struct policy_selector *policy_match(const struct policy *policy,
+					   const struct dda_device *dev)
+{
+	size_t i;
+
+	if (bridge_class(dev->class_code))
+		return NULL;
+	for (i = 0; i < policy->n_selectors; i++)
+		if (selector_matches(&policy->selectors[i], dev))
+			return &policy->selectors[i];
+	return NULL;
+}
+
+void policy_selector_text(const struct policy_selector *s,
+			  char text[POLICY_SELECTOR_SIZE])
+{
+	switch (s->kind) {
+	case POLICY_ADDRESS:
+		snprintf(text, POLICY_SELECTOR_SIZE, "address %s", s->address);
+		return;
+	case POLICY_ID:
+		if (s->subsystem)
+			snprintf(text, POLICY_SELECTOR_SIZE,
+				 "id %04x:%04x subsystem %04x:%04x",
+				 s->vendor, s->device, s->subsys_vendor,
+				 s->subsys_device);
+		else
+			snprintf(text, POLICY_SELECTOR_SIZE, "id %04x:%04x",
+				 s->vendor, s->device);
+		return;
+	case POLICY_CLASS:
+		if (s->class_mask == 0xff0000)
+			snprintf(text, POLICY_SELECTOR_SIZE, "class 0x%02x",
+				 s->class_code >> 16);
+		else if (s->class_mask == 0xffff00)
+			snprintf(text, POLICY_SELECTOR_SIZE, "class 0x%04x",
+				 s->class_code >> 8);
+		else if (s->class_mask == 0xffffff)
+			snprintf(text, POLICY_SELECTOR_SIZE, "class 0x%06x",
+				 s->class_code);
+		else
+			snprintf(text, POLICY_SELECTOR_SIZE,
+				 "class 0x%06x/0x%06x", s->class_code,
+				 s->class_mask);
+		return;
+	}
+	snprintf(text, POLICY_SELECTOR_SIZE, "unknown");
+}
+
+void policy_free(struct policy *policy)
+{
+	size_t i;
+
+	for (i = 0; i < policy->n_files; i++)
+		free(policy->files[i]);
+	free(policy->files);
+	free(policy->selectors);
+	memset(policy, 0, sizeof(*policy));
+}

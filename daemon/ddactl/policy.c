@@ -1,0 +1,676 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ddactl policy check|apply|modprobe: the policy of quarantine at boot
+ * (dda.conf(5)).
+ *
+ *   check     validates the policy and lists the devices it selects now
+ *   apply     sets driver_override "dda" on the selected devices that have
+ *             no driver yet; what udev/60-dda.rules runs, with --udev
+ *   modprobe  prints modprobe.d lines doing the same when dda.ko loads:
+ *             "options dda ids=... addresses=..." and a "softdep DRIVER
+ *             pre: dda" for each host driver of a selected device
+ *
+ * The devices come from dda.ko when it is loaded, else from sysfs.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "ddactl.h"
+#include "device_print.h"
+#include "policy.h"
+#include "print.h"
+#include "sysfs_pci.h"
+
+/* dda.ko takes at most this many ids= and addresses= (kmod/select.c). */
+#define SELECT_MAX	32
+
+extern char **environ;
+
+struct policy_args {
+	const char *sub;	/* check, apply, modprobe */
+	const char **files;	/* --file, in order; NULL: the policy path */
+	size_t n_files;
+	bool json;
+	bool udev;
+};
+
+/* The synopsis; with full, what each does too. */
+static void policy_usage(FILE *f, bool full)
+{
+	fprintf(f,
+		"Usage: ddactl policy check [--file FILE]... [--json]\n"
+		"       ddactl policy apply [--file FILE]... [--udev]\n"
+		"       ddactl policy modprobe [--file FILE]...\n");
+	if (!full)
+		return;
+	fprintf(f,
+		"\n"
+		"check     validate the policy; list the devices it selects now\n"
+		"apply     set driver_override \"dda\" on the selected devices that have\n"
+		"          no driver yet (root); --udev: for udev/60-dda.rules, print\n"
+		"          \"load\" when dda.ko must load, log to the kernel log\n"
+		"modprobe  print modprobe.d lines quarantining the selected devices when\n"
+		"          dda.ko loads, before their host drivers (softdep)\n"
+		"\n"
+		"The policy is every *.conf in %s\n"
+		"(or $%s), or the --file given. See dda.conf(5).\n"
+		"Exit status: 0 success, 1 the operation failed, 2 bad usage or a\n"
+		"malformed policy.\n",
+		POLICY_PATH, POLICY_PATH_ENV);
+}
+
+static int policy_args_parse(int argc, char *argv[], struct policy_args *a)
+{
+	bool options = true;
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	a->files = calloc(argc, sizeof(*a->files));
+	if (!a->files)
+		return command_failed(NULL, -ENOMEM, "policy");
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (options && arg[0] == '-' && arg[1]) {
+			if (!strcmp(arg, "--")) {
+				options = false;
+			} else if (!strcmp(arg, "--help") ||
+				   !strcmp(arg, "-h")) {
+				policy_usage(stdout, true);
+				return DDACTL_OK;
+			} else if (!strcmp(arg, "--json") ||
+				   !strcmp(arg, "-j")) {
+				a->json = true;
+			} else if (!strcmp(arg, "--udev")) {
+				a->udev = true;
+			} else if (!strcmp(arg, "--file")) {
+				if (i + 1 == argc) {
+					warnx("--file needs a FILE");
+					policy_usage(stderr, false);
+					return DDACTL_USAGE;
+				}
+				a->files[a->n_files++] = argv[++i];
+			} else if (!strncmp(arg, "--file=", 7) && arg[7]) {
+				a->files[a->n_files++] = arg + 7;
+			} else {
+				warnx("unexpected parameter '%s'", arg);
+				policy_usage(stderr, false);
+				return DDACTL_USAGE;
+			}
+			continue;
+		}
+		if (a->sub) {
+			warnx("unexpected parameter '%s'", arg);
+			policy_usage(stderr, false);
+			return DDACTL_USAGE;
+		}
+		a->sub = arg;
+	}
+	if (!a->sub) {
+		warnx("policy: missing arguments");
+		policy_usage(stderr, false);
+		return DDACTL_USAGE;
+	}
+	if ((a->json && strcmp(a->sub, "check")) ||
+	    (a->udev && strcmp(a->sub, "apply"))) {
+		warnx("policy %s: unexpected parameter '%s'", a->sub,
+		      a->json ? "--json" : "--udev");
+		policy_usage(stderr, false);
+		return DDACTL_USAGE;
+	}
+	return -1;
+}
+
+/*
+ * A line for the kernel log, as "<level>ddactl: ...": at boot, udev keeps
+ * what its programs print for its debug log only. Else to stderr.
+ */
+static void kmsg(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void kmsg(int level, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int fd, n;
+
+	n = snprintf(line, sizeof(line), "<%d>ddactl: ", level);
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	va_end(ap);
+	/* Without its newline, readers see a record only once another comes. */
+	strcat(line, "\n");
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, line, strlen(line)) < 0)
+		fprintf(stderr, "%s", line + n);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Reads the policy; DDACTL_USAGE after saying why not, else -1. */
+static int policy_load(const struct policy_args *a, struct policy *policy)
+{
+	char error[POLICY_ERROR_SIZE];
+	size_t i;
+	int err = 0;
+
+	memset(policy, 0, sizeof(*policy));
+	if (!a->n_files)
+		err = policy_read(policy, error);
+	for (i = 0; !err && i < a->n_files; i++)
+		err = policy_read_file(policy, a->files[i], error);
+	if (!err)
+		return -1;
+	if (a->udev)
+		kmsg(3, "policy refused, nothing applied: %s", error);
+	else
+		warnx("%s", error);
+	policy_free(policy);
+	return err == -ENOMEM ? DDACTL_FAILED : DDACTL_USAGE;
+}
+
+/*
+ * Every PCI device: from dda.ko when it is loaded, with their states; else
+ * from sysfs, where nothing is quarantined. -1 to go on, else the exit code.
+ */
+static int devices_get(struct dda_device **out, size_t *count)
+{
+	struct sysfs_pci_device *sdevs;
+	struct dda *dda;
+	size_t i;
+	int err;
+
+	err = dda_open(&dda);
+	if (!err) {
+		err = dda_device_list(dda, out, count);
+		if (err)
+			command_failed(dda, err, "cannot list the devices");
+		dda_close(dda);
+		return err ? DDACTL_FAILED : -1;
+	}
+	if (err != -ENOENT)
+		return command_failed(NULL, err, "cannot connect to dda.ko");
+
+	err = sysfs_pci_list(SYSFS_ROOT, &sdevs, count);
+	if (err)
+		return command_failed(NULL, err, "cannot list the PCI devices");
+	*out = NULL;
+	if (*count) {
+		*out = calloc(*count, sizeof(**out));
+		if (!*out) {
+			free(sdevs);
+			return command_failed(NULL, -ENOMEM, "policy");
+		}
+	}
+	for (i = 0; i < *count; i++)
+		(*out)[i] = sdevs[i].dev;
+	free(sdevs);
+	return -1;
+}
+
+static int check_json(const struct policy *policy,
+		      const struct dda_device *devs, size_t count)
+{
+	struct json_object *root, *files, *selectors, *selected, *obj;
+	const struct policy_selector *s;
+	char text[POLICY_SELECTOR_SIZE];
+	struct device_view view;
+	size_t i;
+	int err = -ENOMEM;
+
+	root = json_object_new_object();
+	files = json_object_new_array();
+	selectors = json_object_new_array();
+	selected = json_object_new_array();
+	if (!root || !files || !selectors || !selected)
+		goto fail;
+	json_object_object_add(root, "files", files);
+	json_object_object_add(root, "selectors", selectors);
+	json_object_object_add(root, "selected", selected);
+
+	for (i = 0; i < policy->n_files; i++)
+		if (json_object_array_add(files,
+			json_object_new_string(policy->files[i])))
+			goto out;
+	for (i = 0; i < policy->n_selectors; i++) {
+		s = &policy->selectors[i];
+		policy_selector_text(s, text);
+		obj = json_object_new_object();
+		if (!obj || json_object_array_add(selectors, obj)) {
+			json_object_put(obj);
+			goto out;
+		}
+		json_object_object_add(obj, "selector",
+				       json_object_new_string(text));
+		json_object_object_add(obj, "file",
+				       json_object_new_string(s->file));
+		json_object_object_add(obj, "line",
+				       json_object_new_int(s->line));
+	}
+	for (i = 0; i < count; i++) {
+		s = policy_match(policy, &devs[i]);
+		if (!s)
+			continue;
+		policy_selector_text(s, text);
+		view = (struct device_view){ .dev = &devs[i] };
+		obj = device_json(&view);
+		if (!obj || json_object_array_add(selected, obj)) {
+			json_object_put(obj);
+			goto out;
+		}
+		json_object_object_add(obj, "selector",
+				       json_object_new_string(text));
+		json_object_object_add(obj, "file",
+				       json_object_new_string(s->file));
+		json_object_object_add(obj, "line",
+				       json_object_new_int(s->line));
+	}
+	err = print_json(stdout, root);
+out:
+	json_object_put(root);
+	return err;
+
+fail:
+	json_object_put(root);
+	json_object_put(files);
+	json_object_put(selectors);
+	json_object_put(selected);
+	return err;
+}
+
+enum { COL_ADDRESS, COL_ID, COL_DRIVER, COL_STATE, COL_SELECTOR, COL_SOURCE,
+       N_COLS };
+
+static int check_text(const struct policy *policy,
+		      const struct dda_device *devs, size_t count)
+{
+	static const char *const header[N_COLS] = {
+		"ADDRESS", "VENDOR:DEVICE", "DRIVER", "STATE", "SELECTOR",
+		"SOURCE",
+	};
+	const struct policy_selector *s;
+	char text[POLICY_SELECTOR_SIZE];
+	size_t i, rows = 1, c;
+	char **cells;
+	int err = -ENOMEM;
+
+	printf("policy: %zu selector%s in %zu file%s\n", policy->n_selectors,
+	       policy->n_selectors == 1 ? "" : "s", policy->n_files,
+	       policy->n_files == 1 ? "" : "s");
+	for (i = 0; i < policy->n_files; i++)
+		printf("  %s\n", policy->files[i]);
+
+	cells = calloc((count + 1) * N_COLS, sizeof(*cells));
+	if (!cells)
+		return -ENOMEM;
+	for (c = 0; c < N_COLS; c++)
+		if (!(cells[c] = strdup(header[c])))
+			goto out;
+	for (i = 0; i < count; i++) {
+		char **row = cells + rows * N_COLS;
+
+		s = policy_match(policy, &devs[i]);
+		if (!s)
+			continue;
+		policy_selector_text(s, text);
+		rows++;
+		if (asprintf(&row[COL_ADDRESS], "%s", devs[i].address) < 0 ||
+		    asprintf(&row[COL_ID], "%04x:%04x", devs[i].vendor,
+			     devs[i].device) < 0 ||
+		    asprintf(&row[COL_DRIVER], "%s",
+			     *devs[i].driver ? devs[i].driver : "-") < 0 ||
+		    asprintf(&row[COL_STATE], "%s",
+			     dda_state_name(devs[i].state)) < 0 ||
+		    asprintf(&row[COL_SELECTOR], "%s", text) < 0 ||
+		    asprintf(&row[COL_SOURCE], "%s:%u", s->file, s->line) < 0)
+			goto out;
+	}
+	if (rows == 1) {
+		printf("no device present is selected\n");
+		err = ferror(stdout) ? -EIO : 0;
+	} else {
+		err = print_table(stdout, (const char *const *)cells, rows,
+				  N_COLS);
+	}
+out:
+	for (i = 0; i < rows * N_COLS; i++)
+		free(cells[i]);
+	free(cells);
+	return err;
+}
+
+static int check_main(const struct policy_args *a)
+{
+	struct dda_device *devs = NULL;
+	struct policy policy;
+	size_t count = 0;
+	int ret, err;
+
+	ret = policy_load(a, &policy);
+	if (ret >= 0)
+		return ret;
+	ret = devices_get(&devs, &count);
+	if (ret >= 0)
+		goto out;
+	err = a->json ? check_json(&policy, devs, count) :
+			check_text(&policy, devs, count);
+	ret = err ? command_failed(NULL, err, "policy check") : DDACTL_OK;
+out:
+	free(devs);
+	policy_free(&policy);
+	return ret;
+}
+
+static int apply_main(const struct policy_args *a)
+{
+	struct policy_apply result;
+	struct policy policy;
+	char *log = NULL, *line, *next;
+	size_t log_size = 0;
+	FILE *report = stdout;
+	int ret, err;
+
+	ret = policy_load(a, &policy);
+	if (ret >= 0)
+		return ret;
+	if (a->udev) {
+		report = open_memstream(&log, &log_size);
+		if (!report) {
+			policy_free(&policy);
+			return command_failed(NULL, -errno, "policy apply");
+		}
+	}
+	err = policy_apply(&policy, SYSFS_ROOT, report, &result);
+	policy_free(&policy);
+
+	if (a->udev) {
+		fclose(report);
+		for (line = log; line && *line; line = next) {
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			kmsg(5, "policy: %s", line);
+		}
+		free(log);
+		if (err)
+			kmsg(3, "policy: cannot apply it: %s", strerror(-err));
+		/* What the rule reads: dda.ko has devices waiting for it. */
+		if (result.pending && !result.dda_loaded)
+			printf("load\n");
+		/* Whatever went wrong is logged: dda.ko still has to load. */
+		return DDACTL_OK;
+	}
+
+	printf("%zu selected, %zu marked, %zu waiting for dda.ko%s\n",
+	       result.selected, result.marked, result.pending,
+	       result.pending && !result.dda_loaded ? " (modprobe dda)" : "");
+	if (err)
+		return command_failed(NULL, err, "policy apply");
+	return DDACTL_OK;
+}
+
+/* The modalias of a PCI device, as the kernel writes it in its uevent. */
+static void modalias(const struct dda_device *dev, char *buf, size_t size)
+{
+	snprintf(buf, size, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X",
+		 dev->vendor, dev->device, dev->subsys_vendor,
+		 dev->subsys_device, dev->class_code >> 16 & 0xff,
+		 dev->class_code >> 8 & 0xff, dev->class_code & 0xff);
+}
+
+/*
+ * The modules that `modprobe -R ALIAS` says would be loaded for alias,
+ * one per line into *out (to be freed), "" for none. Returns 0 or -errno.
+ */
+static int modules_of(const char *alias, char **out)
+{
+	char *argv[] = { "modprobe", "-R", (char *)alias, NULL };
+	posix_spawn_file_actions_t actions;
+	size_t size = 0, len = 0;
+	char *buf = NULL, *grown;
+	int fds[2], status, err;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null",
+					 O_WRONLY, 0);
+	err = -posix_spawnp(&pid, "modprobe", &actions, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&actions);
+	close(fds[1]);
+	if (err) {
+		close(fds[0]);
+		return err;
+	}
+	for (;;) {
+		if (len + 256 > size) {
+			size += 4096;
+			grown = realloc(buf, size);
+			if (!grown) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = grown;
+		}
+		n = read(fds[0], buf + len, size - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				err = -errno;
+			break;
+		}
+		len += n;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (err) {
+		free(buf);
+		return err;
+	}
+	if (!buf && !(buf = calloc(1, 1)))
+		return -ENOMEM;
+	buf[len] = '\0';
+	/* Exit status 1 with nothing printed: no module has that alias. */
+	*out = buf;
+	return 0;
+}
+
+/* A list of distinct words, for ids=, addresses= and softdeps. */
+struct words {
+	char **word;
+	size_t n;
+};
+
+static int words_add(struct words *w, const char *word)
+{
+	char **grown;
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (!strcmp(w->word[i], word))
+			return 0;
+	grown = realloc(w->word, (w->n + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	w->word = grown;
+	w->word[w->n] = strdup(word);
+	if (!w->word[w->n])
+		return -ENOMEM;
+	w->n++;
+	return 0;
+}
+
+static void words_print(const struct words *w, const char *sep)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		printf("%s%s", i ? sep : "", w->word[i]);
+}
+
+static void words_free(struct words *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		free(w->word[i]);
+	free(w->word);
+}
+
+/*
+ * The module parameters of policy: ids= from its ids without subsystem,
+ * addresses= from its addresses and the devices its other selectors
+ * (classes, ids with a subsystem) select now, which dda.ko cannot express.
+ */
+static int modprobe_options(const struct policy *policy,
+			    const struct dda_device *devs, size_t count,
+			    struct words *ids, struct words *addresses)
+{
+	const struct policy_selector *s;
+	char text[POLICY_SELECTOR_SIZE];
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < policy->n_selectors; i++) {
+		s = &policy->selectors[i];
+		if (s->kind == POLICY_ID && !s->subsystem) {
+			snprintf(text, sizeof(text), "%04x:%04x", s->vendor,
+				 s->device);
+			err = words_add(ids, text);
+		} else if (s->kind == POLICY_ADDRESS) {
+			err = words_add(addresses, s->address);
+		}
+	}
+	for (i = 0; !err && i < count; i++) {
+		s = policy_match(policy, &devs[i]);
+		if (!s || s->kind == POLICY_ADDRESS ||
+		    (s->kind == POLICY_ID && !s->subsystem))
+			continue;
+		policy_selector_text(s, text);
+		printf("# %s is selected by %s (%s:%u): by its address\n",
+		       devs[i].address, text, s->file, s->line);
+		err = words_add(addresses, devs[i].address);
+	}
+	return err;
+}
+
+static int modprobe_main(const struct policy_args *a)
+{
+	struct words ids = { 0 }, addresses = { 0 }, drivers = { 0 };
+	const struct policy_selector *s;
+	char alias[64], *modules = NULL, *line, *next;
+	struct dda_device *devs = NULL;
+	struct policy policy;
+	size_t count = 0, i;
+	int ret, err = 0;
+
+	ret = policy_load(a, &policy);
+	if (ret >= 0)
+		return ret;
+	ret = devices_get(&devs, &count);
+	if (ret >= 0)
+		goto out;
+
+	printf("# dda: quarantine at load, before the host drivers; from\n"
+	       "# 'ddactl policy modprobe' (dda.conf(5)).\n");
+	err = modprobe_options(&policy, devs, count, &ids, &addresses);
+	for (i = 0; !err && i < count; i++) {
+		s = policy_match(&policy, &devs[i]);
+		if (!s)
+			continue;
+		modalias(&devs[i], alias, sizeof(alias));
+		err = modules_of(alias, &modules);
+		if (err) {
+			warnx("modprobe -R %s: %s", alias, strerror(-err));
+			break;
+		}
+		for (line = modules; *line; line = next) {
+			next = line + strcspn(line, "\n");
+			if (*next)
+				*next++ = '\0';
+			if (*line && strcmp(line, SYSFS_DDA_DRIVER))
+				err = err ? err : words_add(&drivers, line);
+		}
+		free(modules);
+	}
+	if (err) {
+		ret = command_failed(NULL, err, "policy modprobe");
+		goto out;
+	}
+
+	if (ids.n || addresses.n) {
+		printf("# or on the kernel command line:");
+		if (ids.n) {
+			printf(" dda.ids=");
+			words_print(&ids, ",");
+		}
+		if (addresses.n) {
+			printf(" dda.addresses=");
+			words_print(&addresses, ",");
+		}
+		printf("\noptions dda");
+		if (ids.n) {
+			printf(" ids=");
+			words_print(&ids, ",");
+		}
+		if (addresses.n) {
+			printf(" addresses=");
+			words_print(&addresses, ",");
+		}
+		printf("\n");
+	}
+	for (i = 0; i < drivers.n; i++)
+		printf("softdep %s pre: dda\n", drivers.word[i]);
+
+	ret = DDACTL_OK;
+	if (ids.n > SELECT_MAX || addresses.n > SELECT_MAX) {
+		warnx("dda.ko takes at most %d ids and %d addresses",
+		      SELECT_MAX, SELECT_MAX);
+		ret = DDACTL_FAILED;
+	}
+out:
+	words_free(&ids);
+	words_free(&addresses);
+	words_free(&drivers);
+	free(devs);
+	policy_free(&policy);
+	return ret;
+}
+
+int policy_main(const struct command *cmd, int argc, char *argv[])
+{
+	struct policy_args a;
+	int ret;
+
+	(void)cmd;
+	ret = policy_args_parse(argc, argv, &a);
+	if (ret < 0) {
+		if (!strcmp(a.sub, "check")) {
+			ret = check_main(&a);
+		} else if (!strcmp(a.sub, "apply")) {
+			ret = apply_main(&a);
+		} else if (!strcmp(a.sub, "modprobe")) {
+			ret = modprobe_main(&a);
+		} else {
+			warnx("'%s' is not a policy command (check, apply, modprobe)",
+			      a.sub);
+			ret = DDACTL_USAGE;
+		}
+	}
+	free(a.files);
+	return ret;
+}
