@@ -39,6 +39,20 @@ static const struct command commands[] = {
 	  "give a device back to its host (root)" },
 	{ "events", events_main, "[--json]",
 	  "print state changes live, until killed" },
+	{ "policy", policy_main,
+	  "check|apply|modprobe [--file FILE] [--json|--udev]",
+	  "the policy of quarantine at boot (dda.conf(5))" },
+	{ "status", status_main, "[--json]",
+	  "the devices ddad manages, and their guests (ddad)" },
+	{ "assign", assign_main, "ADDRESS --vm NAME [--json]",
+	  "give a quarantined device to a running guest (root, ddad)" },
+	{ "unassign", unassign_main, "ADDRESS [--timeout SECONDS] [--json]",
+	  "take a device back from its guest into quarantine (root, ddad)" },
+	{ "reassign", reassign_main,
+	  "ADDRESS --vm NAME [--timeout SECONDS] [--json]",
+	  "move a device to another guest, through quarantine (root, ddad)" },
+	{ "vm", vm_main, "add|list|remove ...",
+	  "the guests ddad manages (ddad)" },
 	{ "help", help_main, "[COMMAND]",
 	  "show this help, or a command's" },
 };
@@ -64,7 +78,7 @@ static void usage(FILE *f)
 			width = len;
 	}
 
-	fprintf(f, "Usage: ddactl COMMAND [ARGS...]\n"
+	fprintf(f, "Usage: ddactl [--socket PATH] COMMAND [ARGS...]\n"
 		   "       ddactl --version\n\n"
 		   "Commands:\n");
 	for (cmd = commands; cmd < commands + ARRAY_SIZE(commands); cmd++)
@@ -74,6 +88,8 @@ static void usage(FILE *f)
 	fprintf(f, "\nADDRESS is a PCI address, DDDD:BB:DD.F or BB:DD.F.\n"
 		   "--group acts on every device of its IOMMU group at once.\n"
 		   "--json prints JSON for scripts instead of text.\n"
+		   "--socket PATH (or $DDA_SOCKET) is ddad's socket, for the commands\n"
+		   "marked ddad (default /run/dda/ddad.sock).\n"
 		   "Exit status: 0 success, 1 the operation failed,"
 		   " 2 bad usage or input.\n");
 }
@@ -204,8 +220,16 @@ int command_failed(const struct dda *dda, int err, const char *what)
 int main(int argc, char *argv[])
 {
 	const struct command *cmd;
-	int ret;
+	int ret, used;
 
+	/* --socket PATH: the ddad to talk to (else $DDA_SOCKET). */
+	while (argc > 2 && !strncmp(argv[1], "--socket", 8) &&
+	       (!argv[1][8] || argv[1][8] == '=')) {
+		used = argv[1][8] ? 1 : 2;
+		ddactl_socket = used == 1 ? argv[1] + 9 : argv[2];
+		argc -= used;
+		argv += used;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return DDACTL_USAGE;

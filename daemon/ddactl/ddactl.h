@@ -7,6 +7,7 @@
 #define DDACTL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "libdda.h"
 
@@ -38,6 +39,80 @@ int survey_main(const struct command *cmd, int argc, char *argv[]);
 
 /* event.c */
 int events_main(const struct command *cmd, int argc, char *argv[]);
+
+/* policy.c */
+int policy_main(const struct command *cmd, int argc, char *argv[]);
+
+/* assign.c */
+int assign_main(const struct command *cmd, int argc, char *argv[]);
+int unassign_main(const struct command *cmd, int argc, char *argv[]);
+int reassign_main(const struct command *cmd, int argc, char *argv[]);
+
+/* status.c */
+int status_main(const struct command *cmd, int argc, char *argv[]);
+
+/* vm.c */
+int vm_main(const struct command *cmd, int argc, char *argv[]);
+
+/* ddad_client.c: requests to ddad */
+
+struct json_object;
+struct device_view;
+
+/* --socket PATH, or NULL: then $DDA_SOCKET, else /run/dda/ddad.sock. */
+extern const char *ddactl_socket;
+
+/* How long a quick request may take. */
+#define DDAD_TIMEOUT_MS		30000
+
+/* The socket ddactl talks to ddad on. */
+const char *ddad_socket(void);
+
+/* {"op": op}, or NULL when out of memory. */
+struct json_object *ddad_request(const char *op);
+
+/* Adds key: value to a request, taking value over; false when it failed. */
+bool ddad_request_add(struct json_object *request, const char *key,
+		      struct json_object *value);
+
+/*
+ * Sends request (taken over; NULL stands for out of memory) and waits up
+ * to timeout_ms for the reply: DDACTL_OK with its result in *result (to
+ * json_object_put()), else DDACTL_FAILED after saying why: ddad's error
+ * message, or that ddad is not running and how to start it.
+ */
+int ddad_call(struct json_object *request, int timeout_ms,
+	      struct json_object **result);
+
+/* Sends request and reads the reply whole, quietly: 0 or -errno. */
+int ddad_ask(struct json_object *request, int timeout_ms,
+	     struct json_object **reply);
+
+/*
+ * Names the guests of views[count] as ddad says, when it is running
+ * (quietly: NULL otherwise). The names live in what it returns, to
+ * json_object_put() after printing.
+ */
+struct json_object *ddad_vms(struct device_view *views, size_t count);
+
+/* A string member of obj, or "-" for none. */
+const char *json_text_or_dash(struct json_object *obj, const char *key);
+
+/* options.c */
+
+/* An option with a value: "--vm NAME" or "--vm=NAME". */
+struct option_value {
+	const char *name;
+	const char **value;	/* set to its value; left alone if absent */
+};
+
+/*
+ * As command_args(), with the options values[] (ended by a NULL name) and
+ * --json when json is not NULL.
+ */
+int command_options(const struct command *cmd, int argc, char *argv[],
+		    bool *json, const struct option_value *values,
+		    const char **operands, int min, int max);
 
 /*
  * Reads a subcommand's arguments, in any order: --json or -j when json is

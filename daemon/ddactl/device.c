@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <json-c/json.h>
 
 #include "ddactl.h"
 #include "device_print.h"
@@ -12,6 +13,7 @@
 int list_main(const struct command *cmd, int argc, char *argv[])
 {
 	struct device_view *views = NULL;
+	struct json_object *guests;
 	struct dda_device *devs;
 	struct dda *dda;
 	bool json = false;
@@ -40,8 +42,10 @@ int list_main(const struct command *cmd, int argc, char *argv[])
 	/* The guests are ddad's to know; without it, none is named. */
 	for (i = 0; i < count; i++)
 		views[i] = (struct device_view){ .dev = &devs[i] };
+	guests = ddad_vms(views, count);
 
 	err = device_print_list(stdout, views, count, json);
+	json_object_put(guests);
 	ret = err ? command_failed(NULL, err, "list") : DDACTL_OK;
 	free(views);
 out_free:
@@ -54,6 +58,7 @@ out_close:
 int show_main(const struct command *cmd, int argc, char *argv[])
 {
 	char address[DDA_ADDRESS_LEN + 1];
+	struct json_object *guests;
 	struct device_view view;
 	struct dda_device dev;
 	const char *operand;
@@ -77,7 +82,9 @@ int show_main(const struct command *cmd, int argc, char *argv[])
 		goto out;
 	}
 	view = (struct device_view){ .dev = &dev };
+	guests = ddad_vms(&view, 1);
 	err = device_print_show(stdout, &view, json);
+	json_object_put(guests);
 	ret = err ? command_failed(NULL, err, "show") : DDACTL_OK;
 out:
 	dda_close(dda);

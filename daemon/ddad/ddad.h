@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What ddad's files share: the configuration, logging and the audit trail,
- * the peers and their permissions, the state file, the protocol and the
- * server. Each section names the file that implements it.
+ * the peers and their permissions, the state file, the protocol and its
+ * ops, the timers, the QMP client and the guests, dda.ko's calls, the jobs
+ * that assign and unassign, reconciling, and the server. Each section
+ * names the file that implements it.
  */
 #ifndef DDAD_H
 #define DDAD_H
@@ -10,13 +12,17 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 #include <json-c/json_object.h>
+#include <json-c/json_tokener.h>
 
 #include "libdda.h"
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
 
 #define DDAD_SOCKET		"/run/dda/ddad.sock"
 #define DDAD_STATE_DIR		"/var/lib/dda"
@@ -85,6 +91,13 @@ int audit_format(char *buf, size_t size, const struct peer *peer,
 void audit(const struct peer *peer, const char *op, const char *address,
 	   const char *vm, int err);
 
+/*
+ * Audits what ddad did by itself, which no request asked for (a guest
+ * gone, a restart): "uid=- pid=- op=OP address=A vm=V result=... cause=C".
+ */
+void audit_ddad(const char *op, const char *address, const char *vm,
+		int err, const char *cause);
+
 /* The name of errno err (either sign), "EINVAL"; "EIO" if unknown. */
 const char *errno_name(int err);
 
@@ -147,19 +160,42 @@ int write_atomic(const char *dir, const char *name, const void *data,
 #define STATE_FILE		"state.json"
 #define STATE_VERSION		1
 
+/*
+ * What ddad is doing to a device, recorded before each step so that a
+ * restarted ddad finishes it or rolls it back (reconcile.c).
+ */
+enum operation {
+	OPERATION_NONE = 0,
+	OPERATION_ASSIGN,	/* quarantined -> its vm: handover, device_add */
+	OPERATION_UNASSIGN,	/* its vm -> quarantined: device_del, reclaim */
+	OPERATION_RECLAIM,	/* its vm let go or is gone: reclaim */
+};
+
+/* "assign", "unassign", "reclaim"; NULL for none. */
+const char *operation_name(enum operation operation);
+
 /* A device ddad keeps track of: quarantined or assigned. */
 struct state_device {
 	char address[DDA_ADDRESS_LEN + 1];
-	enum dda_state state;
-	char *vm;		/* the guest it is assigned to, or NULL */
+	enum dda_state state;	/* as dda.ko said last */
+	char *vm;		/* its guest, or the one an operation is for */
 	time_t since;		/* when it entered its state */
+	char *port;		/* the guest's port it is plugged into, or NULL */
+	enum operation operation;	/* in progress, or NONE */
+};
+
+/* A guest: its name, and the path of its QMP socket. */
+struct state_vm {
+	char *name;
+	char *qmp;
 };
 
 struct state {
 	char *dir;
 	struct state_device *devices;	/* sorted by address */
 	size_t count, size;
-	struct json_object *vms;	/* kept as it is, for later */
+	struct state_vm *vms;		/* sorted by name */
+	size_t vm_count;
 	bool dirty;			/* changed since written */
 };
 
@@ -179,20 +215,57 @@ void state_release(struct state *state);
 struct state_device *state_find(struct state *state, const char *address);
 
 /*
+ * The entry of address, made (quarantined, since now) if there is none;
+ * NULL when out of memory.
+ */
+struct state_device *state_get(struct state *state, const char *address,
+			       time_t now);
+
+/* Forgets a device: it is back with the host. */
+void state_forget(struct state *state, struct state_device *dev);
+
+/*
+ * Sets what the entry says, marking the state dirty: its kernel state, its
+ * vm (copied; NULL for none), its port (likewise) and its operation;
+ * "since" becomes now when the kernel state changes. 0 or -ENOMEM (the
+ * entry is then as it was).
+ */
+int state_set(struct state *state, struct state_device *dev,
+	      enum dda_state st, const char *vm, const char *port,
+	      enum operation operation, time_t now);
+
+/*
  * A device's JSON object: {"state", "vm", "since"}, "address" first with
- * with_address; NULL when out of memory.
+ * with_address, "port" and "operation" last with with_operation; NULL
+ * when out of memory.
  */
 struct json_object *state_device_json(const struct state_device *dev,
-				      bool with_address);
+				      bool with_address, bool with_operation);
 
 /*
  * Brings state in line with what dda.ko reports of devs[count]: every
  * quarantined or assigned device has an entry, whose "since" is now when
- * it is new or its state changed (its vm is then forgotten); entries of
- * other devices go. Returns whether anything changed (and marks it dirty).
+ * it is new or its state changed (its vm and port are then forgotten);
+ * entries of other devices go. Entries with an operation in progress are
+ * the operation's to change, and left alone. Returns whether anything
+ * changed (and marks it dirty).
  */
 bool state_sync(struct state *state, const struct dda_device *devs,
 		size_t count, time_t now);
+
+/*
+ * A guest's name: 1 to 64 of [A-Za-z0-9._-], the first a letter or a
+ * digit.
+ */
+bool vm_name_valid(const char *name);
+
+struct state_vm *state_vm_find(struct state *state, const char *name);
+
+/* Records a guest; 0, -EEXIST or -ENOMEM. */
+int state_vm_add(struct state *state, const char *name, const char *qmp);
+
+/* Forgets a guest. */
+void state_vm_remove(struct state *state, const char *name);
 
 /* "2025-01-31T12:00:00Z": ISO-8601 in UTC. */
 #define TIME_SIZE		sizeof("YYYY-MM-DDTHH:MM:SSZ")
@@ -201,25 +274,113 @@ int time_parse(const char *text, time_t *out);
 
 /* protocol.c */
 
+/*
+ * A request whose reply comes later, when what it started ends (an assign
+ * waits on its guest): the protocol keeps what the reply and the audit
+ * line need. The server binds it to its client, which reads no more
+ * requests until it is answered, so replies keep the order of requests.
+ */
+struct call;
+
 struct reply {
 	struct json_object *result;	/* on success; NULL is null */
 	int err;			/* a negative errno, or 0 */
 	char message[256];
+	/* What call_defer() needs, set by the protocol for op->run(). */
+	const struct peer *peer;
+	const struct op *op;
+	struct json_object *request;
+	struct call *call;		/* deferred: the answer comes later */
 };
 
 /* Sets reply to an error; returns err, a negative errno. */
 int reply_error(struct reply *reply, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The ops a request may name. */
+struct op_table {
+	const struct op *ops;
+	size_t count;
+};
+
 /*
- * Answers a request line of len bytes (its newline may be there): returns
- * the reply object, or NULL when out of memory.
+ * Answers a request line of len bytes (its newline may be there) with the
+ * ops of table: returns the reply object, or NULL when out of memory. An
+ * op that defers its answer returns NULL with *deferred set: the reply
+ * then goes through call_bind().
  */
-struct json_object *protocol_handle(struct ddad *ddad, const struct peer *peer,
-				    const char *line, size_t len);
+struct json_object *protocol_answer(struct ddad *ddad,
+				    const struct op_table *table,
+				    const struct peer *peer,
+				    const char *line, size_t len,
+				    struct call **deferred);
 
 /* An error reply to no request in particular ("id": null). */
 struct json_object *protocol_error(int err, const char *message);
+
+/*
+ * For an op's run(): the answer to this request will come later, through
+ * call_finish(). Returns the call, or NULL when out of memory (reply then
+ * says so). The op returns 0.
+ */
+struct call *call_defer(struct reply *reply);
+
+/*
+ * Answers a deferred request: err 0 with result (taken over; NULL is
+ * null), or a negative errno and a message. Audits a state-changing op.
+ * The call is gone after, or once its client is.
+ */
+void call_finish(struct call *call, int err, struct json_object *result,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The guest its audit line names, when the request named none. */
+void call_audit_vm(struct call *call, const char *vm);
+
+typedef void call_answer_fn(void *sink, struct json_object *reply);
+
+/*
+ * Where the reply of a deferred call goes: answer(sink, reply), reply
+ * being NULL when out of memory. If the call is finished already, that
+ * happens now.
+ */
+void call_bind(struct call *call, call_answer_fn *answer, void *sink);
+
+/* The client of call is gone: its reply goes nowhere. */
+void call_detach(struct call *call);
+
+/* optable.c */
+
+/* Answers a request line with ddad's ops; as protocol_answer(). */
+struct json_object *protocol_handle(struct ddad *ddad, const struct peer *peer,
+				    const char *line, size_t len,
+				    struct call **deferred);
+
+/* args.c: the arguments of requests */
+
+/* What kind of JSON value obj is, in JSON's words: "a string", "null". */
+const char *json_kind(struct json_object *obj);
+
+/*
+ * The string argument key of request: 0 with *out set (NULL when absent
+ * and optional), else -EINVAL with reply saying what is wrong.
+ */
+int arg_string(struct json_object *request, const char *op, const char *key,
+	       bool required, const char **out, struct reply *reply);
+
+/* The PCI address argument "address", canonical. */
+int arg_address(struct json_object *request, const char *op,
+		char out[DDA_ADDRESS_LEN + 1], struct reply *reply);
+
+/* The guest argument "vm": a valid name (vm_name_valid()). */
+int arg_vm(struct json_object *request, const char *op, const char **out,
+	   struct reply *reply);
+
+/*
+ * The optional "timeout" argument, seconds (a number, 0 < t <= 3600), in
+ * milliseconds; def when absent.
+ */
+int arg_timeout(struct json_object *request, const char *op,
+		unsigned int def, unsigned int *out, struct reply *reply);
 
 /* ops.c */
 
@@ -230,11 +391,464 @@ int op_ping(struct ddad *ddad, struct json_object *request,
 int op_status(struct ddad *ddad, struct json_object *request,
 	      struct reply *reply);
 
+/* ops_vm.c */
+
+int op_vm_add(struct ddad *ddad, struct json_object *request,
+	      struct reply *reply);
+int op_vm_remove(struct ddad *ddad, struct json_object *request,
+		 struct reply *reply);
+int op_vm_list(struct ddad *ddad, struct json_object *request,
+	       struct reply *reply);
+
+/* ops_assign.c */
+
+int op_assign(struct ddad *ddad, struct json_object *request,
+	      struct reply *reply);
+int op_unassign(struct ddad *ddad, struct json_object *request,
+		struct reply *reply);
+int op_reassign(struct ddad *ddad, struct json_object *request,
+		struct reply *reply);
+
+/* rules.c */
+
+/*
+ * May dev (NULL: no such device) be assigned? devs[count] is every device
+ * (its IOMMU group's members among them), state what ddad records. 0, or a
+ * negative errno with what to tell in message: -ENODEV; -EINVAL, with the
+ * host ("dismount it first"); -EALREADY, assigned (to which guest, or with
+ * which member of its group); -EBUSY, a member of its IOMMU group is with
+ * the host.
+ */
+int assign_check(const struct dda_device *dev, const struct dda_device *devs,
+		 size_t count, struct state *state, char *message, size_t size);
+
+/*
+ * May dev be unassigned? -ENODEV; -EINVAL when it is not assigned, or not
+ * to a guest ddad knows (went to vfio-pci with a member of its group).
+ */
+int unassign_check(const struct dda_device *dev,
+		   const struct dda_device *devs, size_t count,
+		   struct state *state, char *message, size_t size);
+
+/* timer.c */
+
+/* CLOCK_MONOTONIC, in milliseconds. */
+uint64_t now_ms(void);
+
+struct timer {
+	uint64_t when;		/* now_ms() it is due */
+	void (*fire)(struct ddad *ddad, struct timer *timer);
+	struct timer *next;	/* in ddad->timers while armed */
+	unsigned long seq;	/* when it was armed, in timer_arm() calls */
+	bool armed;
+};
+
+/* Arms (or re-arms) timer to fire in ms milliseconds. */
+void timer_arm(struct ddad *ddad, struct timer *timer, unsigned int ms);
+void timer_disarm(struct ddad *ddad, struct timer *timer);
+
+/* Milliseconds until the next timer is due, for poll(); -1 if none. */
+int timers_timeout(const struct ddad *ddad);
+
+/* Fires every timer that is due. */
+void timers_run(struct ddad *ddad);
+
+/* qmp.c: a client of QEMU's machine protocol, QMP */
+
+/* The longest QMP message ddad takes from QEMU. */
+#define QMP_MESSAGE_MAX		(4 << 20)
+
+enum qmp_link {
+	QMP_CLOSED,		/* no connection */
+	QMP_GREETING,		/* connected, waiting for {"QMP": ...} */
+	QMP_NEGOTIATING,	/* qmp_capabilities sent */
+	QMP_READY,		/* commands may go */
+};
+
+/* How a command ended. */
+struct qmp_result {
+	/*
+	 * 0: "return" in value; -EIO: QEMU's "error", its class and desc;
+	 * -ECONNRESET: the connection ended before the answer.
+	 */
+	int err;
+	struct json_object *value;
+	const char *error_class;
+	const char *error_desc;
+};
+
+typedef void qmp_done_fn(void *ctx, const struct qmp_result *result);
+
+/* What a connection tells its owner, from within qmp_input(). */
+struct qmp_handler {
+	void (*ready)(void *owner);	/* capabilities negotiated */
+	void (*event)(void *owner, const char *name, struct json_object *data);
+};
+
+struct qmp_command;
+
+struct qmp {
+	int fd;				/* -1 when not connected */
+	enum qmp_link link;
+	const struct qmp_handler *handler;
+	void *owner;
+	struct json_tokener *tok;
+	size_t message_len;		/* bytes of the message being read */
+	char *out;			/* to send */
+	size_t out_len, out_size;
+	struct qmp_command *pending;	/* sent, waiting for an answer */
+	long long next_id;
+	char why[256];			/* why the stream broke */
+};
+
+void qmp_init(struct qmp *qmp, const struct qmp_handler *handler,
+	      void *owner);
+
+/* Takes over fd, a connected non-blocking stream: waits for the greeting. */
+void qmp_attach(struct qmp *qmp, int fd);
+
+/*
+ * Takes len bytes QEMU sent: complete messages are dispatched, a partial
+ * one kept for the next bytes. Returns 0, or -EPROTO once the stream is
+ * broken (qmp->why says how): the connection is then to be closed.
+ */
+int qmp_input(struct qmp *qmp, const char *data, size_t len);
+
+/*
+ * Reads what the socket has and takes it in: 0, or a negative errno when
+ * the connection is over (-ECONNRESET: QEMU closed it), qmp->why saying so.
+ */
+int qmp_receive(struct qmp *qmp);
+
+/* Sends what is queued, as far as the socket takes it: 0 or -errno. */
+int qmp_send(struct qmp *qmp);
+
+/* Whether there is something to send (poll for POLLOUT). */
+bool qmp_sending(const struct qmp *qmp);
+
+/*
+ * Sends command name with args (an object, taken over; NULL for none):
+ * done(ctx, result) is called with its answer. 0, -ENOTCONN before the
+ * capabilities are negotiated, or -ENOMEM.
+ */
+int qmp_command(struct qmp *qmp, const char *name, struct json_object *args,
+		qmp_done_fn *done, void *ctx);
+
+/* Forgets the commands sent for ctx: their done() will not be called. */
+void qmp_cancel(struct qmp *qmp, void *ctx);
+
+/*
+ * Closes the connection: every command waiting for an answer ends with
+ * -ECONNRESET. Not from within a handler or a done() of this qmp.
+ */
+void qmp_close(struct qmp *qmp);
+
+/* port.c: what query-pci says of a guest */
+
+/* Bytes for a QEMU device id, with its NUL. */
+#define QDEV_SIZE		64
+
+/* The id ddad gives the device of address in a guest: "dda-0000-01-00-0". */
+void qdev_of(const char *address, char out[QDEV_SIZE]);
+
+/* The address of such an id; -EINVAL if it is not one. */
+int qdev_address(const char *qdev, char out[DDA_ADDRESS_LEN + 1]);
+
+/*
+ * The first free hotplug port of query-pci's answer: a PCI bridge (a
+ * pcie-root-port) with a qdev id, nothing on its secondary bus, and not in
+ * taken[ntaken]. 0 with its id in out; -ENOSPC when there is none, -EPROTO
+ * when the answer is not query-pci's.
+ */
+int port_pick(struct json_object *pci, const char *const *taken,
+	      size_t ntaken, char out[QDEV_SIZE]);
+
+/*
+ * Whether query-pci's answer has a device of id qdev; with port not NULL,
+ * its bridge's id (or "" on a root bus) goes there.
+ */
+bool pci_has_qdev(struct json_object *pci, const char *qdev,
+		  char port[QDEV_SIZE]);
+
+/* A device of ddad's in a guest: its id, and the port it is on. */
+struct guest_dev {
+	char qdev[QDEV_SIZE];
+	char port[QDEV_SIZE];	/* "" on a root bus */
+};
+
+/*
+ * The devices of query-pci's answer whose ids qdev_of() could have made:
+ * 0 with *devs (to free()) and *count; -EPROTO, -ENOMEM.
+ */
+int pci_dda_devices(struct json_object *pci, struct guest_dev **devs,
+		    size_t *count);
+
+/* kernel.c: dda.ko, through libdda */
+
+/*
+ * A handover or a reclaim, which can take long (a reclaim waits until QEMU
+ * let go of the device, then resets it): each runs in a thread of its own
+ * with a dda handle of its own, and ends in ddad's loop with done().
+ */
+enum kernel_change {
+	KERNEL_HANDOVER,
+	KERNEL_RECLAIM,
+};
+
+struct kernel_result {
+	int err;		/* 0 or a negative errno */
+	char message[256];	/* why it failed: dda.ko's reason */
+	struct dda_device dev;	/* the device after, on success */
+};
+
+typedef void kernel_done_fn(struct ddad *ddad, void *ctx,
+			    const struct kernel_result *result);
+
+/* Sets up the loop's end of the threads' reports: 0 or -errno. */
+int kernel_init(struct ddad *ddad);
+void kernel_release(struct ddad *ddad);
+
+/* The file descriptor to poll for POLLIN: kernel_reap() then. */
+int kernel_fd(const struct ddad *ddad);
+
+/* Starts a change of address; done() follows. 0 or -errno. */
+int kernel_start(struct ddad *ddad, enum kernel_change change,
+		 const char *address, kernel_done_fn *done, void *ctx);
+
+/* Calls done() of every change that ended. */
+void kernel_reap(struct ddad *ddad);
+
+/* How many changes are under way. */
+unsigned int kernel_busy(const struct ddad *ddad);
+
+/*
+ * Every PCI device, as dda.ko says now: 0 with *devs (to free()) and
+ * *count, else a negative errno with message saying why.
+ */
+int kernel_devices(struct dda_device **devs, size_t *count, char *message,
+		   size_t size);
+
+/* vm.c: the guests */
+
+enum vm_link {
+	VM_DOWN,		/* not connected; retried */
+	VM_CONNECTING,		/* connected, QMP not ready yet */
+	VM_UP,			/* QMP ready, its devices known */
+};
+
+/* How much ddad knows of a guest's devices. */
+enum vm_view {
+	VM_VIEW_UNKNOWN,	/* not yet asked */
+	VM_VIEW_GONE,		/* its QMP socket refuses: the guest is gone */
+	VM_VIEW_KNOWN,		/* query-pci answered since it connected */
+};
+
+struct vm {
+	char *name;
+	char *qmp_path;
+	struct qmp qmp;
+	enum vm_link link;
+	enum vm_view view;
+	struct guest_dev *devs;	/* its dda-* devices, as ddad knows them */
+	size_t ndevs;
+	bool shutdown;		/* it said SHUTDOWN */
+	struct timer timer;	/* reconnecting, or the greeting's deadline */
+	struct call *adding;	/* vm_add waiting for the connection */
+	char why[256];		/* why it is down */
+	struct ddad *ddad;
+};
+
+struct vm *vm_find(struct ddad *ddad, const char *name);
+
+/*
+ * A guest, connecting: with adding, it is not yet recorded, and the call
+ * is answered once QMP is ready (then recorded) or failed (then the guest
+ * is forgotten). NULL when out of memory.
+ */
+struct vm *vm_create(struct ddad *ddad, const char *name, const char *qmp,
+		     struct call *adding);
+
+/* Disconnects and forgets a guest. */
+void vm_destroy(struct ddad *ddad, struct vm *vm);
+
+/* The guests of the state file, connecting. 0 or -ENOMEM. */
+int vms_start(struct ddad *ddad);
+
+/* The poll(2) events vm wants; its fd is vm->qmp.fd. */
+short vm_poll_events(const struct vm *vm);
+
+/* Serves what poll() said of vm's connection. */
+void vm_service(struct ddad *ddad, struct vm *vm, short revents);
+
+/* Whether the guest is gone (or goes) for good, to be reclaimed from. */
+bool vm_gone(const struct vm *vm);
+
+/* The guest's device of id qdev, as ddad knows it; NULL if none. */
+struct guest_dev *vm_device(struct vm *vm, const char *qdev);
+
+/* The guest has qdev on port now. 0 or -ENOMEM. */
+int vm_device_add(struct vm *vm, const char *qdev, const char *port);
+
+/* The {"vm", "qmp", "connected", "devices"} object of a guest. */
+struct json_object *vm_json(struct ddad *ddad, const struct vm *vm);
+
+/* job.c: what ddad does to a device, step by step */
+
+enum job_step {
+	STEP_START,
+	STEP_QUERY,		/* assign: query-pci for a port */
+	STEP_HANDOVER,		/* assign: dda.ko hands it to vfio-pci */
+	STEP_DEVICE_ADD,	/* assign: device_add */
+	STEP_VERIFY,		/* assign: query-pci shows it */
+	STEP_UNPLUG,		/* device_del, until DEVICE_DELETED */
+	STEP_RECLAIM,		/* dda.ko takes it back into quarantine */
+	STEP_DONE,
+};
+
+struct job {
+	struct job *next;
+	struct ddad *ddad;
+	enum operation operation;	/* what it does now */
+	enum job_step step;
+	char address[DDA_ADDRESS_LEN + 1];
+	char qdev[QDEV_SIZE];
+	char port[QDEV_SIZE];
+	struct vm *vm;			/* the guest it concerns now */
+	struct vm *next_vm;		/* reassign: the guest it goes to next */
+	unsigned int timeout;		/* ms the guest has to let go */
+	bool force;			/* reclaim even if the guest holds on */
+	bool plugged;			/* assign: device_add succeeded */
+	struct timer timer;		/* the step's deadline */
+	struct call *call;		/* who waits for the answer, or NULL */
+	const char *cause;		/* why ddad started it itself */
+	char from[65];			/* reassign: the guest it left */
+	int err;			/* the failure being rolled back */
+	char message[256];
+	bool done;			/* to be freed (jobs_reap()) */
+};
+
+/* Milliseconds QEMU has to answer a command, and the default unassign. */
+#define JOB_QMP_TIMEOUT		30000
+#define JOB_UNPLUG_TIMEOUT	10000
+
+/* The job on address, if one is under way. */
+struct job *job_find(struct ddad *ddad, const char *address);
+
+/*
+ * Starts assigning address to vm: answered through call (NULL: nobody
+ * waits). 0 or -ENOMEM.
+ */
+int job_assign(struct ddad *ddad, const char *address, struct vm *vm,
+	       struct call *call);
+
+/*
+ * Starts unassigning address from its vm, and with next_vm assigning it
+ * there after. force (a guest that shut down): reclaim even when the
+ * guest does not let go in time. 0 or -ENOMEM.
+ */
+int job_unassign(struct ddad *ddad, const char *address, struct vm *vm,
+		 struct vm *next_vm, unsigned int timeout, bool force,
+		 const char *cause, struct call *call);
+
+/* Starts reclaiming address, whose guest let go of it or is gone. */
+int job_reclaim(struct ddad *ddad, const char *address, struct vm *vm,
+		const char *cause);
+
+/* vm said DEVICE_DELETED of qdev. */
+void jobs_device_deleted(struct ddad *ddad, struct vm *vm, const char *qdev);
+
+/* vm is gone: the jobs on it give up on it. */
+void jobs_vm_gone(struct ddad *ddad, struct vm *vm);
+
+/* Whether a job concerns vm. */
+bool jobs_on_vm(struct ddad *ddad, const struct vm *vm);
+
+/* Frees the jobs that are done. */
+void jobs_reap(struct ddad *ddad);
+
+/* Frees every job, done or not (ddad stops; state.json keeps them). */
+void jobs_release(struct ddad *ddad);
+
+/* The ports vm's devices and jobs use; *n of them, to free(). */
+const char **vm_ports_taken(struct ddad *ddad, const struct vm *vm,
+			    size_t *n);
+
+/* For the steps of assign.c and job.c. */
+struct job *job_new(struct ddad *ddad, enum operation operation,
+		    const char *address, struct vm *vm, struct call *call);
+
+/* Records the device's state, vm, port and operation, and saves it. */
+int job_record(struct job *job, enum dda_state st, const char *vm,
+	       const char *port, enum operation operation);
+
+/* Stops the step's deadline and its QMP commands. */
+void job_stop_waiting(struct job *job);
+
+/* The job is over: answers its call, or audits it (ddad's own). */
+void job_end(struct job *job, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Remembers the failure an assign rolls back from, for its answer. */
+void job_fail(struct job *job, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+void job_unplug_step(struct job *job);
+void job_reclaim_step(struct job *job);
+
+/* assign.c */
+
+/* The first step of an assign: query-pci for a free port. */
+void assign_query(struct job *job);
+
+/* An assign's step did not get its answer in time. */
+void assign_timeout(struct job *job);
+
+/*
+ * reconcile.c: state.json, dda.ko and the guests brought in line; what to
+ * do with each device, reconcile_decide(), is in rules.c
+ */
+
+/* What a guest's query-pci says of a device. */
+enum guest_view {
+	GUEST_UNKNOWN,		/* not known yet */
+	GUEST_GONE,		/* the guest is gone */
+	GUEST_HAS,		/* it has the device */
+	GUEST_LACKS,		/* it does not */
+};
+
+enum reconcile_action {
+	RECONCILE_WAIT,		/* until the guest is known */
+	RECONCILE_SYNC,		/* the record follows dda.ko, op done */
+	RECONCILE_KEEP,		/* assigned to the guest that has it */
+	RECONCILE_RECLAIM,	/* assigned, and no guest has it */
+};
+
+/*
+ * What to do with a device dda.ko reports in kernel state, which state.json
+ * records with operation, and whose guest sees it as view.
+ */
+enum reconcile_action reconcile_decide(enum dda_state kernel,
+				       enum operation operation,
+				       enum guest_view view);
+
+/*
+ * Brings the records without a job in line with dda.ko and the guests:
+ * at start, when a guest's devices become known, when one is gone.
+ */
+void reconcile(struct ddad *ddad);
+
 /* server.c */
 
 struct ddad {
 	struct ddad_config config;
 	struct state state;
+	struct vm **vms;
+	size_t vm_count;
+	struct job *jobs;
+	struct timer *timers;
+	unsigned long timer_seq;
+	int kernel_pipe[2];	/* the threads' reports: read, write */
+	unsigned int kernel_busy;
 };
 
 /*
@@ -245,9 +859,10 @@ struct ddad {
 int server_listen(const struct ddad_config *config);
 
 /*
- * Serves clients on the listening socket until signal_fd, a signalfd of
- * SIGTERM and SIGINT, reports one. Closes listen_fd and removes the socket
- * file. 0, or a negative errno after logging why.
+ * Serves clients on the listening socket, the guests and dda.ko until
+ * signal_fd, a signalfd of SIGTERM and SIGINT, reports one. Closes
+ * listen_fd and removes the socket file. 0, or a negative errno after
+ * logging why.
  */
 int server_run(struct ddad *ddad, int listen_fd, int signal_fd);
 

@@ -100,3 +100,18 @@ void audit(const struct peer *peer, const char *op, const char *address,
 	audit_format(line, sizeof(line), peer, op, address, vm, err);
 	log_line(LOG_AUTHPRIV | LOG_NOTICE, line);
 }
+
+void audit_ddad(const char *op, const char *address, const char *vm,
+		int err, const char *cause)
+{
+	char op_buf[AUDIT_FIELD_MAX + 1], address_buf[AUDIT_FIELD_MAX + 1];
+	char vm_buf[AUDIT_FIELD_MAX + 1], cause_buf[AUDIT_FIELD_MAX + 1];
+	char line[512];
+
+	snprintf(line, sizeof(line),
+		 "uid=- pid=- op=%s address=%s vm=%s result=%s%s cause=%s",
+		 audit_field(op_buf, op), audit_field(address_buf, address),
+		 audit_field(vm_buf, vm), err ? "error " : "ok",
+		 err ? errno_name(err) : "", audit_field(cause_buf, cause));
+	log_line(LOG_AUTHPRIV | LOG_NOTICE, line);
+}

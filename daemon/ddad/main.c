@@ -184,6 +184,11 @@ static int ddad_run(struct ddad *ddad, int signal_fd)
 	err = state_load(&ddad->state, config->state_dir);
 	if (err)
 		goto out;
+	err = kernel_init(ddad);
+	if (err) {
+		log_msg(LOG_ERR, "cannot make a pipe: %s", strerror(-err));
+		goto out;
+	}
 	listen_fd = server_listen(config);
 	if (listen_fd < 0) {
 		err = listen_fd;
@@ -193,9 +198,24 @@ static int ddad_run(struct ddad *ddad, int signal_fd)
 	log_started();
 	log_msg(LOG_INFO, "version %s, listening on %s, state in %s",
 		DDA_VERSION, config->socket_path, config->state_dir);
-	err = server_run(ddad, listen_fd, signal_fd);
+	/*
+	 * What a previous ddad left under way: what dda.ko says now is
+	 * settled at once, what the guests say as they connect.
+	 */
+	err = vms_start(ddad);
+	if (!err) {
+		reconcile(ddad);
+		err = server_run(ddad, listen_fd, signal_fd);
+	} else {
+		close(listen_fd);
+	}
+	jobs_release(ddad);
+	while (ddad->vm_count)
+		vm_destroy(ddad, ddad->vms[0]);
+	free(ddad->vms);
 	state_save(&ddad->state);
 out:
+	kernel_release(ddad);
 	state_release(&ddad->state);
 	close(lock_fd);
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;
@@ -208,6 +228,7 @@ int main(int argc, char *argv[])
 			.socket_path = DDAD_SOCKET,
 			.state_dir = DDAD_STATE_DIR,
 		},
+		.kernel_pipe = { -1, -1 },
 	};
 	int ret, signal_fd;
 

@@ -42,38 +42,11 @@ int op_ping(struct ddad *ddad, struct json_object *request,
 	return 0;
 }
 
-/* Asks dda.ko for every device; the error goes to reply. */
-static int devices_get(struct dda_device **devs, size_t *count,
-		       struct reply *reply)
-{
-	struct dda *dda;
-	int err;
-
-	err = dda_open(&dda);
-	if (err) {
-		/* -ENOENT: "the dda kernel module is not loaded". */
-		if (*dda_error(NULL))
-			return reply_error(reply, err, "%s", dda_error(NULL));
-		return reply_error(reply, err, "cannot connect to dda.ko: %s",
-				   strerror(-err));
-	}
-	err = dda_device_list(dda, devs, count);
-	if (err) {
-		if (*dda_error(dda))
-			reply_error(reply, err, "cannot list the devices: %s",
-				    dda_error(dda));
-		else
-			reply_error(reply, err, "cannot list the devices: %s",
-				    strerror(-err));
-	}
-	dda_close(dda);
-	return err;
-}
-
 /*
  * Every device dda.ko reports quarantined or assigned, with what the state
  * file knows of it; a device seen for the first time in its state is
- * recorded with "since" now.
+ * recorded with "since" now. One with a job under way is as its record
+ * says: the job's latest step.
  */
 int op_status(struct ddad *ddad, struct json_object *request,
 	      struct reply *reply)
@@ -81,13 +54,14 @@ int op_status(struct ddad *ddad, struct json_object *request,
 	struct state *state = &ddad->state;
 	struct json_object *result;
 	struct dda_device *devs;
+	char message[256];
 	size_t count, i;
 	int err;
 
 	(void)request;
-	err = devices_get(&devs, &count, reply);
+	err = kernel_devices(&devs, &count, message, sizeof(message));
 	if (err)
-		return err;
+		return reply_error(reply, err, "%s", message);
 	state_sync(state, devs, count, time(NULL));
 	free(devs);
 
@@ -97,7 +71,7 @@ int op_status(struct ddad *ddad, struct json_object *request,
 	for (i = 0; i < state->count; i++) {
 		struct json_object *dev;
 
-		dev = state_device_json(&state->devices[i], true);
+		dev = state_device_json(&state->devices[i], true, false);
 		if (!dev || json_object_array_add(result, dev)) {
 			json_object_put(dev);
 			json_object_put(result);

@@ -9,24 +9,30 @@
  * A request is checked in this order: JSON, an object, its "op", the op
  * known, the peer allowed to run it, its arguments; the first problem is
  * the answer. State-changing ops are audited, refused or not.
+ *
+ * An op that waits on something (a guest's QMP, a thread's dda.ko call)
+ * defers its answer: it keeps a struct call, and the reply and the audit
+ * line come when it calls call_finish().
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 
 #include "ddad.h"
 
-static const struct op ops[] = {
-	{ .name = "version", .run = op_version },
-	{ .name = "ping", .run = op_ping },
-	{ .name = "status", .run = op_status },
-};
+static void call_free(struct call *call);
 
-/* The ops a request may name: ops[], or a test's. */
-struct op_table {
-	const struct op *ops;
-	size_t count;
+struct call {
+	struct json_object *id;
+	const struct op *op;
+	struct peer peer;		/* without its groups */
+	char *address, *vm;		/* for the audit line */
+	call_answer_fn *answer;
+	void *sink;
+	struct json_object *reply;	/* finished before it was bound */
+	bool bound, finished, detached;
 };
 
 static const struct op *op_find(const struct op_table *table,
@@ -49,27 +55,6 @@ int reply_error(struct reply *reply, int err, const char *fmt, ...)
 	vsnprintf(reply->message, sizeof(reply->message), fmt, ap);
 	va_end(ap);
 	return err;
-}
-
-/* What kind of JSON value obj is, in JSON's words. */
-static const char *json_kind(struct json_object *obj)
-{
-	switch (json_object_get_type(obj)) {
-	case json_type_null:
-		return "null";
-	case json_type_boolean:
-		return "a boolean";
-	case json_type_double:
-	case json_type_int:
-		return "a number";
-	case json_type_object:
-		return "an object";
-	case json_type_array:
-		return "an array";
-	case json_type_string:
-		return "a string";
-	}
-	return "unknown";
 }
 
 /* Parses a request line; NULL with reply set if it is not JSON. */
@@ -173,6 +158,9 @@ static void request_run(struct ddad *ddad, const struct op_table *table,
 		return;
 	}
 
+	reply->peer = peer;
+	reply->op = op;
+	reply->request = request;
 	if (!peer_may(peer, op, &ddad->config)) {
 		reply->err = -EPERM;
 		permission_message(reply->message, sizeof(reply->message), op,
@@ -188,6 +176,8 @@ static void request_run(struct ddad *ddad, const struct op_table *table,
 		if (err && !reply->err)
 			reply_error(reply, err, "%s: %s", op->name,
 				    strerror(-err));
+		if (!err && reply->call)
+			return;		/* audited when it ends */
 	}
 	if (op->changes_state)
 		audit(peer, op->name, request_string(request, "address"),
@@ -243,15 +233,17 @@ static struct json_object *reply_json(struct json_object *id,
 	return obj;
 }
 
-static struct json_object *protocol_answer(struct ddad *ddad,
-					   const struct op_table *table,
-					   const struct peer *peer,
-					   const char *line, size_t len)
+struct json_object *protocol_answer(struct ddad *ddad,
+				    const struct op_table *table,
+				    const struct peer *peer,
+				    const char *line, size_t len,
+				    struct call **deferred)
 {
 	struct json_object *request, *id = NULL, *answer;
 	struct reply reply = { 0 };
 	bool is_null;
 
+	*deferred = NULL;
 	request = request_parse(line, len, &reply, &is_null);
 	if (request && !json_object_is_type(request, json_type_object))
 		reply_error(&reply, -EINVAL,
@@ -265,19 +257,20 @@ static struct json_object *protocol_answer(struct ddad *ddad,
 		request_run(ddad, table, peer, request, &reply);
 		/* Whatever the request changed reaches the disk now. */
 		state_save(&ddad->state);
+		if (reply.call && !reply.err) {
+			json_object_put(reply.result);
+			json_object_put(request);
+			*deferred = reply.call;
+			return NULL;
+		}
+		/* Deferred, then failed before anything took the call on. */
+		if (reply.call)
+			call_free(reply.call);
 	}
 
 	answer = reply_json(id, &reply);
 	json_object_put(request);
 	return answer;
-}
-
-struct json_object *protocol_handle(struct ddad *ddad, const struct peer *peer,
-				    const char *line, size_t len)
-{
-	static const struct op_table table = { ops, ARRAY_SIZE(ops) };
-
-	return protocol_answer(ddad, &table, peer, line, len);
 }
 
 struct json_object *protocol_error(int err, const char *message)
@@ -286,4 +279,100 @@ struct json_object *protocol_error(int err, const char *message)
 
 	snprintf(reply.message, sizeof(reply.message), "%s", message);
 	return reply_json(NULL, &reply);
+}
+
+/* A string argument of a request, copied; NULL if none (or no memory). */
+static char *request_copy(struct json_object *request, const char *key)
+{
+	const char *text = request_string(request, key);
+
+	return text ? strdup(text) : NULL;
+}
+
+struct call *call_defer(struct reply *reply)
+{
+	struct call *call;
+	struct json_object *id = NULL;
+
+	call = calloc(1, sizeof(*call));
+	if (!call) {
+		reply_error(reply, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	json_object_object_get_ex(reply->request, "id", &id);
+	call->id = json_object_get(id);
+	call->op = reply->op;
+	call->peer = (struct peer){ .pid = reply->peer->pid,
+				    .uid = reply->peer->uid,
+				    .gid = reply->peer->gid };
+	call->address = request_copy(reply->request, "address");
+	call->vm = request_copy(reply->request, "vm");
+	reply->call = call;
+	return call;
+}
+
+void call_audit_vm(struct call *call, const char *vm)
+{
+	if (call->vm || !vm)
+		return;
+	call->vm = strdup(vm);
+}
+
+static void call_free(struct call *call)
+{
+	json_object_put(call->id);
+	json_object_put(call->reply);
+	free(call->address);
+	free(call->vm);
+	free(call);
+}
+
+void call_finish(struct call *call, int err, struct json_object *result,
+		 const char *fmt, ...)
+{
+	struct reply reply = { .result = result, .err = err };
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		vsnprintf(reply.message, sizeof(reply.message), fmt, ap);
+		va_end(ap);
+	}
+	if (call->op->changes_state)
+		audit(&call->peer, call->op->name, call->address, call->vm,
+		      err);
+	call->finished = true;
+	if (call->detached) {
+		json_object_put(reply.result);
+		call_free(call);
+		return;
+	}
+	call->reply = reply_json(call->id, &reply);
+	if (call->bound) {
+		call->answer(call->sink, call->reply);
+		call->reply = NULL;
+		call_free(call);
+	}
+}
+
+void call_bind(struct call *call, call_answer_fn *answer, void *sink)
+{
+	call->answer = answer;
+	call->sink = sink;
+	call->bound = true;
+	if (call->finished) {
+		answer(sink, call->reply);
+		call->reply = NULL;
+		call_free(call);
+	}
+}
+
+void call_detach(struct call *call)
+{
+	if (call->finished) {
+		call_free(call);
+		return;
+	}
+	call->detached = true;
+	call->bound = false;
 }

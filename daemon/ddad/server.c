@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The server: a UNIX stream socket, its clients, and the poll(2) loop that
- * serves them until SIGTERM or SIGINT.
+ * serves them, the guests' QMP connections and dda.ko's threads until
+ * SIGTERM or SIGINT.
  *
- * Every socket is non-blocking and one poll() waits for all of them, with
- * no timeout: idle, ddad sleeps. A client's requests are answered in
- * order; while more than OUT_MAX bytes of answers wait for it to read
- * them, ddad reads no more of its requests.
+ * Every socket is non-blocking and one poll() waits for all of them, until
+ * the next timer is due: idle, ddad sleeps. A client's requests are
+ * answered in order; while more than OUT_MAX bytes of answers wait for it
+ * to read them, or while it waits for the answer of a request that takes
+ * long (an assign), ddad reads no more of its requests. Other clients are
+ * served meanwhile.
  */
 #include <errno.h>
 #include <poll.h>
@@ -38,9 +41,18 @@ struct client {
 	size_t in_len, in_size;
 	char *out;		/* answers not yet sent */
 	size_t out_len, out_sent, out_size;
+	struct call *waiting;	/* a request whose answer comes later */
 	bool eof;		/* the peer will send no more */
 	bool closing;		/* send what is queued, then close */
 	bool dead;		/* close now */
+};
+
+/* The first entries of the poll set; the guests, then the clients follow. */
+enum {
+	POLL_SIGNAL,
+	POLL_LISTEN,
+	POLL_KERNEL,
+	POLL_FIXED,
 };
 
 struct server {
@@ -49,6 +61,8 @@ struct server {
 	int signal_fd;
 	struct client **clients;
 	size_t count;
+	struct vm **vms;	/* the guests polled, in the poll set's order */
+	size_t vm_count;
 	struct pollfd *fds;
 	bool accept_paused;	/* out of file descriptors */
 	dev_t sock_dev;		/* the socket file we made */
@@ -157,6 +171,9 @@ static bool client_wants_input(const struct client *c)
 
 static void client_free(struct client *c)
 {
+	/* What it waits for goes on; its answer goes nowhere. */
+	if (c->waiting)
+		call_detach(c->waiting);
 	close(c->fd);
 	peer_release(&c->peer);
 	free(c->in);
@@ -270,13 +287,25 @@ static bool line_is_blank(const char *line, size_t len)
 	return true;
 }
 
+/* A deferred answer. */
+static void client_answer(void *sink, struct json_object *reply)
+{
+	struct client *c = sink;
+
+	c->waiting = NULL;
+	client_reply(c, reply);
+}
+
 /* Answers the complete lines read, while the client keeps up. */
 static void client_process(struct server *srv, struct client *c)
 {
+	struct json_object *reply;
+	struct call *call;
 	size_t start = 0, len;
 	char *nl;
 
-	while (!c->closing && !c->dead && client_pending(c) < OUT_MAX) {
+	while (!c->closing && !c->dead && !c->waiting && c->in_len > start &&
+	       client_pending(c) < OUT_MAX) {
 		nl = memchr(c->in + start, '\n', c->in_len - start);
 		if (!nl && c->in_len - start > DDAD_LINE_MAX) {
 			client_reply(c, protocol_error(-E2BIG,
@@ -291,9 +320,17 @@ static void client_process(struct server *srv, struct client *c)
 			len = c->in_len - start;  /* the last, without newline */
 		else
 			break;
-		if (!line_is_blank(c->in + start, len))
-			client_reply(c, protocol_handle(srv->ddad, &c->peer,
-							c->in + start, len));
+		if (!line_is_blank(c->in + start, len)) {
+			reply = protocol_handle(srv->ddad, &c->peer,
+						c->in + start, len, &call);
+			if (call) {
+				/* Answered now if it ended already. */
+				c->waiting = call;
+				call_bind(call, client_answer, c);
+			} else {
+				client_reply(c, reply);
+			}
+		}
 		start += len;
 	}
 	if (start) {
@@ -312,7 +349,7 @@ static void client_service(struct server *srv, struct client *c,
 	client_process(srv, c);
 	client_flush(c);
 
-	if (client_pending(c) || c->dead)
+	if (client_pending(c) || c->dead || c->waiting)
 		return;
 	/* Everything answered: close if nothing more can come. */
 	if (c->closing || (c->eof && !c->in_len))
@@ -377,31 +414,64 @@ static void server_reap(struct server *srv)
 	srv->count = kept;
 }
 
-/* Fills srv->fds: the signals, the listening socket, the clients. */
+/*
+ * Fills srv->fds: the signals, the listening socket, dda.ko's threads, the
+ * guests, the clients.
+ */
 static int server_poll_set(struct server *srv, nfds_t *nfds)
 {
+	struct ddad *ddad = srv->ddad;
+	size_t i, first_client = POLL_FIXED + ddad->vm_count;
 	struct pollfd *fds;
-	size_t i;
+	struct vm **vms;
 
-	fds = reallocarray(srv->fds, srv->count + 2, sizeof(*fds));
+	fds = reallocarray(srv->fds, first_client + srv->count, sizeof(*fds));
 	if (!fds)
 		return -ENOMEM;
 	srv->fds = fds;
-	fds[0] = (struct pollfd){ .fd = srv->signal_fd, .events = POLLIN };
-	fds[1] = (struct pollfd){ .fd = srv->listen_fd, .events = POLLIN };
+	vms = reallocarray(srv->vms, ddad->vm_count + 1, sizeof(*vms));
+	if (!vms)
+		return -ENOMEM;
+	srv->vms = vms;
+
+	fds[POLL_SIGNAL] = (struct pollfd){ .fd = srv->signal_fd,
+					    .events = POLLIN };
+	fds[POLL_LISTEN] = (struct pollfd){ .fd = srv->listen_fd,
+					    .events = POLLIN };
 	if (srv->accept_paused || srv->count >= CLIENTS_MAX)
-		fds[1].fd = -1;
+		fds[POLL_LISTEN].fd = -1;
+	fds[POLL_KERNEL] = (struct pollfd){ .fd = kernel_fd(ddad),
+					    .events = POLLIN };
+	for (i = 0; i < ddad->vm_count; i++) {
+		struct vm *vm = ddad->vms[i];
+
+		vms[i] = vm;
+		fds[POLL_FIXED + i] = (struct pollfd){
+			.fd = vm->qmp.fd, .events = vm_poll_events(vm) };
+	}
+	srv->vm_count = ddad->vm_count;
 	for (i = 0; i < srv->count; i++) {
 		struct client *c = srv->clients[i];
 
-		fds[i + 2] = (struct pollfd){ .fd = c->fd };
+		fds[first_client + i] = (struct pollfd){ .fd = c->fd };
 		if (client_wants_input(c))
-			fds[i + 2].events |= POLLIN;
+			fds[first_client + i].events |= POLLIN;
 		if (client_pending(c))
-			fds[i + 2].events |= POLLOUT;
+			fds[first_client + i].events |= POLLOUT;
 	}
-	*nfds = srv->count + 2;
+	*nfds = first_client + srv->count;
 	return 0;
+}
+
+/* Whether vm is still one of the guests (serving others may remove one). */
+static bool vm_alive(const struct ddad *ddad, const struct vm *vm)
+{
+	size_t i;
+
+	for (i = 0; i < ddad->vm_count; i++)
+		if (ddad->vms[i] == vm)
+			return true;
+	return false;
 }
 
 /* Removes the socket file, if it is still the one we made. */
@@ -424,7 +494,26 @@ static void server_release(struct server *srv)
 		client_free(srv->clients[i]);
 	free(srv->clients);
 	free(srv->fds);
+	free(srv->vms);
 	close(srv->listen_fd);
+}
+
+/*
+ * ddad stops: what waits on a guest or dda.ko is answered ESHUTDOWN (the
+ * state file keeps what was under way), and the answers go out as far as
+ * the clients take them now.
+ */
+static void server_stop_calls(struct server *srv)
+{
+	struct ddad *ddad = srv->ddad;
+	size_t i;
+
+	jobs_release(ddad);
+	for (i = ddad->vm_count; i > 0; i--)
+		if (ddad->vms[i - 1]->adding)
+			vm_destroy(ddad, ddad->vms[i - 1]);
+	for (i = 0; i < srv->count; i++)
+		client_flush(srv->clients[i]);
 }
 
 int server_run(struct ddad *ddad, int listen_fd, int signal_fd)
@@ -433,9 +522,9 @@ int server_run(struct ddad *ddad, int listen_fd, int signal_fd)
 			      .signal_fd = signal_fd };
 	struct signalfd_siginfo info;
 	struct stat st;
-	size_t i, polled;
+	size_t i, polled, first_client;
 	nfds_t nfds;
-	int err = 0, n;
+	int err = 0, n, timeout;
 
 	if (!stat(ddad->config.socket_path, &st)) {
 		srv.sock_dev = st.st_dev;
@@ -448,8 +537,11 @@ int server_run(struct ddad *ddad, int listen_fd, int signal_fd)
 			break;
 		}
 		/* Out of descriptors with no client to wait for: retry. */
-		n = poll(srv.fds, nfds,
-			 srv.accept_paused && !srv.count ? 1000 : -1);
+		timeout = timers_timeout(ddad);
+		if (srv.accept_paused && !srv.count &&
+		    (timeout < 0 || timeout > 1000))
+			timeout = 1000;
+		n = poll(srv.fds, nfds, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -457,26 +549,44 @@ int server_run(struct ddad *ddad, int listen_fd, int signal_fd)
 			log_msg(LOG_ERR, "poll: %m");
 			break;
 		}
-		if (!n) {
+		if (!n)
 			srv.accept_paused = false;
-			continue;
-		}
-		if (srv.fds[0].revents) {
+		if (srv.fds[POLL_SIGNAL].revents) {
 			if (read(srv.signal_fd, &info, sizeof(info)) ==
 			    sizeof(info)) {
 				log_msg(LOG_INFO, "SIG%s: exiting",
 					sigabbrev_np(info.ssi_signo));
+				server_stop_calls(&srv);
 				break;
 			}
 		}
 
+		if (srv.fds[POLL_KERNEL].revents)
+			kernel_reap(ddad);
+		for (i = 0; i < srv.vm_count; i++)
+			if (srv.fds[POLL_FIXED + i].revents &&
+			    vm_alive(ddad, srv.vms[i]))
+				vm_service(ddad, srv.vms[i],
+					   srv.fds[POLL_FIXED + i].revents);
+
+		first_client = POLL_FIXED + srv.vm_count;
 		polled = srv.count;
 		for (i = 0; i < polled; i++)
-			if (srv.fds[i + 2].revents)
+			if (srv.fds[first_client + i].revents)
 				client_service(&srv, srv.clients[i],
-					       srv.fds[i + 2].revents);
+					       srv.fds[first_client + i].revents);
+		timers_run(ddad);
+		jobs_reap(ddad);
+		/* Answers that came from the guests or dda.ko, and what follows. */
+		for (i = 0; i < srv.count; i++)
+			client_service(&srv, srv.clients[i], 0);
+		/* Commands the steps queued go out now. */
+		for (i = 0; i < ddad->vm_count; i++)
+			if (qmp_sending(&ddad->vms[i]->qmp))
+				vm_service(ddad, ddad->vms[i], 0);
+		state_save(&ddad->state);
 		server_reap(&srv);
-		if (srv.fds[1].revents)
+		if (srv.fds[POLL_LISTEN].revents)
 			server_accept(&srv);
 	}
 

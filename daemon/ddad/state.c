@@ -7,15 +7,21 @@
  *	  "version": 1,
  *	  "devices": {
  *	    "0000:03:00.0": { "state": "assigned", "vm": "win11",
- *			      "since": "2025-01-31T12:00:00Z" }
+ *			      "since": "2025-01-31T12:00:00Z",
+ *			      "port": "rp0", "operation": null }
  *	  },
- *	  "vms": {}
+ *	  "vms": {
+ *	    "win11": { "qmp": "/run/win11.qmp" }
+ *	  }
  *	}
  *
- * "state" is "quarantined" or "assigned", "vm" a string or null, "since"
- * when the device entered that state, ISO-8601 in UTC. Every key must be
- * there and no other. The file is only ever replaced whole (write_atomic()),
- * and only when something changed.
+ * "state" is "quarantined" or "assigned" (as dda.ko said last), "vm" a
+ * string or null, "since" when the device entered that state, ISO-8601 in
+ * UTC; "port" the guest's port it is plugged into, "operation" what ddad
+ * was doing to it ("assign", "unassign", "reclaim"), each a string or null
+ * and absent in files of ddad's first version. No other key is taken. The
+ * file is only ever replaced whole (write_atomic()), and only when
+ * something changed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -63,6 +69,33 @@ int time_parse(const char *text, time_t *out)
 	return 0;
 }
 
+static const char *const operation_names[] = {
+	[OPERATION_ASSIGN] = "assign",
+	[OPERATION_UNASSIGN] = "unassign",
+	[OPERATION_RECLAIM] = "reclaim",
+};
+
+const char *operation_name(enum operation operation)
+{
+	if (operation <= OPERATION_NONE ||
+	    operation >= ARRAY_SIZE(operation_names))
+		return NULL;
+	return operation_names[operation];
+}
+
+static int operation_parse(const char *name, enum operation *out)
+{
+	size_t i;
+
+	for (i = 1; i < ARRAY_SIZE(operation_names); i++) {
+		if (!strcmp(name, operation_names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 struct state_device *state_find(struct state *state, const char *address)
 {
 	size_t i;
@@ -73,18 +106,27 @@ struct state_device *state_find(struct state *state, const char *address)
 	return NULL;
 }
 
-/* Adds a device, keeping them sorted; vm is copied. */
+/* A copy of text, NULL staying NULL; false when out of memory. */
+static bool copy_of(const char *text, char **out)
+{
+	*out = text ? strdup(text) : NULL;
+	return !text || *out;
+}
+
+/* Adds a device, keeping them sorted; vm and port are copied. */
 static int state_add(struct state *state, const char *address,
-		     enum dda_state st, const char *vm, time_t since)
+		     enum dda_state st, const char *vm, time_t since,
+		     const char *port, enum operation operation)
 {
 	struct state_device *dev;
+	char *copy, *port_copy;
 	size_t i;
-	char *copy = NULL;
 
-	if (vm) {
-		copy = strdup(vm);
-		if (!copy)
-			return -ENOMEM;
+	if (!copy_of(vm, &copy))
+		return -ENOMEM;
+	if (!copy_of(port, &port_copy)) {
+		free(copy);
+		return -ENOMEM;
 	}
 	if (state->count == state->size) {
 		size_t size = state->size ? 2 * state->size : 8;
@@ -92,6 +134,7 @@ static int state_add(struct state *state, const char *address,
 		dev = reallocarray(state->devices, size, sizeof(*dev));
 		if (!dev) {
 			free(copy);
+			free(port_copy);
 			return -ENOMEM;
 		}
 		state->devices = dev;
@@ -103,7 +146,9 @@ static int state_add(struct state *state, const char *address,
 		state->devices[i] = state->devices[i - 1];
 	}
 	dev = &state->devices[i];
-	*dev = (struct state_device){ .state = st, .vm = copy, .since = since };
+	*dev = (struct state_device){ .state = st, .vm = copy, .since = since,
+				      .port = port_copy,
+				      .operation = operation };
 	snprintf(dev->address, sizeof(dev->address), "%s", address);
 	state->count++;
 	return 0;
@@ -114,22 +159,141 @@ static void state_remove(struct state *state, struct state_device *dev)
 	size_t i = dev - state->devices;
 
 	free(dev->vm);
+	free(dev->port);
 	memmove(dev, dev + 1, (state->count - i - 1) * sizeof(*dev));
 	state->count--;
+}
+
+struct state_device *state_get(struct state *state, const char *address,
+			       time_t now)
+{
+	struct state_device *dev = state_find(state, address);
+
+	if (dev)
+		return dev;
+	if (state_add(state, address, DDA_STATE_QUARANTINED, NULL, now, NULL,
+		      OPERATION_NONE))
+		return NULL;
+	state->dirty = true;
+	return state_find(state, address);
+}
+
+void state_forget(struct state *state, struct state_device *dev)
+{
+	state_remove(state, dev);
+	state->dirty = true;
+}
+
+int state_set(struct state *state, struct state_device *dev,
+	      enum dda_state st, const char *vm, const char *port,
+	      enum operation operation, time_t now)
+{
+	char *vm_copy, *port_copy;
+
+	if (!copy_of(vm, &vm_copy))
+		return -ENOMEM;
+	if (!copy_of(port, &port_copy)) {
+		free(vm_copy);
+		return -ENOMEM;
+	}
+	free(dev->vm);
+	free(dev->port);
+	dev->vm = vm_copy;
+	dev->port = port_copy;
+	if (dev->state != st)
+		dev->since = now;
+	dev->state = st;
+	dev->operation = operation;
+	state->dirty = true;
+	return 0;
+}
+
+bool vm_name_valid(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i]; i++) {
+		char c = name[i];
+
+		if (i >= 64)
+			return false;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9'))
+			continue;
+		if (!i || !strchr("._-", c))
+			return false;
+	}
+	return i > 0;
+}
+
+struct state_vm *state_vm_find(struct state *state, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < state->vm_count; i++)
+		if (!strcmp(state->vms[i].name, name))
+			return &state->vms[i];
+	return NULL;
+}
+
+int state_vm_add(struct state *state, const char *name, const char *qmp)
+{
+	struct state_vm *vms, vm;
+	size_t i;
+
+	if (state_vm_find(state, name))
+		return -EEXIST;
+	vm = (struct state_vm){ .name = strdup(name), .qmp = strdup(qmp) };
+	vms = reallocarray(state->vms, state->vm_count + 1, sizeof(*vms));
+	if (vms)
+		state->vms = vms;
+	if (!vm.name || !vm.qmp || !vms) {
+		free(vm.name);
+		free(vm.qmp);
+		return -ENOMEM;
+	}
+	for (i = state->vm_count; i > 0; i--) {
+		if (strcmp(vms[i - 1].name, name) < 0)
+			break;
+		vms[i] = vms[i - 1];
+	}
+	vms[i] = vm;
+	state->vm_count++;
+	state->dirty = true;
+	return 0;
+}
+
+void state_vm_remove(struct state *state, const char *name)
+{
+	struct state_vm *vm = state_vm_find(state, name);
+	size_t i;
+
+	if (!vm)
+		return;
+	i = vm - state->vms;
+	free(vm->name);
+	free(vm->qmp);
+	memmove(vm, vm + 1, (state->vm_count - i - 1) * sizeof(*vm));
+	state->vm_count--;
+	state->dirty = true;
 }
 
 static void state_clear(struct state *state)
 {
 	while (state->count)
 		state_remove(state, &state->devices[state->count - 1]);
-	json_object_put(state->vms);
-	state->vms = NULL;
+	while (state->vm_count) {
+		state->vm_count--;
+		free(state->vms[state->vm_count].name);
+		free(state->vms[state->vm_count].qmp);
+	}
 }
 
 void state_release(struct state *state)
 {
 	state_clear(state);
 	free(state->devices);
+	free(state->vms);
 	free(state->dir);
 	*state = (struct state){ 0 };
 }
@@ -152,6 +316,8 @@ static int state_parse_device(struct state *state, const char *key,
 			      struct json_object *obj, char *why)
 {
 	struct json_object *st = NULL, *vm = NULL, *since = NULL;
+	struct json_object *port = NULL, *operation = NULL;
+	enum operation operation_value = OPERATION_NONE;
 	char address[DDA_ADDRESS_LEN + 1];
 	enum dda_state state_value;
 	time_t since_value;
@@ -171,6 +337,10 @@ static int state_parse_device(struct state *state, const char *key,
 			vm = value;
 		else if (!strcmp(name, "since"))
 			since = value;
+		else if (!strcmp(name, "port"))
+			port = value;
+		else if (!strcmp(name, "operation"))
+			operation = value;
 		else
 			return WHY("\"devices\": %s: unknown key \"%.32s\"",
 				   address, name);
@@ -188,9 +358,50 @@ static int state_parse_device(struct state *state, const char *key,
 		return WHY("\"devices\": %s: \"since\" is not an ISO-8601 UTC time",
 			   address);
 
+	if (port && (!json_object_is_type(port, json_type_string) ||
+		     !json_object_get_string_len(port) ||
+		     json_object_get_string_len(port) >= QDEV_SIZE))
+		return WHY("\"devices\": %s: \"port\" is not a device id or null",
+			   address);
+	if (operation &&
+	    (!json_object_is_type(operation, json_type_string) ||
+	     operation_parse(json_object_get_string(operation),
+			     &operation_value)))
+		return WHY("\"devices\": %s: \"operation\" is not \"assign\", \"unassign\", \"reclaim\" or null",
+			   address);
+
 	err = state_add(state, address, state_value,
-			vm ? json_object_get_string(vm) : NULL, since_value);
+			vm ? json_object_get_string(vm) : NULL, since_value,
+			port ? json_object_get_string(port) : NULL,
+			operation_value);
 	if (err)
+		return WHY("out of memory");
+	return 0;
+}
+
+/* One guest of "vms": key name, value obj. */
+static int state_parse_vm(struct state *state, const char *name,
+			  struct json_object *obj, char *why)
+{
+	struct json_object *qmp = NULL;
+
+	if (!vm_name_valid(name))
+		return WHY("\"vms\": \"%.32s\" is not a guest's name", name);
+	if (!json_object_is_type(obj, json_type_object))
+		return WHY("\"vms\": %s is not an object", name);
+	json_object_object_foreach(obj, key, value) {
+		if (strcmp(key, "qmp"))
+			return WHY("\"vms\": %s: unknown key \"%.32s\"", name,
+				   key);
+		qmp = value;
+	}
+	if (!json_object_is_type(qmp, json_type_string) ||
+	    json_object_get_string(qmp)[0] != '/' ||
+	    (size_t)json_object_get_string_len(qmp) !=
+	    strlen(json_object_get_string(qmp)))
+		return WHY("\"vms\": %s: \"qmp\" is not an absolute path",
+			   name);
+	if (state_vm_add(state, name, json_object_get_string(qmp)))
 		return WHY("out of memory");
 	return 0;
 }
@@ -256,7 +467,11 @@ static int state_parse(struct state *state, const char *text, size_t len,
 		if (err)
 			goto out;
 	}
-	state->vms = json_object_get(vms);
+	json_object_object_foreach(vms, name, vm) {
+		err = state_parse_vm(state, name, vm, why);
+		if (err)
+			goto out;
+	}
 out:
 	json_object_put(root);
 	return err;
@@ -407,16 +622,12 @@ int state_load(struct state *state, const char *dir)
 		return err;
 	}
 
-	if (!state->vms) {
-		state->vms = json_object_new_object();
-		if (!state->vms)
-			return -ENOMEM;
-	}
+	state->dirty = false;
 	return 0;
 }
 
 struct json_object *state_device_json(const struct state_device *dev,
-				      bool with_address)
+				      bool with_address, bool with_operation)
 {
 	struct json_object *obj;
 	char since[TIME_SIZE];
@@ -435,11 +646,45 @@ struct json_object *state_device_json(const struct state_device *dev,
 	else
 		ok = ok && !json_object_object_add(obj, "vm", NULL);
 	ok = ok && json_add(obj, "since", json_object_new_string(since));
+	if (!with_operation)
+		goto out;
+	if (dev->port)
+		ok = ok && json_add(obj, "port",
+				    json_object_new_string(dev->port));
+	else
+		ok = ok && !json_object_object_add(obj, "port", NULL);
+	if (operation_name(dev->operation))
+		ok = ok && json_add(obj, "operation", json_object_new_string(
+					operation_name(dev->operation)));
+	else
+		ok = ok && !json_object_object_add(obj, "operation", NULL);
+out:
 	if (!ok) {
 		json_object_put(obj);
 		return NULL;
 	}
 	return obj;
+}
+
+static struct json_object *state_vms_json(const struct state *state)
+{
+	struct json_object *vms, *vm;
+	size_t i;
+
+	vms = json_object_new_object();
+	if (!vms)
+		return NULL;
+	for (i = 0; i < state->vm_count; i++) {
+		vm = json_object_new_object();
+		if (!vm || !json_add(vm, "qmp",
+				     json_object_new_string(state->vms[i].qmp)) ||
+		    !json_add(vms, state->vms[i].name, vm)) {
+			json_object_put(vm);
+			json_object_put(vms);
+			return NULL;
+		}
+	}
+	return vms;
 }
 
 /* The JSON of a state, or NULL when out of memory. */
@@ -455,7 +700,7 @@ static struct json_object *state_json(const struct state *state)
 		const struct state_device *dev = &state->devices[i];
 
 		if (!json_add(devices, dev->address,
-			      state_device_json(dev, false))) {
+			      state_device_json(dev, false, true))) {
 			json_object_put(devices);
 			return NULL;
 		}
@@ -469,7 +714,7 @@ static struct json_object *state_json(const struct state *state)
 		return NULL;
 	}
 	if (!json_add(root, "devices", devices) ||
-	    !json_add(root, "vms", json_object_get(state->vms))) {
+	    !json_add(root, "vms", state_vms_json(state))) {
 		json_object_put(root);
 		return NULL;
 	}
@@ -528,6 +773,8 @@ bool state_sync(struct state *state, const struct dda_device *devs,
 	/* Entries of devices that left quarantine and assignment go. */
 	for (i = state->count; i > 0; i--) {
 		entry = &state->devices[i - 1];
+		if (entry->operation != OPERATION_NONE)
+			continue;
 		for (j = 0; j < count; j++)
 			if (!strcmp(devs[j].address, entry->address))
 				break;
@@ -544,13 +791,16 @@ bool state_sync(struct state *state, const struct dda_device *devs,
 		if (!entry) {
 			/* Out of memory: it is seen anew next time. */
 			if (!state_add(state, devs[j].address, devs[j].state,
-				       NULL, now))
+				       NULL, now, NULL, OPERATION_NONE))
 				changed = true;
-		} else if (entry->state != devs[j].state) {
+		} else if (entry->operation == OPERATION_NONE &&
+			   entry->state != devs[j].state) {
 			/* It moved without us: its guest is not known. */
 			entry->state = devs[j].state;
 			free(entry->vm);
 			entry->vm = NULL;
+			free(entry->port);
+			entry->port = NULL;
 			entry->since = now;
 			changed = true;
 		}

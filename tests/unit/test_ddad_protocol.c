@@ -3,7 +3,9 @@
  * ddad, the real binary, over its socket: its options, the single-instance
  * lock, the protocol's replies and errors, oversized and pipelined
  * requests, many clients at once, a client that does not read, a corrupt
- * state file, and SIGTERM.
+ * state file, and SIGTERM; requests whose answer waits on a guest (a fake
+ * QEMU's QMP socket): the client waits, in order, others are served, a
+ * client that leaves meanwhile, SIGTERM meanwhile.
  *
  * The daemon is DDA_DDAD, else ../bin/ddad next to this test
  * (build/san/bin/ddad, built with ASan and UBSan); it runs on a socket and
@@ -800,6 +802,233 @@ static void test_status(void)
 	conn_close(c);
 }
 
+/* A fake QEMU: a QMP socket that greets and answers when the test says. */
+struct fake {
+	char path[PATH_MAX];
+	int listen_fd, fd;
+};
+
+static bool fake_listen(struct fake *f, const char *name)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+
+	path_of(f->path, top, name);
+	f->fd = -1;
+	f->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (strlen(f->path) >= sizeof(addr.sun_path))
+		return false;
+	memcpy(addr.sun_path, f->path, strlen(f->path) + 1);
+	return f->listen_fd >= 0 &&
+	       !bind(f->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) &&
+	       !listen(f->listen_fd, 4);
+}
+
+/* Waits for ddad to connect. */
+static bool fake_accept(struct fake *f)
+{
+	struct pollfd pfd = { .fd = f->listen_fd, .events = POLLIN };
+	struct timeval tv = { .tv_sec = TIMEOUT_MS / 1000 };
+
+	if (poll(&pfd, 1, TIMEOUT_MS) != 1)
+		return false;
+	f->fd = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	setsockopt(f->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return f->fd >= 0;
+}
+
+/* Reads one command of ddad's; its id, or -1. */
+static int fake_command(struct fake *f, const char *name)
+{
+	char buf[4096], want[128];
+	size_t len = 0;
+	ssize_t n;
+	char *id;
+
+	while (len < sizeof(buf) - 1 && !memchr(buf, '\n', len)) {
+		n = recv(f->fd, buf + len, 1, 0);
+		if (n <= 0)
+			return -1;
+		len += n;
+	}
+	buf[len] = '\0';
+	snprintf(want, sizeof(want), "{\"execute\":\"%s\"", name);
+	id = strstr(buf, "\"id\":");
+	if (strncmp(buf, want, strlen(want)) || !id)
+		return -1;
+	return atoi(id + 5);
+}
+
+static bool fake_send(struct fake *f, const char *text)
+{
+	return send(f->fd, text, strlen(text), MSG_NOSIGNAL) ==
+	       (ssize_t)strlen(text);
+}
+
+/* Greets, and answers the capabilities and the first query-pci. */
+static bool fake_greet(struct fake *f)
+{
+	char line[256];
+	int id;
+
+	if (!fake_send(f, "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n"))
+		return false;
+	id = fake_command(f, "qmp_capabilities");
+	snprintf(line, sizeof(line), "{\"return\": {}, \"id\": %d}\r\n", id);
+	if (id < 0 || !fake_send(f, line))
+		return false;
+	id = fake_command(f, "query-pci");
+	snprintf(line, sizeof(line),
+		 "{\"return\": [{\"bus\": 0, \"devices\": []}], \"id\": %d}\r\n",
+		 id);
+	return id >= 0 && fake_send(f, line);
+}
+
+static void fake_close(struct fake *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	close(f->listen_fd);
+	unlink(f->path);
+}
+
+/* Reads the next reply, sending nothing. */
+static struct json_object *conn_reply(struct conn *c)
+{
+	struct json_object *reply;
+	char *line = conn_line(c);
+
+	if (!line)
+		return NULL;
+	reply = json_tokener_parse(line);
+	free(line);
+	return reply;
+}
+
+/* Whether ddad closes the fake QEMU's connection soon. */
+static bool conn_closed_by_peer_soon(struct fake *f)
+{
+	char buf[256];
+	ssize_t n;
+
+	do
+		n = recv(f->fd, buf, sizeof(buf), 0);
+	while (n > 0);
+	return n == 0;
+}
+
+/* Whether c has something to read within ms. */
+static bool conn_readable(struct conn *c, int ms)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+
+	return c->len || poll(&pfd, 1, ms) == 1;
+}
+
+static void test_deferred(void)
+{
+	struct conn *a = conn_open(), *b = conn_open(), *c = conn_open();
+	struct json_object *reply;
+	struct fake f1, f2;
+	char request[2 * PATH_MAX];
+	int i;
+
+	if (!ok(a && b && c && fake_listen(&f1, "g1.qmp") &&
+		fake_listen(&f2, "g2.qmp"), "three clients, two fake QEMUs"))
+		goto out;
+	snprintf(request, sizeof(request),
+		 "{\"id\":\"add\",\"op\":\"vm_add\",\"vm\":\"g1\",\"qmp\":\"%s\"}\n"
+		 "{\"id\":\"p\",\"op\":\"ping\"}\n", f1.path);
+	ok(conn_send(a, request), "vm_add g1, and a ping after it");
+	ok(fake_accept(&f1), "ddad connects to g1's QMP socket");
+
+	reply = conn_ask(b, "{\"id\":\"b\",\"op\":\"ping\"}");
+	is_ok_reply(reply, "\"b\"",
+		    "another client is served while vm_add waits on QEMU");
+	json_object_put(reply);
+	ok(!conn_readable(a, 200),
+	   "the first client waits: no answer to vm_add, nor to its ping");
+
+	ok(fake_greet(&f1), "g1 greets, and answers qmp_capabilities, query-pci");
+	reply = conn_reply(a);
+	is_ok_reply(reply, "\"add\"", "then vm_add is answered");
+	json_object_put(reply);
+	reply = conn_reply(a);
+	is_ok_reply(reply, "\"p\"", "then the ping after it, in order");
+	json_object_put(reply);
+
+	/* A client that leaves before its answer: the op goes on. */
+	snprintf(request, sizeof(request),
+		 "{\"id\":1,\"op\":\"vm_add\",\"vm\":\"g2\",\"qmp\":\"%s\"}\n",
+		 f2.path);
+	conn_send(c, request);
+	ok(fake_accept(&f2), "vm_add g2: ddad connects");
+	conn_close(c);
+	c = NULL;
+	ok(fake_greet(&f2), "the client gone, g2 greets");
+	for (i = 0; i < 100; i++) {
+		reply = conn_ask(b, "{\"id\":2,\"op\":\"vm_list\"}");
+		if (reply && strstr(json_text(reply), "\"vm\":\"g2\""))
+			break;
+		json_object_put(reply);
+		reply = NULL;
+		usleep(20000);
+	}
+	ok(reply, "g2 is added all the same");
+	json_object_put(reply);
+
+	reply = conn_ask(b, "{\"id\":3,\"op\":\"vm_remove\",\"vm\":\"g1\"}");
+	is_ok_reply(reply, "3", "vm_remove g1");
+	json_object_put(reply);
+	reply = conn_ask(b, "{\"id\":4,\"op\":\"vm_remove\",\"vm\":\"g2\"}");
+	is_ok_reply(reply, "4", "vm_remove g2");
+	json_object_put(reply);
+	ok(conn_closed_by_peer_soon(&f1) && conn_closed_by_peer_soon(&f2),
+	   "ddad let go of both QMP sockets");
+out:
+	fake_close(&f1);
+	fake_close(&f2);
+	conn_close(a);
+	conn_close(b);
+	conn_close(c);
+}
+
+/* SIGTERM while a request waits on a guest: answered, then the end. */
+static void test_sigterm_deferred(void)
+{
+	char sock[PATH_MAX], state[PATH_MAX], out[PATH_MAX];
+	char request[2 * PATH_MAX];
+	struct json_object *reply;
+	struct fake f;
+	struct conn *c;
+	pid_t pid;
+	int status;
+
+	path_of(sock, top, "stop.sock");
+	path_of(state, top, "stop-state");
+	path_of(out, top, "stop.log");
+	mkdir(state, 0755);
+	pid = ddad_start(sock, state, out, NULL);
+	if (!ok(pid > 0 && fake_listen(&f, "g3.qmp"),
+		"a second ddad, a fake QEMU"))
+		return;
+	c = calloc(1, sizeof(*c));
+	c->fd = sock_connect(sock);
+	snprintf(request, sizeof(request),
+		 "{\"id\":9,\"op\":\"vm_add\",\"vm\":\"g3\",\"qmp\":\"%s\"}\n",
+		 f.path);
+	conn_send(c, request);
+	ok(fake_accept(&f), "vm_add: ddad connects, QEMU says nothing");
+	kill(pid, SIGTERM);
+	reply = conn_reply(c);
+	is_error_reply(reply, "9", "ESHUTDOWN", "ddad is stopping",
+		       "SIGTERM: the waiting vm_add is answered");
+	status = ddad_wait(pid, TIMEOUT_MS);
+	ok(WIFEXITED(status) && !WEXITSTATUS(status),
+	   "then ddad exits 0 (status %#x)", status);
+	conn_close(c);
+	fake_close(&f);
+}
+
 static void test_second_instance(pid_t pid)
 {
 	char out[4096], want[128], other_sock[PATH_MAX], other_state[PATH_MAX];
@@ -978,6 +1207,7 @@ int main(void)
 	test_two_clients();
 	test_unprivileged();
 	test_status();
+	test_deferred();
 	test_second_instance(pid);
 	test_idle(pid);
 	test_sigterm(pid);
@@ -985,6 +1215,7 @@ int main(void)
 		log_show(log_path);
 
 	test_corrupt_state();
+	test_sigterm_deferred();
 
 	nftw(top, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return unit_done();

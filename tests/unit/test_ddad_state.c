@@ -327,12 +327,32 @@ static const struct {
 	  "\"devices\": 0000:00:03.0: unknown key \"pid\"" },
 	{ "{\"version\":1,\"devices\":{\"0000:00:03.0\":{\"state\":\"assigned\",\"vm\":null,\"since\":\"2025-01-31T12:00:00Z\"},\"00:03.0\":{\"state\":\"assigned\",\"vm\":null,\"since\":\"2025-01-31T12:00:00Z\"}},\"vms\":{}}",
 	  "\"devices\": 0000:00:03.0 appears twice" },
+	{ "{\"version\":1,\"devices\":{\"0000:00:03.0\":{\"state\":\"assigned\",\"vm\":\"a\",\"since\":\"2025-01-31T12:00:00Z\",\"port\":3}},\"vms\":{}}",
+	  "\"devices\": 0000:00:03.0: \"port\" is not a device id or null" },
+	{ "{\"version\":1,\"devices\":{\"0000:00:03.0\":{\"state\":\"assigned\",\"vm\":\"a\",\"since\":\"2025-01-31T12:00:00Z\",\"port\":\"\"}},\"vms\":{}}",
+	  "\"devices\": 0000:00:03.0: \"port\" is not a device id or null" },
+	{ "{\"version\":1,\"devices\":{\"0000:00:03.0\":{\"state\":\"assigned\",\"vm\":\"a\",\"since\":\"2025-01-31T12:00:00Z\",\"operation\":\"mount\"}},\"vms\":{}}",
+	  "\"devices\": 0000:00:03.0: \"operation\" is not \"assign\", \"unassign\", \"reclaim\" or null" },
+	{ "{\"version\":1,\"devices\":{},\"vms\":{\"keep\":[1]}}",
+	  "\"vms\": keep is not an object" },
+	{ "{\"version\":1,\"devices\":{},\"vms\":{\"-x\":{\"qmp\":\"/a\"}}}",
+	  "\"vms\": \"-x\" is not a guest's name" },
+	{ "{\"version\":1,\"devices\":{},\"vms\":{\"g\":{\"qmp\":\"a\"}}}",
+	  "\"vms\": g: \"qmp\" is not an absolute path" },
+	{ "{\"version\":1,\"devices\":{},\"vms\":{\"g\":{}}}",
+	  "\"vms\": g: \"qmp\" is not an absolute path" },
+	{ "{\"version\":1,\"devices\":{},\"vms\":{\"g\":{\"qmp\":\"/a\",\"pid\":1}}}",
+	  "\"vms\": g: unknown key \"pid\"" },
 };
 
 static const char valid[] =
 	"{\"version\":1,\"devices\":{\"3A:00.1\":{\"state\":\"quarantined\","
-	"\"vm\":null,\"since\":\"2025-01-31T12:00:00Z\"}},"
-	"\"vms\":{\"keep\":[1]}}";
+	"\"vm\":null,\"since\":\"2025-01-31T12:00:00Z\"},"
+	"\"0000:3b:00.0\":{\"state\":\"assigned\",\"vm\":\"win11\","
+	"\"since\":\"2025-01-31T12:00:00Z\",\"port\":\"rp0\","
+	"\"operation\":\"unassign\"}},"
+	"\"vms\":{\"win11\":{\"qmp\":\"/run/win11.qmp\"},"
+	"\"db\":{\"qmp\":\"/run/db.qmp\"}}}";
 
 static void test_state_corrupt(void)
 {
@@ -361,10 +381,18 @@ static void test_state_corrupt(void)
 	state = (struct state){ 0 };
 	err = state_parse(&state, valid, strlen(valid), why);
 	is_int(err, 0, "a valid state");
-	ok(state.count == 1 && !strcmp(state.devices[0].address, "0000:3a:00.1"),
+	ok(state.count == 2 && !strcmp(state.devices[0].address, "0000:3a:00.1"),
 	   "its address, canonical");
-	is_str(json_object_to_json_string_ext(state.vms, JSON_C_TO_STRING_PLAIN),
-	       "{\"keep\":[1]}", "its \"vms\", kept as they are");
+	ok(!state.devices[0].port && !state.devices[0].operation,
+	   "a file of ddad's first version: no port, no operation");
+	ok(state.count == 2 && state.devices[1].port &&
+	   !strcmp(state.devices[1].port, "rp0") &&
+	   state.devices[1].operation == OPERATION_UNASSIGN &&
+	   !strcmp(state.devices[1].vm, "win11"),
+	   "port rp0, operation unassign, vm win11");
+	ok(state.vm_count == 2 && !strcmp(state.vms[0].name, "db") &&
+	   !strcmp(state.vms[1].qmp, "/run/win11.qmp"),
+	   "its \"vms\", sorted by name");
 	state_release(&state);
 
 	/* state_load moves a corrupt file aside and starts empty. */

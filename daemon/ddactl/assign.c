@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ddactl assign, unassign, reassign: a quarantined device into a running
+ * guest, back into quarantine, or straight to another guest, through
+ * ddad (its "assign", "unassign" and "reassign" ops). ddad answers when
+ * the guest has the device, or has let go of it and dda.ko has it back.
+ */
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <json-c/json.h>
+
+#include "ddactl.h"
+#include "print.h"
+
+/* How long ddad may take beyond the guest's own --timeout. */
+#define ASSIGN_TIMEOUT_MS	(5 * 60 * 1000)
+
+/* The seconds of --timeout: -1 after saying it is wrong. */
+static double timeout_parse(const char *text)
+{
+	char *end;
+	double t;
+
+	t = strtod(text, &end);
+	if (end == text || *end || !(t > 0 && t <= 3600)) {
+		warnx("--timeout '%s' is not a number of seconds, more than 0 and at most 3600",
+		      text);
+		return -1;
+	}
+	return t;
+}
+
+static int assign_print(struct json_object *result, bool json)
+{
+	const char *vm = json_text_or_dash(result, "vm");
+	int n;
+
+	if (json)
+		return print_json(stdout, result);
+	if (*vm != '-')
+		n = printf("%s: assigned to vm %s (port %s)\n",
+			   json_text_or_dash(result, "address"), vm,
+			   json_text_or_dash(result, "port"));
+	else
+		n = printf("%s: %s\n", json_text_or_dash(result, "address"),
+			   json_text_or_dash(result, "state"));
+	return n < 0 ? -EIO : 0;
+}
+
+/* op ADDRESS [--vm NAME] [--timeout SECONDS] */
+static int change_main(const struct command *cmd, int argc, char *argv[],
+		       const char *op, bool takes_vm, bool takes_timeout)
+{
+	const char *address = NULL, *vm = NULL, *timeout = NULL;
+	struct option_value values[3] = { { NULL, NULL } };
+	struct json_object *request, *result;
+	char canonical[DDA_ADDRESS_LEN + 1];
+	int ret, i = 0, wait_ms = ASSIGN_TIMEOUT_MS;
+	double seconds = 0;
+	bool json = false;
+
+	if (takes_vm)
+		values[i++] = (struct option_value){ "--vm", &vm };
+	if (takes_timeout)
+		values[i++] = (struct option_value){ "--timeout", &timeout };
+	ret = command_options(cmd, argc, argv, &json, values, &address, 1, 1);
+	if (ret >= 0)
+		return ret;
+	ret = command_address(address, canonical);
+	if (ret >= 0)
+		return ret;
+	if (takes_vm && !vm) {
+		warnx("%s: --vm NAME is missing: the guest to assign %s to",
+		      cmd->name, canonical);
+		return DDACTL_USAGE;
+	}
+	if (timeout) {
+		seconds = timeout_parse(timeout);
+		if (seconds < 0)
+			return DDACTL_USAGE;
+		wait_ms += seconds * 1000;
+	}
+
+	request = ddad_request(op);
+	if (!ddad_request_add(request, "address",
+			      json_object_new_string(canonical)) ||
+	    (vm && !ddad_request_add(request, "vm",
+				     json_object_new_string(vm))) ||
+	    (timeout && !ddad_request_add(request, "timeout",
+					  json_object_new_double(seconds)))) {
+		json_object_put(request);
+		return command_failed(NULL, -ENOMEM, cmd->name);
+	}
+	ret = ddad_call(request, wait_ms, &result);
+	if (ret)
+		return ret;
+	ret = assign_print(result, json);
+	json_object_put(result);
+	return ret ? command_failed(NULL, ret, cmd->name) : DDACTL_OK;
+}
+
+int assign_main(const struct command *cmd, int argc, char *argv[])
+{
+	return change_main(cmd, argc, argv, "assign", true, false);
+}
+
+int unassign_main(const struct command *cmd, int argc, char *argv[])
+{
+	return change_main(cmd, argc, argv, "unassign", false, true);
+}
+
+int reassign_main(const struct command *cmd, int argc, char *argv[])
+{
+	return change_main(cmd, argc, argv, "reassign", true, true);
+}

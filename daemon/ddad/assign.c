@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The steps of an assign: a quarantined device into a running guest.
+ *
+ *	QUERY       query-pci: a free hotplug port of the guest (none: the
+ *		    assign is refused, nothing changed)
+ *	HANDOVER    recorded {quarantined, vm, port, "assign"}; dda.ko binds
+ *		    the device's group to vfio-pci (a thread)
+ *	DEVICE_ADD  recorded {assigned, ..., "assign"}; device_add vfio-pci
+ *		    host=ADDRESS bus=PORT id=dda-...
+ *	VERIFY      query-pci shows it on its port: recorded {assigned, vm,
+ *		    port}, since now, and answered
+ *
+ * A failure after HANDOVER rolls back to quarantine (job.c): device_del
+ * when device_add may have plugged it in, then a reclaim.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <json-c/json.h>
+
+#include "ddad.h"
+
+/* "unassigned from vm A, but " before the failure of a reassign. */
+static const char *reassign_prefix(const struct job *job, char *buf,
+				   size_t size)
+{
+	if (!*job->from)
+		return "";
+	snprintf(buf, size, "unassigned from vm %s, but ", job->from);
+	return buf;
+}
+
+/* Fails before the handover: nothing to undo. */
+static void assign_refuse(struct job *job, int err, const char *what)
+{
+	char prefix[128];
+
+	job_end(job, err, "%s%s", reassign_prefix(job, prefix, sizeof(prefix)),
+		what);
+}
+
+/* Fails after the handover: back to quarantine, then answered. */
+static void assign_roll_back(struct job *job, int err, const char *what)
+{
+	char prefix[128];
+
+	job_fail(job, err, "%s%s", reassign_prefix(job, prefix,
+						   sizeof(prefix)), what);
+	log_msg(LOG_WARNING, "assign %s to vm %s failed (%s): rolling back",
+		job->address, job->vm->name, what);
+	if (job->plugged && job->vm->link == VM_UP)
+		job_unplug_step(job);
+	else
+		job_reclaim_step(job);
+}
+
+static void assign_verified(void *ctx, const struct qmp_result *result)
+{
+	struct job *job = ctx;
+	char port[QDEV_SIZE], what[300];
+	struct state_device *dev;
+
+	if (job->done || job->step != STEP_VERIFY)
+		return;
+	job_stop_waiting(job);
+	if (result->err) {
+		snprintf(what, sizeof(what), "query-pci failed after device_add: %s",
+			 result->err == -ECONNRESET ? "the connection closed" :
+			 result->error_desc);
+		assign_roll_back(job, result->err, what);
+		return;
+	}
+	if (!pci_has_qdev(result->value, job->qdev, port) ||
+	    strcmp(port, job->port)) {
+		snprintf(what, sizeof(what),
+			 "device_add succeeded, but query-pci does not show %s on %s",
+			 job->qdev, job->port);
+		assign_roll_back(job, -EIO, what);
+		return;
+	}
+	/* "since" is when it reached the guest. */
+	dev = state_find(&job->ddad->state, job->address);
+	if (dev)
+		dev->since = time(NULL);
+	job_record(job, DDA_STATE_ASSIGNED, job->vm->name, job->port,
+		   OPERATION_NONE);
+	vm_device_add(job->vm, job->qdev, job->port);
+	log_msg(LOG_INFO, "%s is assigned to vm %s, port %s", job->address,
+		job->vm->name, job->port);
+	job_end(job, 0, NULL);
+}
+
+static void assign_added(void *ctx, const struct qmp_result *result)
+{
+	struct job *job = ctx;
+	char what[300];
+	int err;
+
+	if (job->done || job->step != STEP_DEVICE_ADD)
+		return;
+	job_stop_waiting(job);
+	if (result->err) {
+		/* Refused: nothing was plugged in. */
+		snprintf(what, sizeof(what), "device_add failed: %s",
+			 result->err == -ECONNRESET ?
+			 "the connection closed" : result->error_desc);
+		assign_roll_back(job, result->err, what);
+		return;
+	}
+	job->plugged = true;
+	job->step = STEP_VERIFY;
+	timer_arm(job->ddad, &job->timer, JOB_QMP_TIMEOUT);
+	err = qmp_command(&job->vm->qmp, "query-pci", NULL, assign_verified,
+			  job);
+	if (err)
+		assign_roll_back(job, err, "cannot send query-pci");
+}
+
+static void assign_handed_over(struct ddad *ddad, void *ctx,
+			       const struct kernel_result *result)
+{
+	struct job *job = ctx;
+	struct json_object *args;
+	char what[300];
+	int err;
+
+	(void)ddad;
+	if (result->err) {
+		job_record(job, DDA_STATE_QUARANTINED, NULL, NULL,
+			   OPERATION_NONE);
+		snprintf(what, sizeof(what), "cannot hand %s over to vfio-pci: %s",
+			 job->address, result->message);
+		assign_refuse(job, result->err, what);
+		return;
+	}
+	job_record(job, DDA_STATE_ASSIGNED, job->vm->name, job->port,
+		   OPERATION_ASSIGN);
+	if (job->vm->link != VM_UP) {
+		snprintf(what, sizeof(what), "vm %s went away: %s",
+			 job->vm->name, job->vm->why);
+		assign_roll_back(job, -ECONNRESET, what);
+		return;
+	}
+
+	args = json_object_new_object();
+	if (!args ||
+	    !json_add(args, "driver", json_object_new_string("vfio-pci")) ||
+	    !json_add(args, "host", json_object_new_string(job->address)) ||
+	    !json_add(args, "bus", json_object_new_string(job->port)) ||
+	    !json_add(args, "id", json_object_new_string(job->qdev))) {
+		json_object_put(args);
+		assign_roll_back(job, -ENOMEM, "out of memory");
+		return;
+	}
+	job->step = STEP_DEVICE_ADD;
+	timer_arm(job->ddad, &job->timer, JOB_QMP_TIMEOUT);
+	err = qmp_command(&job->vm->qmp, "device_add", args, assign_added,
+			  job);
+	if (err)
+		assign_roll_back(job, err, "cannot send device_add");
+}
+
+static void assign_queried(void *ctx, const struct qmp_result *result)
+{
+	struct job *job = ctx;
+	struct ddad *ddad = job->ddad;
+	const char **taken;
+	char what[300];
+	size_t n = 0;
+	int err;
+
+	if (job->done || job->step != STEP_QUERY)
+		return;
+	job_stop_waiting(job);
+	if (result->err) {
+		snprintf(what, sizeof(what), "vm %s: query-pci failed: %s",
+			 job->vm->name, result->err == -ECONNRESET ?
+			 "the connection closed" : result->error_desc);
+		assign_refuse(job, result->err, what);
+		return;
+	}
+	taken = vm_ports_taken(ddad, job->vm, &n);
+	err = taken ? port_pick(result->value, taken, n, job->port) : -ENOMEM;
+	free(taken);
+	if (err == -ENOSPC) {
+		snprintf(what, sizeof(what),
+			 "vm %s has no free hotplug port: every pcie-root-port it has holds a device (start it with one more: -device pcie-root-port,id=NAME,chassis=N)",
+			 job->vm->name);
+		assign_refuse(job, err, what);
+		return;
+	}
+	if (err) {
+		assign_refuse(job, err, err == -ENOMEM ? "out of memory" :
+			      "query-pci's answer is not a list of buses");
+		return;
+	}
+
+	/* The intent first: a ddad killed during the handover undoes it. */
+	err = job_record(job, DDA_STATE_QUARANTINED, job->vm->name, job->port,
+			 OPERATION_ASSIGN);
+	if (err) {
+		job_record(job, DDA_STATE_QUARANTINED, NULL, NULL,
+			   OPERATION_NONE);
+		snprintf(what, sizeof(what), "cannot write %s/%s: %s",
+			 ddad->state.dir, STATE_FILE, strerror(-err));
+		assign_refuse(job, err, what);
+		return;
+	}
+	job->step = STEP_HANDOVER;
+	err = kernel_start(ddad, KERNEL_HANDOVER, job->address,
+			   assign_handed_over, job);
+	if (err) {
+		job_record(job, DDA_STATE_QUARANTINED, NULL, NULL,
+			   OPERATION_NONE);
+		assign_refuse(job, err, "cannot start the handover");
+	}
+}
+
+void assign_query(struct job *job)
+{
+	char what[300];
+	int err;
+
+	if (job->vm->link != VM_UP || job->vm->shutdown) {
+		snprintf(what, sizeof(what), "vm %s is not connected%s%s",
+			 job->vm->name, *job->vm->why ? ": " : "",
+			 job->vm->why);
+		if (job->vm->shutdown)
+			snprintf(what, sizeof(what), "vm %s has shut down",
+				 job->vm->name);
+		assign_refuse(job, -ENOTCONN, what);
+		return;
+	}
+	job->step = STEP_QUERY;
+	timer_arm(job->ddad, &job->timer, JOB_QMP_TIMEOUT);
+	err = qmp_command(&job->vm->qmp, "query-pci", NULL, assign_queried,
+			  job);
+	if (err)
+		assign_refuse(job, err, "cannot send query-pci");
+}
+
+void assign_timeout(struct job *job)
+{
+	char what[128];
+
+	snprintf(what, sizeof(what), "vm %s did not answer within %d s",
+		 job->vm->name, JOB_QMP_TIMEOUT / 1000);
+	switch (job->step) {
+	case STEP_QUERY:
+		assign_refuse(job, -ETIMEDOUT, what);
+		break;
+	case STEP_DEVICE_ADD:
+		/* It may yet plug it in: unplug to be sure. */
+		job->plugged = true;
+		/* fall through */
+	case STEP_VERIFY:
+		job_stop_waiting(job);
+		assign_roll_back(job, -ETIMEDOUT, what);
+		break;
+	default:
+		break;
+	}
+}
+
+int job_assign(struct ddad *ddad, const char *address, struct vm *vm,
+	       struct call *call)
+{
+	struct job *job;
+
+	job = job_new(ddad, OPERATION_ASSIGN, address, vm, call);
+	if (!job)
+		return -ENOMEM;
+	assign_query(job);
+	return 0;
+}

@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Jobs: what ddad does to a device, one step at a time, each step waiting
+ * on QEMU (a QMP answer, an event) or on dda.ko (a thread's handover or
+ * reclaim) while the loop serves everyone else. One job per device at a
+ * time; a request for a device with a job gets EBUSY.
+ *
+ *	assign     QUERY -> HANDOVER -> DEVICE_ADD -> VERIFY -> done
+ *	unassign   UNPLUG -> RECLAIM -> done (reassign: -> QUERY ... to the
+ *		   next guest)
+ *	reclaim    RECLAIM -> done
+ *
+ * An assign that fails after its handover rolls back: UNPLUG if the
+ * device was plugged in, then RECLAIM, and answers with the failure.
+ *
+ * Before each step the device's record in state.json says what is under
+ * way ("operation"), and after it what is true now; a ddad killed at any
+ * moment finds out from the records what to finish or undo (reconcile.c).
+ *
+ * A job is only freed by jobs_reap(), from the loop, so that no callback
+ * finds it gone; QMP commands of a job that ends are cancelled.
+ * This file has the steps every job shares; assign.c the assign's.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <json-c/json.h>
+
+#include "ddad.h"
+
+static void job_timer(struct ddad *ddad, struct timer *timer);
+
+struct job *job_find(struct ddad *ddad, const char *address)
+{
+	struct job *job;
+
+	for (job = ddad->jobs; job; job = job->next)
+		if (!job->done && !strcmp(job->address, address))
+			return job;
+	return NULL;
+}
+
+struct job *job_new(struct ddad *ddad, enum operation operation,
+		    const char *address, struct vm *vm, struct call *call)
+{
+	struct job *job, **tail;
+
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		return NULL;
+	job->ddad = ddad;
+	job->operation = operation;
+	job->step = STEP_START;
+	snprintf(job->address, sizeof(job->address), "%s", address);
+	qdev_of(address, job->qdev);
+	job->vm = vm;
+	job->call = call;
+	job->timeout = JOB_UNPLUG_TIMEOUT;
+	job->timer.fire = job_timer;
+	for (tail = &ddad->jobs; *tail; tail = &(*tail)->next)
+		;
+	*tail = job;
+	return job;
+}
+
+/* Stops waiting on QEMU: a late answer goes nowhere. */
+void job_stop_waiting(struct job *job)
+{
+	timer_disarm(job->ddad, &job->timer);
+	if (job->vm)
+		qmp_cancel(&job->vm->qmp, job);
+}
+
+int job_record(struct job *job, enum dda_state st, const char *vm,
+	       const char *port, enum operation operation)
+{
+	struct state *state = &job->ddad->state;
+	struct state_device *dev;
+	int err;
+
+	dev = state_get(state, job->address, time(NULL));
+	if (!dev)
+		return -ENOMEM;
+	err = state_set(state, dev, st, vm, port, operation, time(NULL));
+	if (err)
+		return err;
+	return state_save(state);
+}
+
+/* The device's record, as the result of a request. */
+static struct json_object *job_result(struct job *job)
+{
+	struct state_device *dev = state_find(&job->ddad->state, job->address);
+
+	return dev ? state_device_json(dev, true, true) : NULL;
+}
+
+void job_end(struct job *job, int err, const char *fmt, ...)
+{
+	char message[256] = "";
+	va_list ap;
+
+	if (job->done)
+		return;
+	if (err) {
+		va_start(ap, fmt);
+		vsnprintf(message, sizeof(message), fmt, ap);
+		va_end(ap);
+	}
+	job_stop_waiting(job);
+	if (job->next_vm)
+		qmp_cancel(&job->next_vm->qmp, job);
+	job->step = STEP_DONE;
+	job->done = true;
+	state_save(&job->ddad->state);
+
+	if (err)
+		log_msg(LOG_WARNING, "%s %s: %s", operation_name(job->operation),
+			job->address, message);
+	if (job->call) {
+		if (err)
+			call_finish(job->call, err, NULL, "%s", message);
+		else
+			call_finish(job->call, 0, job_result(job), NULL);
+		job->call = NULL;
+	} else {
+		audit_ddad(operation_name(job->operation), job->address,
+			   job->vm ? job->vm->name : NULL, err,
+			   job->cause ? job->cause : "ddad");
+	}
+}
+
+void job_fail(struct job *job, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(job->message, sizeof(job->message), fmt, ap);
+	va_end(ap);
+	job->err = err;
+}
+
+/* A step that waits on QEMU, with its deadline. */
+static void job_wait(struct job *job, enum job_step step, unsigned int ms)
+{
+	job->step = step;
+	timer_arm(job->ddad, &job->timer, ms);
+}
+
+static const char *job_vm_name(const struct job *job)
+{
+	return job->vm ? job->vm->name : "?";
+}
+
+/* --- reclaim -------------------------------------------------------- */
+
+static void job_reclaimed(struct ddad *ddad, void *ctx,
+			  const struct kernel_result *result)
+{
+	struct job *job = ctx;
+	struct dda_device *devs;
+	char why[256];
+	size_t count, i;
+	int err = result->err;
+
+	(void)ddad;
+	if (err) {
+		/* Someone else's reclaim got there first: as good. */
+		if (!kernel_devices(&devs, &count, why, sizeof(why))) {
+			for (i = 0; i < count; i++)
+				if (!strcmp(devs[i].address, job->address) &&
+				    devs[i].state == DDA_STATE_QUARANTINED)
+					err = 0;
+			free(devs);
+		}
+	}
+	if (err) {
+		job_record(job, DDA_STATE_ASSIGNED, job->vm ? job->vm->name :
+			   NULL, *job->port ? job->port : NULL,
+			   OPERATION_NONE);
+		job_end(job, err, "cannot reclaim %s from vfio-pci: %s",
+			job->address, result->message);
+		return;
+	}
+	job_record(job, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE);
+	log_msg(LOG_INFO, "%s is quarantined (reclaimed from vm %s)",
+		job->address, job_vm_name(job));
+
+	if (job->err) {		/* an assign rolled back */
+		job_end(job, job->err, "%s; %s is quarantined again",
+			job->message, job->address);
+		return;
+	}
+	if (job->next_vm) {	/* reassign: on to the next guest */
+		snprintf(job->from, sizeof(job->from), "%s", job_vm_name(job));
+		job->vm = job->next_vm;
+		job->next_vm = NULL;
+		job->operation = OPERATION_ASSIGN;
+		job->port[0] = '\0';
+		job->plugged = false;
+		assign_query(job);
+		return;
+	}
+	job_end(job, 0, NULL);
+}
+
+void job_reclaim_step(struct job *job)
+{
+	enum operation operation = job->operation;
+	int err;
+
+	job_stop_waiting(job);
+	job->step = STEP_RECLAIM;
+	/* An assign rolling back records its reclaim as one. */
+	if (operation == OPERATION_ASSIGN)
+		operation = OPERATION_RECLAIM;
+	job_record(job, DDA_STATE_ASSIGNED, job->vm ? job->vm->name : NULL,
+		   *job->port ? job->port : NULL, operation);
+	err = kernel_start(job->ddad, KERNEL_RECLAIM, job->address,
+			   job_reclaimed, job);
+	if (err) {
+		job_record(job, DDA_STATE_ASSIGNED, job->vm ? job->vm->name :
+			   NULL, *job->port ? job->port : NULL,
+			   OPERATION_NONE);
+		job_end(job, err, "cannot reclaim %s: %s", job->address,
+			strerror(-err));
+	}
+}
+
+int job_reclaim(struct ddad *ddad, const char *address, struct vm *vm,
+		const char *cause)
+{
+	struct state_device *dev = state_find(&ddad->state, address);
+	struct job *job;
+
+	job = job_new(ddad, OPERATION_RECLAIM, address, vm, NULL);
+	if (!job)
+		return -ENOMEM;
+	job->cause = cause;
+	if (dev && dev->port)
+		snprintf(job->port, sizeof(job->port), "%s", dev->port);
+	log_msg(LOG_NOTICE, "reclaiming %s from vm %s (%s)", address,
+		vm ? vm->name : "-", cause);
+	job_reclaim_step(job);
+	return 0;
+}
+
+/* --- unplug --------------------------------------------------------- */
+
+/*
+ * The guest did not let go in time, or refused to: why says so, of the
+ * device ("did not release 0000:01:00.0 within 10 s").
+ */
+static void job_not_released(struct job *job, const char *why)
+{
+	if (job->force) {
+		log_msg(LOG_WARNING, "vm %s %s: reclaiming it anyway",
+			job_vm_name(job), why);
+		job_reclaim_step(job);
+		return;
+	}
+	job_record(job, DDA_STATE_ASSIGNED, job_vm_name(job),
+		   *job->port ? job->port : NULL, OPERATION_NONE);
+	if (job->err)
+		job_end(job, job->err, "%s; and vm %s %s: it stays assigned",
+			job->message, job_vm_name(job), why);
+	else
+		job_end(job, -ETIMEDOUT, "vm %s %s: it stays assigned",
+			job_vm_name(job), why);
+}
+
+static void job_unplugged(void *ctx, const struct qmp_result *result)
+{
+	struct job *job = ctx;
+	char why[300];
+
+	if (job->done || job->step != STEP_UNPLUG)
+		return;
+	if (!result->err)
+		return;		/* now DEVICE_DELETED, or the deadline */
+	if (result->err == -ECONNRESET ||
+	    !strcmp(result->error_class, "DeviceNotFound")) {
+		job_reclaim_step(job);	/* the guest has it no more */
+		return;
+	}
+	if (strstr(result->error_desc, "already") ||
+	    strstr(result->error_desc, "in the process"))
+		return;		/* an unplug under way: wait for it */
+	snprintf(why, sizeof(why), "refused to release %s (%s)", job->address,
+		 result->error_desc);
+	job_not_released(job, why);
+}
+
+void job_unplug_step(struct job *job)
+{
+	struct json_object *args;
+	char why[128];
+	int err = -ENOMEM;
+
+	job_stop_waiting(job);
+	if (!job->vm || job->vm->link != VM_UP) {
+		job_reclaim_step(job);	/* no guest to ask: it is gone */
+		return;
+	}
+	job_record(job, DDA_STATE_ASSIGNED, job->vm->name,
+		   *job->port ? job->port : NULL,
+		   job->operation == OPERATION_ASSIGN ? OPERATION_ASSIGN :
+		   OPERATION_UNASSIGN);
+	job_wait(job, STEP_UNPLUG, job->timeout);
+	args = json_object_new_object();
+	if (args && json_add(args, "id", json_object_new_string(job->qdev)))
+		err = qmp_command(&job->vm->qmp, "device_del", args,
+				  job_unplugged, job);
+	else
+		json_object_put(args);
+	if (err) {
+		snprintf(why, sizeof(why), "could not be asked to release %s",
+			 job->address);
+		job_not_released(job, why);
+	}
+}
+
+int job_unassign(struct ddad *ddad, const char *address, struct vm *vm,
+		 struct vm *next_vm, unsigned int timeout, bool force,
+		 const char *cause, struct call *call)
+{
+	struct state_device *dev = state_find(&ddad->state, address);
+	struct job *job;
+
+	job = job_new(ddad, OPERATION_UNASSIGN, address, vm, call);
+	if (!job)
+		return -ENOMEM;
+	job->next_vm = next_vm;
+	job->timeout = timeout;
+	job->force = force;
+	job->cause = cause;
+	if (dev && dev->port)
+		snprintf(job->port, sizeof(job->port), "%s", dev->port);
+	job_unplug_step(job);
+	return 0;
+}
+
+/* --- what the loop tells jobs --------------------------------------- */
+
+static void job_timer(struct ddad *ddad, struct timer *timer)
+{
+	struct job *job = container_of(timer, struct job, timer);
+	char why[128];
+
+	(void)ddad;
+	if (job->done)
+		return;
+	switch (job->step) {
+	case STEP_UNPLUG:
+		if (job->timeout % 1000)
+			snprintf(why, sizeof(why),
+				 "did not release %s within %u ms",
+				 job->address, job->timeout);
+		else
+			snprintf(why, sizeof(why),
+				 "did not release %s within %u s",
+				 job->address, job->timeout / 1000);
+		qmp_cancel(&job->vm->qmp, job);
+		job_not_released(job, why);
+		break;
+	default:
+		assign_timeout(job);
+		break;
+	}
+}
+
+void jobs_device_deleted(struct ddad *ddad, struct vm *vm, const char *qdev)
+{
+	char address[DDA_ADDRESS_LEN + 1];
+	struct state_device *dev;
+	struct job *job;
+
+	if (qdev_address(qdev, address))
+		return;
+	job = job_find(ddad, address);
+	if (job) {
+		if (job->vm == vm && job->step == STEP_UNPLUG)
+			job_reclaim_step(job);
+		return;
+	}
+	dev = state_find(&ddad->state, address);
+	if (dev && dev->state == DDA_STATE_ASSIGNED && dev->vm &&
+	    !strcmp(dev->vm, vm->name) && dev->operation == OPERATION_NONE) {
+		log_msg(LOG_NOTICE, "vm %s let go of %s", vm->name, address);
+		job_reclaim(ddad, address, vm, "device-deleted");
+	}
+}
+
+void jobs_vm_gone(struct ddad *ddad, struct vm *vm)
+{
+	struct job *job;
+
+	/* Jobs waiting on a QMP answer heard -ECONNRESET already. */
+	for (job = ddad->jobs; job; job = job->next)
+		if (!job->done && job->vm == vm && job->step == STEP_UNPLUG)
+			job_reclaim_step(job);
+}
+
+bool jobs_on_vm(struct ddad *ddad, const struct vm *vm)
+{
+	struct job *job;
+
+	for (job = ddad->jobs; job; job = job->next)
+		if (!job->done && (job->vm == vm || job->next_vm == vm))
+			return true;
+	return false;
+}
+
+const char **vm_ports_taken(struct ddad *ddad, const struct vm *vm,
+			    size_t *n)
+{
+	struct state *state = &ddad->state;
+	const char **taken;
+	struct job *job;
+	size_t i, count = 0;
+
+	for (job = ddad->jobs; job; job = job->next)
+		count++;
+	taken = calloc(state->count + count + 1, sizeof(*taken));
+	if (!taken)
+		return NULL;
+	count = 0;
+	for (i = 0; i < state->count; i++)
+		if (state->devices[i].vm && state->devices[i].port &&
+		    !strcmp(state->devices[i].vm, vm->name))
+			taken[count++] = state->devices[i].port;
+	for (job = ddad->jobs; job; job = job->next)
+		if (!job->done && job->vm == vm && *job->port)
+			taken[count++] = job->port;
+	*n = count;
+	return taken;
+}
+
+static void job_free(struct job *job)
+{
+	job_stop_waiting(job);
+	if (job->next_vm)
+		qmp_cancel(&job->next_vm->qmp, job);
+	free(job);
+}
+
+void jobs_reap(struct ddad *ddad)
+{
+	struct job **p = &ddad->jobs, *job;
+
+	while ((job = *p)) {
+		if (job->done) {
+			*p = job->next;
+			job_free(job);
+		} else {
+			p = &job->next;
+		}
+	}
+}
+
+void jobs_release(struct ddad *ddad)
+{
+	struct job *job;
+
+	/*
+	 * A thread's dda.ko call under way does not touch its job: only the
+	 * loop would, and it has stopped. dda.ko finishes the call; the
+	 * records tell the next ddad.
+	 */
+	while ((job = ddad->jobs)) {
+		ddad->jobs = job->next;
+		if (job->call)
+			call_finish(job->call, -ESHUTDOWN, NULL,
+				    "ddad is stopping; state.json keeps what %s was doing",
+				    job->address);
+		job_free(job);
+	}
+}

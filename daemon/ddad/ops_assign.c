@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * assign, unassign, reassign (root or --group): checked here against
+ * dda.ko, state.json and the guests, then carried out by a job (job.c,
+ * assign.c), which answers when it ends.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "ddad.h"
+
+/* What dda.ko says of every device, and of address. */
+struct devices {
+	struct dda_device *all;
+	size_t count;
+	const struct dda_device *dev;	/* address's, or NULL */
+};
+
+static int devices_get(struct devices *devs, const char *address,
+		       struct reply *reply)
+{
+	char message[256];
+	size_t i;
+	int err;
+
+	*devs = (struct devices){ 0 };
+	err = kernel_devices(&devs->all, &devs->count, message,
+			     sizeof(message));
+	if (err)
+		return reply_error(reply, err, "%s", message);
+	for (i = 0; i < devs->count; i++)
+		if (!strcmp(devs->all[i].address, address))
+			devs->dev = &devs->all[i];
+	return 0;
+}
+
+/* A device with a job under way is that job's. */
+static int not_busy(struct ddad *ddad, const char *address,
+		    struct reply *reply)
+{
+	struct job *job = job_find(ddad, address);
+
+	if (!job)
+		return 0;
+	return reply_error(reply, -EBUSY, "%s: an %s is under way", address,
+			   operation_name(job->operation));
+}
+
+/* The guest a device may go to: known, connected, running. */
+static int vm_ready_for(struct ddad *ddad, const char *name, struct vm **out,
+			struct reply *reply)
+{
+	struct vm *vm = vm_find(ddad, name);
+
+	*out = vm;
+	if (!vm || vm->adding)
+		return reply_error(reply, -ENOENT,
+				   "no vm named %s (ddactl vm add %s --qmp PATH)",
+				   name, name);
+	if (vm->link != VM_UP)
+		return reply_error(reply, -ENOTCONN,
+				   "vm %s is not connected: %s", name,
+				   *vm->why ? vm->why : "connecting");
+	if (vm->shutdown)
+		return reply_error(reply, -ESHUTDOWN, "vm %s has shut down",
+				   name);
+	return 0;
+}
+
+int op_assign(struct ddad *ddad, struct json_object *request,
+	      struct reply *reply)
+{
+	char address[DDA_ADDRESS_LEN + 1], message[256];
+	struct devices devs;
+	const char *name;
+	struct call *call;
+	struct vm *vm;
+	int err;
+
+	err = arg_address(request, "assign", address, reply);
+	if (!err)
+		err = arg_vm(request, "assign", &name, reply);
+	if (!err)
+		err = vm_ready_for(ddad, name, &vm, reply);
+	if (!err)
+		err = not_busy(ddad, address, reply);
+	if (err)
+		return err;
+	err = devices_get(&devs, address, reply);
+	if (err)
+		return err;
+	err = assign_check(devs.dev, devs.all, devs.count, &ddad->state,
+			   message, sizeof(message));
+	free(devs.all);
+	if (err == -ENODEV)
+		return reply_error(reply, err, "no PCI device %s", address);
+	if (err)
+		return reply_error(reply, err, "%s", message);
+
+	call = call_defer(reply);
+	if (!call)
+		return reply->err;
+	err = job_assign(ddad, address, vm, call);
+	if (err)
+		return reply_error(reply, err, "out of memory");
+	return 0;
+}
+
+/*
+ * Checks that address is assigned, to a guest ddad knows: its vm (NULL if
+ * that guest is not registered: gone).
+ */
+static int assigned_to(struct ddad *ddad, const char *address,
+		       struct vm **vm, struct reply *reply)
+{
+	struct state_device *rec = state_find(&ddad->state, address);
+	struct devices devs;
+	char message[256];
+	int err;
+
+	err = devices_get(&devs, address, reply);
+	if (err)
+		return err;
+	err = unassign_check(devs.dev, devs.all, devs.count, &ddad->state,
+			     message, sizeof(message));
+	free(devs.all);
+	if (err == -ENODEV)
+		return reply_error(reply, err, "no PCI device %s", address);
+	if (err)
+		return reply_error(reply, err, "%s", message);
+	*vm = vm_find(ddad, rec->vm);
+	/* Connected, or gone (then reclaimed): not in between. */
+	if (*vm && (*vm)->link != VM_UP && !vm_gone(*vm))
+		return reply_error(reply, -ENOTCONN,
+				   "vm %s is not connected (%s): it cannot be asked to let go of %s",
+				   rec->vm, *(*vm)->why ? (*vm)->why :
+				   "connecting", address);
+	return 0;
+}
+
+static int unassign_start(struct ddad *ddad, const char *address,
+			  struct vm *vm, struct vm *next_vm,
+			  unsigned int timeout, struct reply *reply)
+{
+	struct call *call;
+	int err;
+
+	call = call_defer(reply);
+	if (!call)
+		return reply->err;
+	if (vm && !next_vm)
+		call_audit_vm(call, vm->name);
+	/* vm NULL: its guest is no more, nothing to unplug. */
+	err = job_unassign(ddad, address, vm, next_vm, timeout, false, NULL,
+			   call);
+	if (err)
+		return reply_error(reply, err, "out of memory");
+	return 0;
+}
+
+int op_unassign(struct ddad *ddad, struct json_object *request,
+		struct reply *reply)
+{
+	char address[DDA_ADDRESS_LEN + 1];
+	unsigned int timeout;
+	struct vm *vm;
+	int err;
+
+	err = arg_address(request, "unassign", address, reply);
+	if (!err)
+		err = arg_timeout(request, "unassign", JOB_UNPLUG_TIMEOUT,
+				  &timeout, reply);
+	if (!err)
+		err = not_busy(ddad, address, reply);
+	if (!err)
+		err = assigned_to(ddad, address, &vm, reply);
+	if (err)
+		return err;
+	return unassign_start(ddad, address, vm, NULL, timeout, reply);
+}
+
+int op_reassign(struct ddad *ddad, struct json_object *request,
+		struct reply *reply)
+{
+	char address[DDA_ADDRESS_LEN + 1];
+	struct vm *vm, *next_vm;
+	unsigned int timeout;
+	const char *name;
+	int err;
+
+	err = arg_address(request, "reassign", address, reply);
+	if (!err)
+		err = arg_vm(request, "reassign", &name, reply);
+	if (!err)
+		err = arg_timeout(request, "reassign", JOB_UNPLUG_TIMEOUT,
+				  &timeout, reply);
+	if (!err)
+		err = vm_ready_for(ddad, name, &next_vm, reply);
+	if (!err)
+		err = not_busy(ddad, address, reply);
+	if (!err)
+		err = assigned_to(ddad, address, &vm, reply);
+	if (err)
+		return err;
+	if (vm == next_vm)
+		return reply_error(reply, -EALREADY,
+				   "%s is already assigned to vm %s", address,
+				   name);
+	return unassign_start(ddad, address, vm, next_vm, timeout, reply);
+}

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The rules of assign and unassign, as functions of what dda.ko says and
+ * what state.json records: may it be done, and if not, what to tell.
+ * dda.ko enforces them too; ddad says no first, in words that say what to
+ * do instead. And what reconciling decides (reconcile.c says why).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ddad.h"
+
+/* As the kernel's pci_is_bridge(): PCI-to-PCI and CardBus bridges. */
+static bool is_bridge(const struct dda_device *dev)
+{
+	unsigned int class = dev->class_code >> 8;
+
+	return class == 0x0604 || class == 0x0609 || class == 0x0607;
+}
+
+/*
+ * For an assigned dev that no guest holds: the member of its IOMMU group
+ * that a guest holds, with which dev went to vfio-pci; NULL if none.
+ */
+static const struct state_device *group_holder(const struct dda_device *dev,
+					       const struct dda_device *devs,
+					       size_t count,
+					       struct state *state)
+{
+	const struct state_device *rec;
+	size_t i;
+
+	if (dev->iommu_group < 0)
+		return NULL;
+	for (i = 0; i < count; i++) {
+		if (devs[i].iommu_group != dev->iommu_group ||
+		    !strcmp(devs[i].address, dev->address))
+			continue;
+		rec = state_find(state, devs[i].address);
+		if (rec && rec->vm && rec->state == DDA_STATE_ASSIGNED)
+			return rec;
+	}
+	return NULL;
+}
+
+int assign_check(const struct dda_device *dev, const struct dda_device *devs,
+		 size_t count, struct state *state, char *message, size_t size)
+{
+	const struct state_device *rec, *holder;
+	size_t i;
+
+	if (!dev) {
+		snprintf(message, size, "no PCI device");
+		return -ENODEV;
+	}
+	switch (dev->state) {
+	case DDA_STATE_HOST:
+		snprintf(message, size,
+			 "%s is with the host (%s%s): dismount it first (ddactl dismount %s)",
+			 dev->address, *dev->driver ? "driver " : "no driver",
+			 dev->driver, dev->address);
+		return -EINVAL;
+	case DDA_STATE_ASSIGNED:
+		rec = state_find(state, dev->address);
+		holder = group_holder(dev, devs, count, state);
+		if (rec && rec->vm)
+			snprintf(message, size, "%s is already assigned to vm %s",
+				 dev->address, rec->vm);
+		else if (holder)
+			snprintf(message, size,
+				 "%s went to vfio-pci with %s, of its IOMMU group, which is assigned to vm %s: unassign that first",
+				 dev->address, holder->address, holder->vm);
+		else
+			snprintf(message, size,
+				 "%s is already assigned, to no vm ddad knows",
+				 dev->address);
+		return -EALREADY;
+	case DDA_STATE_QUARANTINED:
+		break;
+	default:
+		snprintf(message, size, "%s is in an unknown state",
+			 dev->address);
+		return -EINVAL;
+	}
+	if (dev->iommu_group < 0) {
+		snprintf(message, size, "%s has no IOMMU group", dev->address);
+		return -EINVAL;
+	}
+	for (i = 0; i < count; i++) {
+		const struct dda_device *m = &devs[i];
+
+		if (m->iommu_group != dev->iommu_group ||
+		    !strcmp(m->address, dev->address) || is_bridge(m) ||
+		    m->state != DDA_STATE_HOST)
+			continue;
+		snprintf(message, size,
+			 "the IOMMU group %d of %s is not wholly quarantined: %s is with the host (%s%s); dismount the group (ddactl dismount %s --group)",
+			 dev->iommu_group, dev->address, m->address,
+			 *m->driver ? "driver " : "no driver", m->driver,
+			 dev->address);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+int unassign_check(const struct dda_device *dev,
+		   const struct dda_device *devs, size_t count,
+		   struct state *state, char *message, size_t size)
+{
+	const struct state_device *rec, *holder;
+
+	if (!dev) {
+		snprintf(message, size, "no PCI device");
+		return -ENODEV;
+	}
+	if (dev->state != DDA_STATE_ASSIGNED) {
+		snprintf(message, size, "%s is not assigned (it is %s)",
+			 dev->address, dda_state_name(dev->state));
+		return -EINVAL;
+	}
+	rec = state_find(state, dev->address);
+	if (rec && rec->vm)
+		return 0;
+	holder = group_holder(dev, devs, count, state);
+	if (holder)
+		snprintf(message, size,
+			 "%s is in no guest: it went to vfio-pci with %s, of its IOMMU group, which is assigned to vm %s (unassign that)",
+			 dev->address, holder->address, holder->vm);
+	else
+		snprintf(message, size,
+			 "%s was assigned without ddad: it knows of no vm holding it",
+			 dev->address);
+	return -EINVAL;
+}
+
+enum reconcile_action reconcile_decide(enum dda_state kernel,
+				       enum operation operation,
+				       enum guest_view view)
+{
+	/* What ddad was doing says how it got there, not what to do. */
+	(void)operation;
+	if (kernel != DDA_STATE_ASSIGNED)
+		return RECONCILE_SYNC;
+	switch (view) {
+	case GUEST_HAS:
+		return RECONCILE_KEEP;
+	case GUEST_LACKS:
+	case GUEST_GONE:
+		return RECONCILE_RECLAIM;
+	case GUEST_UNKNOWN:
+	default:
+		return RECONCILE_WAIT;
+	}
+}

@@ -1,0 +1,160 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# ddad and ddactl assign, unassign and reassign an e1000e and an edu
+# between two running guests: QEMUs started inside the sandbox VM (TCG,
+# q35, no OS, two pcie-root-ports each: native PCIe hotplug completes
+# device_add and device_del without a guest driver). Each guest's own
+# query-pci, on a second QMP monitor of the test's, shows where the devices
+# are; dda.ko shows vfio-pci and dda; ddactl status and list name the
+# guest. The refusals of the rules, and the times each step takes.
+#
+#   sandbox VM (q35 + intel-iommu)          guests g1, g2 (QEMU in the VM)
+#    |-- rp -- e1000e   01:00.0               |-- rp0   \ vfio-pci, hot-
+#    `-- edu            00:02.0               `-- rp1   / plugged by ddad
+#
+#@ devices: e1000e edu
+#@ timeout: 240
+. "$DDA_TESTLIB"
+
+ddad=$DDA_SAN_BIN/ddad
+ddactl=$DDA_SAN_BIN/ddactl
+export DDA_SOCKET=/tmp/ddad/ddad.sock
+state=/tmp/ddad-state
+nic=$(vm_pci_addr e1000e0)
+edu=0000:00:02.0
+qdev_of() { local q=${1//:/-}; echo "dda-${q//./-}"; }
+
+# --- guests: QEMU with a QMP socket for ddad and one for the test --------
+declare -A gpid gw gr
+gq_id=0
+guest_start() { # NAME PORTS
+	local name=$1 i w r args=()
+	for ((i = 0; i < $2; i++)); do
+		args+=(-device "pcie-root-port,id=rp$i,chassis=$((i + 1))")
+	done
+	qemu-system-x86_64 -accel tcg -machine q35 -nodefaults -m 256 -display none \
+		-qmp "unix:/tmp/$name.qmp,server=on,wait=off" \
+		-qmp "unix:/tmp/$name-test.qmp,server=on,wait=off" "${args[@]}" \
+		-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off \
+		>"/tmp/$name.log" 2>&1 &
+	gpid[$name]=$!
+	wait_for 30 test -S "/tmp/$name-test.qmp" || return 1
+	mkfifo "/tmp/$name.in" "/tmp/$name.out"
+	socat "UNIX-CONNECT:/tmp/$name-test.qmp" STDIO <"/tmp/$name.in" >"/tmp/$name.out" 2>/dev/null &
+	exec {w}>"/tmp/$name.in" {r}<"/tmp/$name.out"
+	gw[$name]=$w gr[$name]=$r
+	gq "$name" '{"execute": "qmp_capabilities"}' >/dev/null
+}
+gq() { # NAME JSON: one command on the test's monitor; prints the answer
+	local id=t$((++gq_id)) line deadline=$((SECONDS + 30))
+	printf '%s, "id": "%s"}\n' "${2%\}}" "$id" >&"${gw[$1]}"
+	while ((SECONDS < deadline)) && IFS= read -r -t 30 -u "${gr[$1]}" line; do
+		if [[ $line == *"\"id\": \"$id\""* ]]; then
+			echo "$line"
+			[[ $line == *'"return"'* ]]
+			return
+		fi
+	done
+	return 1
+}
+guest_has() { gq "$1" '{"execute": "query-pci"}' | grep -q "\"qdev_id\": \"$(qdev_of "$2")\""; }
+guest_lacks() { local r; r=$(gq "$1" '{"execute": "query-pci"}') && [[ $r != *"\"qdev_id\": \"$(qdev_of "$2")\""* ]]; }
+
+# --- ddad -------------------------------------------------------------------
+ddad_start() {
+	"$ddad" --foreground --socket "$DDA_SOCKET" --state-dir "$state" >>/tmp/ddad.log 2>&1 &
+	ddad_pid=$!
+	wait_for 20 test -S "$DDA_SOCKET"
+}
+
+driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
+is_driver() { [[ $(driver_of "$1") == "$2" ]]; }
+status_is() { # ADDRESS STATE VM: ddactl status says so
+	$ddactl status | grep -Eq "^$1 +$2 +$3 "
+}
+# says DESC REGEX CMD...: CMD fails and its message matches REGEX
+says() {
+	local desc=$1 re=$2 out rc=0
+	shift 2
+	out=$("$@" 2>&1) || rc=$?
+	if [[ $rc -ne 0 && $out =~ $re ]]; then ok "$desc"; else not_ok "$desc" "exit $rc: $out"; fi
+}
+ms_since() { echo $(((${EPOCHREALTIME/./} - $1) / 1000)); }
+timed() { # DESC CMD...: check, and log how long it took
+	local t=${EPOCHREALTIME/./}
+	check "$@"
+	log "time: $1: $(ms_since "$t") ms"
+}
+
+check "insmod dda.ko" insmod "$DDA_KO"
+check "modprobe vfio-pci" modprobe vfio-pci
+t=${EPOCHREALTIME/./}
+check "guest g1 starts" guest_start g1 2
+check "guest g2 starts" guest_start g2 2
+log "time: two guests up: $(ms_since "$t") ms"
+check "ddad starts" ddad_start
+
+check "vm add g1" $ddactl vm add g1 --qmp /tmp/g1.qmp
+check "vm add g2" $ddactl vm add g2 --qmp /tmp/g2.qmp
+check "vm list: both connected" sh -c "$ddactl vm list | grep -Eq '^g1 +yes' && $ddactl vm list | grep -Eq '^g2 +yes'"
+_run $ddactl vm list
+
+says "assign of a host device: dismount it first" "dismount it first" \
+	$ddactl assign $edu --vm g1
+check "dismount the e1000e" $ddactl dismount "$nic"
+check "dismount edu" $ddactl dismount $edu
+says "assign to an unknown vm: refused" "no vm named g9" $ddactl assign $edu --vm g9
+
+timed "assign the e1000e to g1" $ddactl assign "$nic" --vm g1
+check "g1's query-pci has it" guest_has g1 "$nic"
+check "it is bound to vfio-pci" is_driver "$nic" vfio-pci
+check "status: assigned to g1" status_is "$nic" assigned g1
+check "list --json names g1" sh -c "$ddactl list --json | grep -A12 '\"$nic\"' | grep -q '\"vm\": \"g1\"'"
+check "show --json names g1" sh -c "$ddactl show --json $nic | grep -q '\"vm\": \"g1\"'"
+timed "assign edu to g2" $ddactl assign $edu --vm g2
+check "g2's query-pci has edu" guest_has g2 $edu
+check "g1's has not" guest_lacks g1 $edu
+_run $ddactl status
+
+says "assign edu again: refused" "already assigned to vm g2" $ddactl assign $edu --vm g1
+says "mount of an assigned device: refused by dda.ko" "assigned" $ddactl mount $edu
+says "vm remove of a guest holding a device: refused" "holds $edu" $ddactl vm remove g2
+
+timed "reassign edu from g2 to g1" $ddactl reassign $edu --vm g1
+check "g1 has edu" guest_has g1 $edu
+check "g2 has it no more" guest_lacks g2 $edu
+check "status: edu assigned to g1" status_is $edu assigned g1
+timed "reassign the e1000e from g1 to g2" $ddactl reassign "$nic" --vm g2
+check "g2 has the e1000e" guest_has g2 "$nic"
+check "g1 has it no more" guest_lacks g1 "$nic"
+check "it never went to the host: still vfio-pci" is_driver "$nic" vfio-pci
+_run $ddactl vm list
+
+timed "unassign edu" $ddactl unassign $edu
+check "g1 has edu no more" guest_lacks g1 $edu
+check "edu is bound to dda" is_driver $edu dda
+check "status: edu quarantined" status_is $edu quarantined -
+timed "unassign the e1000e" $ddactl unassign "$nic"
+check "g2 has it no more" guest_lacks g2 "$nic"
+check "it is bound to dda" is_driver "$nic" dda
+says "unassign again: refused" "is not assigned" $ddactl unassign "$nic"
+
+check "mount the e1000e: back to e1000e" $ddactl mount "$nic"
+check "it is bound to e1000e" is_driver "$nic" e1000e
+check "mount edu" $ddactl mount $edu
+check "vm remove g1" $ddactl vm remove g1
+check "vm remove g2" $ddactl vm remove g2
+check "vm list: none" sh -c "$ddactl vm list | grep -q '^No vm'"
+
+kill -TERM "$ddad_pid"
+rc=0
+wait "$ddad_pid" || rc=$?
+check "SIGTERM: ddad exits 0" test "$rc" -eq 0
+kill "${gpid[g1]}" "${gpid[g2]}" 2>/dev/null
+_run cat /tmp/ddad.log
+check "no sanitizer report" sh -c "! grep -q -e Sanitizer -e 'runtime error' /tmp/ddad.log"
+check "the audit names every assign" sh -c "[ \$(grep -c 'op=assign .* result=ok' /tmp/ddad.log) -eq 2 ]"
+check "rmmod dda" rmmod dda
+dmesg_clean
+done_testing

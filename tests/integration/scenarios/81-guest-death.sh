@@ -1,0 +1,190 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# A guest that dies holding a device gives it back to quarantine, never to
+# the host: killed with SIGKILL, or quit (SHUTDOWN, then its QMP socket
+# closes). ddad killed with SIGKILL mid-assign, mid-unassign, and while
+# its guest dies, then started again: it reconciles state.json with dda.ko
+# and the guests, and leaves no device between states.
+#
+#   sandbox VM: rp -- e1000e 01:00.0, edu 00:02.0
+#   guests g1, g2, g3: QEMU in the VM, two pcie-root-ports each
+#
+#@ devices: e1000e edu
+#@ timeout: 240
+. "$DDA_TESTLIB"
+
+ddad=$DDA_SAN_BIN/ddad
+ddactl=$DDA_SAN_BIN/ddactl
+export DDA_SOCKET=/tmp/ddad/ddad.sock
+state=/tmp/ddad-state
+nic=$(vm_pci_addr e1000e0)
+edu=0000:00:02.0
+qdev_of() { local q=${1//:/-}; echo "dda-${q//./-}"; }
+
+# --- guests: QEMU with a QMP socket for ddad and one for the test --------
+declare -A gpid gw gr
+gq_id=0
+guest_start() { # NAME PORTS
+	local name=$1 i w r args=()
+	for ((i = 0; i < $2; i++)); do
+		args+=(-device "pcie-root-port,id=rp$i,chassis=$((i + 1))")
+	done
+	rm -f "/tmp/$name.in" "/tmp/$name.out"
+	qemu-system-x86_64 -accel tcg -machine q35 -nodefaults -m 256 -display none \
+		-qmp "unix:/tmp/$name.qmp,server=on,wait=off" \
+		-qmp "unix:/tmp/$name-test.qmp,server=on,wait=off" "${args[@]}" \
+		-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off \
+		>"/tmp/$name.log" 2>&1 &
+	gpid[$name]=$!
+	wait_for 30 test -S "/tmp/$name-test.qmp" || return 1
+	mkfifo "/tmp/$name.in" "/tmp/$name.out"
+	socat "UNIX-CONNECT:/tmp/$name-test.qmp" STDIO <"/tmp/$name.in" >"/tmp/$name.out" 2>/dev/null &
+	exec {w}>"/tmp/$name.in" {r}<"/tmp/$name.out"
+	gw[$name]=$w gr[$name]=$r
+	gq "$name" '{"execute": "qmp_capabilities"}' >/dev/null
+}
+gq() { # NAME JSON: one command on the test's monitor; prints the answer
+	local id=t$((++gq_id)) line deadline=$((SECONDS + 30))
+	printf '%s, "id": "%s"}\n' "${2%\}}" "$id" >&"${gw[$1]}"
+	while ((SECONDS < deadline)) && IFS= read -r -t 30 -u "${gr[$1]}" line; do
+		if [[ $line == *"\"id\": \"$id\""* ]]; then
+			echo "$line"
+			[[ $line == *'"return"'* ]]
+			return
+		fi
+	done
+	return 1
+}
+guest_has() { gq "$1" '{"execute": "query-pci"}' | grep -q "\"qdev_id\": \"$(qdev_of "$2")\""; }
+guest_lacks() { local r; r=$(gq "$1" '{"execute": "query-pci"}') && [[ $r != *"\"qdev_id\": \"$(qdev_of "$2")\""* ]]; }
+guest_kill() { kill -KILL "${gpid[$1]}"; wait "${gpid[$1]}" 2>/dev/null; rm -f "/tmp/$1.qmp" "/tmp/$1-test.qmp"; }
+
+# --- ddad -------------------------------------------------------------------
+ddad_start() {
+	"$ddad" --foreground --socket "$DDA_SOCKET" --state-dir "$state" >>/tmp/ddad.log 2>&1 &
+	ddad_pid=$!
+	wait_for 20 test -S "$DDA_SOCKET"
+}
+ddad_kill() { kill -KILL "$ddad_pid"; wait "$ddad_pid" 2>/dev/null; true; }
+
+driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
+is_driver() { [[ $(driver_of "$1") == "$2" ]]; }
+status_is() { $ddactl status | grep -Eq "^$1 +$2 +$3 "; }
+# rec ADDRESS REGEX: its record in state.json matches (no fork: quick)
+rec() {
+	local s
+	s=$(<"$state/state.json") || return 1
+	[[ $s =~ \"$1\":\ \{[^}]*$2 ]]
+}
+# until SECONDS CMD...: wait_for, polling every 20 ms
+until_() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do ((SECONDS < deadline)) || return 1; sleep 0.02; done
+}
+ms_since() { echo $(((${EPOCHREALTIME/./} - $1) / 1000)); }
+# Where a device is must agree everywhere: dda.ko, the guest, ddad.
+settled() { # ADDRESS GUEST
+	if is_driver "$1" vfio-pci; then
+		guest_has "$2" "$1" && status_is "$1" assigned "$2"
+	else
+		is_driver "$1" dda && status_is "$1" quarantined - &&
+			! rec "$1" '"operation": "'
+	fi
+}
+
+check "insmod dda.ko" insmod "$DDA_KO"
+check "modprobe vfio-pci" modprobe vfio-pci
+check "guest g1 starts" guest_start g1 2
+check "guest g2 starts" guest_start g2 2
+check "ddad starts" ddad_start
+check "dismount the e1000e" $ddactl dismount "$nic"
+check "dismount edu" $ddactl dismount $edu
+# Every state change, to show no device ever goes back to the host.
+$ddactl events >/tmp/events.log 2>&1 &
+events_pid=$!
+check "vm add g1" $ddactl vm add g1 --qmp /tmp/g1.qmp
+check "vm add g2" $ddactl vm add g2 --qmp /tmp/g2.qmp
+
+# --- a guest killed holding a device ---------------------------------------
+check "assign edu to g1" $ddactl assign $edu --vm g1
+check "g1 has edu" guest_has g1 $edu
+t=${EPOCHREALTIME/./}
+guest_kill g1
+check "g1 killed: edu back in quarantine" wait_for 30 is_driver $edu dda
+log "time: guest killed -> quarantined: $(ms_since "$t") ms"
+check "status: quarantined, no vm" wait_for 10 status_is $edu quarantined -
+check "the audit says why" grep -q "op=reclaim address=$edu vm=g1 result=ok cause=guest-gone" /tmp/ddad.log
+check "vm list: g1 not connected" sh -c "$ddactl vm list | grep -Eq '^g1 +no'"
+
+# --- a guest that quits: SHUTDOWN, then its socket closes ------------------
+check "assign the e1000e to g2" $ddactl assign "$nic" --vm g2
+gq g2 '{"execute": "quit"}' >/dev/null
+check "g2 quit: the e1000e back in quarantine" wait_for 30 is_driver "$nic" dda
+check "status: quarantined" wait_for 10 status_is "$nic" quarantined -
+wait "${gpid[g2]}" 2>/dev/null
+check "vm remove g1 (gone, holds nothing)" $ddactl vm remove g1
+check "vm remove g2" $ddactl vm remove g2
+
+# --- ddad killed with a device assigned, its guest killed meanwhile --------
+check "guest g3 starts" guest_start g3 2
+check "vm add g3" $ddactl vm add g3 --qmp /tmp/g3.qmp
+check "assign edu to g3" $ddactl assign $edu --vm g3
+ddad_kill
+guest_kill g3
+check "ddad starts again" ddad_start
+check "the guest gone: edu reclaimed" wait_for 30 is_driver $edu dda
+check "status: quarantined" wait_for 10 status_is $edu quarantined -
+check "vm remove g3" $ddactl vm remove g3
+
+# --- ddad killed mid-assign ------------------------------------------------
+check "guest g1 starts again" guest_start g1 2
+check "vm add g1" $ddactl vm add g1 --qmp /tmp/g1.qmp
+$ddactl assign "$nic" --vm g1 >/tmp/assign.out 2>&1 &
+assign_pid=$!
+# Recorded before the handover: g1 stops, device_add will wait on it.
+until_ 30 rec "$nic" '"operation": "assign"'
+kill -STOP "${gpid[g1]}"
+check "mid-assign: the handover done, recorded" until_ 30 rec "$nic" \
+	'"state": "assigned"[^}]*"operation": "assign"'
+ddad_kill
+kill -CONT "${gpid[g1]}"	# it does the device_add now, or did
+wait "$assign_pid" 2>/dev/null
+_run cat /tmp/assign.out
+check "ddad starts again" ddad_start
+check "the assign is finished or undone, the same everywhere" wait_for 30 settled "$nic" g1
+_run $ddactl status
+log "after the restart: $(driver_of "$nic") ($(guest_has g1 "$nic" && echo "in g1" || echo "not in g1"))"
+if is_driver "$nic" vfio-pci; then check "unassign it" $ddactl unassign "$nic"; fi
+
+# --- ddad killed mid-unassign ----------------------------------------------
+check "assign the e1000e to g1" $ddactl assign "$nic" --vm g1
+kill -STOP "${gpid[g1]}"	# g1 answers nothing: device_del waits
+$ddactl unassign "$nic" >/tmp/unassign.out 2>&1 &
+unassign_pid=$!
+check "mid-unassign: recorded" until_ 30 rec "$nic" '"operation": "unassign"'
+ddad_kill
+wait "$unassign_pid" 2>/dev/null
+kill -CONT "${gpid[g1]}"	# it does the device_del now, or not
+check "ddad starts again" ddad_start
+check "the unassign is finished or undone, the same everywhere" wait_for 30 settled "$nic" g1
+log "after the restart: $(driver_of "$nic") ($(guest_has g1 "$nic" && echo "in g1" || echo "not in g1"))"
+if is_driver "$nic" vfio-pci; then check "unassign it" $ddactl unassign "$nic"; fi
+check "the e1000e is quarantined" is_driver "$nic" dda
+check "g1 has it no more" guest_lacks g1 "$nic"
+
+# --- never the host ----------------------------------------------------------
+kill "$events_pid" 2>/dev/null
+_run cat /tmp/events.log
+check "no device went to the host meanwhile" sh -c "! grep -q ' -> host' /tmp/events.log"
+check "mount the e1000e" $ddactl mount "$nic"
+check "mount edu" $ddactl mount $edu
+kill -TERM "$ddad_pid"
+wait "$ddad_pid"
+guest_kill g1
+_run cat /tmp/ddad.log
+check "no sanitizer report" sh -c "! grep -q -e Sanitizer -e 'runtime error' /tmp/ddad.log"
+check "rmmod dda" rmmod dda
+dmesg_clean
+done_testing

@@ -1,0 +1,1078 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ddad's assign, unassign and reassign end to end, in one process: ddad's
+ * files without its server and without dda.ko. A fake QEMU listens on a
+ * UNIX socket and speaks QMP as QEMU 7.2 does, with pcie-root-ports to
+ * plug into; a fake dda.ko (kernel_*() below) keeps a table of devices
+ * and finishes handovers and reclaims when the test says so. Requests go
+ * through the protocol as a client's would, and the test turns ddad's
+ * loop by hand.
+ *
+ * Covered: guests added, listed, refused, removed; assign (ports picked,
+ * one at a time, none free), its refusals and its rollback; unassign with
+ * DEVICE_DELETED before or after the answer, a guest that does not let go
+ * in time and lets go later; reassign; a guest gone or shut down holding
+ * devices; ddad "killed" at each step of an assign and an unassign, then
+ * started again on the same state directory.
+ */
+#include "../../daemon/ddad/args.c"
+#include "../../daemon/ddad/assign.c"
+#include "../../daemon/ddad/fs.c"
+#include "../../daemon/ddad/job.c"
+#include "../../daemon/ddad/log.c"
+#include "../../daemon/ddad/ops.c"
+#include "../../daemon/ddad/ops_assign.c"
+#include "../../daemon/ddad/ops_vm.c"
+#include "../../daemon/ddad/optable.c"
+#include "../../daemon/ddad/permission.c"
+#include "../../daemon/ddad/port.c"
+#include "../../daemon/ddad/protocol.c"
+#include "../../daemon/ddad/qmp.c"
+#include "../../daemon/ddad/reconcile.c"
+#include "../../daemon/ddad/rules.c"
+#include "../../daemon/ddad/state.c"
+#include "../../daemon/ddad/timer.c"
+#include "../../daemon/ddad/vm.c"
+
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "unit.h"
+
+static char top[128];
+
+/* --- a fake dda.ko ---------------------------------------------------- */
+
+#define EDU	"0000:00:02.0"
+#define NIC	"0000:01:00.0"
+#define HOSTED	"0000:00:03.0"	/* with the host */
+#define GROUPED	"0000:05:01.0"	/* quarantined, its group's other not */
+
+static struct dda_device table[] = {
+	{ .address = EDU, .class_code = 0x00ff00, .iommu_group = 2,
+	  .state = DDA_STATE_QUARANTINED, .driver = "dda" },
+	{ .address = NIC, .class_code = 0x020000, .iommu_group = 6,
+	  .state = DDA_STATE_QUARANTINED, .driver = "dda" },
+	{ .address = HOSTED, .class_code = 0x020000, .iommu_group = 3,
+	  .state = DDA_STATE_HOST, .driver = "virtio-pci" },
+	{ .address = GROUPED, .class_code = 0x020000, .iommu_group = 5,
+	  .state = DDA_STATE_QUARANTINED, .driver = "dda" },
+	{ .address = "0000:05:02.0", .class_code = 0x020000, .iommu_group = 5,
+	  .state = DDA_STATE_HOST },
+};
+
+static struct dda_device *table_find(const char *address)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(table); i++)
+		if (!strcmp(table[i].address, address))
+			return &table[i];
+	return NULL;
+}
+
+static void table_reset(void)
+{
+	table_find(EDU)->state = DDA_STATE_QUARANTINED;
+	table_find(NIC)->state = DDA_STATE_QUARANTINED;
+	table_find(GROUPED)->state = DDA_STATE_QUARANTINED;
+}
+
+struct kcall {
+	enum kernel_change change;
+	char address[DDA_ADDRESS_LEN + 1];
+	kernel_done_fn *done;
+	void *ctx;
+};
+
+static struct kcall kcalls[16];
+static size_t nkcalls, handovers, reclaims;
+static bool kernel_holds;	/* the calls wait for kernel_finish() */
+static int kernel_fails;	/* the next call fails with it */
+
+int kernel_init(struct ddad *ddad)
+{
+	(void)ddad;
+	return 0;
+}
+
+void kernel_release(struct ddad *ddad)
+{
+	(void)ddad;
+}
+
+int kernel_fd(const struct ddad *ddad)
+{
+	(void)ddad;
+	return -1;
+}
+
+unsigned int kernel_busy(const struct ddad *ddad)
+{
+	(void)ddad;
+	return nkcalls;
+}
+
+int kernel_start(struct ddad *ddad, enum kernel_change change,
+		 const char *address, kernel_done_fn *done, void *ctx)
+{
+	(void)ddad;
+	if (nkcalls == ARRAY_SIZE(kcalls))
+		return -EAGAIN;
+	kcalls[nkcalls] = (struct kcall){ .change = change, .done = done,
+					  .ctx = ctx };
+	snprintf(kcalls[nkcalls].address, DDA_ADDRESS_LEN + 1, "%s", address);
+	nkcalls++;
+	if (change == KERNEL_HANDOVER)
+		handovers++;
+	else
+		reclaims++;
+	return 0;
+}
+
+/* dda.ko finishes the first call; with no loop to tell, tell no one. */
+static void kernel_finish(struct ddad *ddad, bool tell)
+{
+	struct kernel_result result = { .err = kernel_fails };
+	struct kcall call = kcalls[0];
+	struct dda_device *dev = table_find(call.address);
+
+	memmove(kcalls, kcalls + 1, --nkcalls * sizeof(*kcalls));
+	kernel_fails = 0;
+	if (result.err) {
+		snprintf(result.message, sizeof(result.message),
+			 "the fake dda.ko says no");
+	} else if (call.change == KERNEL_HANDOVER) {
+		if (dev->state != DDA_STATE_QUARANTINED) {
+			result.err = -EINVAL;
+			snprintf(result.message, sizeof(result.message),
+				 "not quarantined");
+		} else {
+			dev->state = DDA_STATE_ASSIGNED;
+		}
+	} else {
+		if (dev->state != DDA_STATE_ASSIGNED) {
+			result.err = -EINVAL;
+			snprintf(result.message, sizeof(result.message),
+				 "the device is quarantined, not assigned");
+		} else {
+			dev->state = DDA_STATE_QUARANTINED;
+		}
+	}
+	if (!result.err)
+		result.dev = *dev;
+	if (tell)
+		call.done(ddad, call.ctx, &result);
+}
+
+void kernel_reap(struct ddad *ddad)
+{
+	while (nkcalls && !kernel_holds)
+		kernel_finish(ddad, true);
+}
+
+int kernel_devices(struct dda_device **devs, size_t *count, char *message,
+		   size_t size)
+{
+	(void)message;
+	(void)size;
+	*devs = malloc(sizeof(table));
+	if (!*devs)
+		return -ENOMEM;
+	memcpy(*devs, table, sizeof(table));
+	*count = ARRAY_SIZE(table);
+	return 0;
+}
+
+/* --- a fake QEMU ------------------------------------------------------ */
+
+#define PORTS_MAX	4
+
+struct qemu {
+	char path[256];
+	int listen_fd, fd;
+	char in[1 << 16];
+	size_t in_len;
+	const char *ports[PORTS_MAX];
+	char plugged[PORTS_MAX][QDEV_SIZE];	/* per port, "" for none */
+	char host[PORTS_MAX][DDA_ADDRESS_LEN + 1];
+	bool silent;		/* answers nothing */
+	int queries_left;	/* query-pci: answered so many more; -1 all */
+	bool ignore_add;	/* device_add: no answer, nothing done */
+	bool fail_add;		/* device_add: an error */
+	bool hold_unplug;	/* device_del: answered, the device stays */
+	bool event_first;	/* DEVICE_DELETED before device_del's answer */
+	unsigned int adds, dels, queries;
+};
+
+static struct qemu qemus[2];
+
+static void qemu_send(struct qemu *q, const char *text)
+{
+	size_t len = strlen(text);
+
+	if (q->fd >= 0 && send(q->fd, text, len, MSG_NOSIGNAL) != (ssize_t)len)
+		ok(0, "the fake QEMU cannot send");
+}
+
+static void qemu_start(struct qemu *q, const char *name, int nports)
+{
+	static const char *const names[PORTS_MAX] = { "rp0", "rp1", "rp2",
+						      "rp3" };
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int i;
+
+	memset(q, 0, sizeof(*q));
+	q->fd = -1;
+	q->queries_left = -1;
+	snprintf(q->path, sizeof(q->path), "%s/%s.qmp", top, name);
+	for (i = 0; i < nports; i++)
+		q->ports[i] = names[i];
+	if (strlen(q->path) >= sizeof(addr.sun_path))
+		ok(0, "%s is too long for a socket", q->path);
+	memcpy(addr.sun_path, q->path, strlen(q->path) + 1);
+	q->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+			      SOCK_CLOEXEC, 0);
+	if (bind(q->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    listen(q->listen_fd, 1))
+		ok(0, "the fake QEMU cannot listen on %s: %s", q->path,
+		   strerror(errno));
+}
+
+/* QEMU dies: its sockets close, its socket file stays (as QEMU's). */
+static void qemu_kill(struct qemu *q)
+{
+	if (q->fd >= 0)
+		close(q->fd);
+	close(q->listen_fd);
+	q->fd = q->listen_fd = -1;
+}
+
+static void qemu_stop(struct qemu *q)
+{
+	if (q->listen_fd >= 0 || q->fd >= 0)
+		qemu_kill(q);
+	unlink(q->path);
+}
+
+static int qemu_port(struct qemu *q, const char *id)
+{
+	int i;
+
+	for (i = 0; i < PORTS_MAX && q->ports[i]; i++)
+		if (!strcmp(q->ports[i], id))
+			return i;
+	return -1;
+}
+
+static int qemu_plugged(struct qemu *q, const char *qdev)
+{
+	int i;
+
+	for (i = 0; i < PORTS_MAX && q->ports[i]; i++)
+		if (!strcmp(q->plugged[i], qdev))
+			return i;
+	return -1;
+}
+
+static void qemu_answer(struct qemu *q, struct json_object *id,
+			const char *value)
+{
+	char line[16384];
+
+	snprintf(line, sizeof(line), "{\"return\": %s, \"id\": %s}\r\n",
+		 value, json_object_to_json_string(id));
+	qemu_send(q, line);
+}
+
+static void qemu_error(struct qemu *q, struct json_object *id,
+		       const char *class, const char *desc)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line),
+		 "{\"error\": {\"class\": \"%s\", \"desc\": \"%s\"}, \"id\": %s}\r\n",
+		 class, desc, json_object_to_json_string(id));
+	qemu_send(q, line);
+}
+
+static void qemu_deleted(struct qemu *q, const char *qdev)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line),
+		 "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"DEVICE_DELETED\", \"data\": {\"device\": \"%s\", \"path\": \"/machine/peripheral/%s\"}}\r\n",
+		 qdev, qdev);
+	qemu_send(q, line);
+}
+
+static void qemu_query_pci(struct qemu *q, struct json_object *id)
+{
+	char pci[8192] = "[{\"bus\": 0, \"devices\": [{\"bus\": 0, \"slot\": 0, \"function\": 0, \"qdev_id\": \"\", \"class_info\": {\"class\": 1536}}";
+	size_t len = strlen(pci);
+	int i;
+
+	for (i = 0; i < PORTS_MAX && q->ports[i]; i++) {
+		len += snprintf(pci + len, sizeof(pci) - len,
+				", {\"bus\": 0, \"slot\": %d, \"function\": 0, \"qdev_id\": \"%s\", \"class_info\": {\"class\": 1540}, \"pci_bridge\": {\"bus\": {\"number\": 0, \"secondary\": %d, \"subordinate\": %d}, \"devices\": [",
+				i + 1, q->ports[i], i + 1, i + 1);
+		if (*q->plugged[i])
+			len += snprintf(pci + len, sizeof(pci) - len,
+					"{\"bus\": %d, \"slot\": 0, \"function\": 0, \"qdev_id\": \"%s\"}",
+					i + 1, q->plugged[i]);
+		len += snprintf(pci + len, sizeof(pci) - len, "]}}");
+	}
+	snprintf(pci + len, sizeof(pci) - len, "]}]");
+	q->queries++;
+	qemu_answer(q, id, pci);
+}
+
+static const char *arg_of(struct json_object *msg, const char *key)
+{
+	struct json_object *args, *value;
+
+	if (!json_object_object_get_ex(msg, "arguments", &args) ||
+	    !json_object_object_get_ex(args, key, &value))
+		return "";
+	return json_object_get_string(value);
+}
+
+static void qemu_command(struct qemu *q, struct json_object *msg)
+{
+	struct json_object *id = NULL, *execute;
+	const char *name;
+	int port;
+
+	json_object_object_get_ex(msg, "id", &id);
+	if (!json_object_object_get_ex(msg, "execute", &execute))
+		return;
+	name = json_object_get_string(execute);
+	if (q->silent)
+		return;
+	if (!strcmp(name, "qmp_capabilities")) {
+		qemu_answer(q, id, "{}");
+	} else if (!strcmp(name, "query-pci")) {
+		if (!q->queries_left)
+			return;
+		if (q->queries_left > 0)
+			q->queries_left--;
+		qemu_query_pci(q, id);
+	} else if (!strcmp(name, "device_add")) {
+		q->adds++;
+		if (q->ignore_add)
+			return;
+		port = qemu_port(q, arg_of(msg, "bus"));
+		if (q->fail_add)
+			qemu_error(q, id, "GenericError",
+				   "vfio 0000:00:02.0: failed to setup container");
+		else if (port < 0)
+			qemu_error(q, id, "GenericError", "Bus not found");
+		else if (*q->plugged[port])
+			qemu_error(q, id, "GenericError", "Slot 0 is in use");
+		else {
+			snprintf(q->plugged[port], QDEV_SIZE, "%s",
+				 arg_of(msg, "id"));
+			snprintf(q->host[port], sizeof(q->host[port]), "%s",
+				 arg_of(msg, "host"));
+			qemu_answer(q, id, "{}");
+		}
+	} else if (!strcmp(name, "device_del")) {
+		const char *qdev = arg_of(msg, "id");
+		char copy[QDEV_SIZE];
+
+		q->dels++;
+		port = qemu_plugged(q, qdev);
+		if (port < 0) {
+			qemu_error(q, id, "DeviceNotFound", "Device not found");
+			return;
+		}
+		snprintf(copy, sizeof(copy), "%s", qdev);
+		if (q->hold_unplug) {
+			qemu_answer(q, id, "{}");
+			return;
+		}
+		q->plugged[port][0] = '\0';
+		if (q->event_first)
+			qemu_deleted(q, copy);
+		qemu_answer(q, id, "{}");
+		if (!q->event_first)
+			qemu_deleted(q, copy);
+	} else {
+		qemu_error(q, id, "CommandNotFound", "The command has not been found");
+	}
+}
+
+/* The fake QEMU's turn: a new client is greeted, commands answered. */
+static void qemu_turn(struct qemu *q)
+{
+	static const char greeting[] = "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, \"major\": 7}, \"package\": \"\"}, \"capabilities\": [\"oob\"]}}\r\n";
+	struct json_tokener *tok;
+	struct json_object *msg;
+	ssize_t n;
+	int fd;
+
+	if (q->listen_fd < 0)
+		return;
+	if (q->fd < 0) {
+		fd = accept4(q->listen_fd, NULL, NULL,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		q->fd = fd;
+		q->in_len = 0;
+		if (!q->silent)
+			qemu_send(q, greeting);
+	}
+	n = recv(q->fd, q->in + q->in_len, sizeof(q->in) - q->in_len, 0);
+	if (!n || (n < 0 && errno != EAGAIN)) {
+		close(q->fd);	/* the client left: the next may come */
+		q->fd = -1;
+		return;
+	}
+	if (n < 0)
+		return;
+	q->in_len += n;
+	for (;;) {
+		char *nl = memchr(q->in, '\n', q->in_len);
+		size_t len;
+
+		if (!nl)
+			break;
+		len = nl - q->in + 1;
+		tok = json_tokener_new();
+		msg = json_tokener_parse_ex(tok, q->in, len);
+		json_tokener_free(tok);
+		if (msg)
+			qemu_command(q, msg);
+		json_object_put(msg);
+		memmove(q->in, q->in + len, q->in_len - len);
+		q->in_len -= len;
+	}
+}
+
+/* --- ddad, by hand ---------------------------------------------------- */
+
+static struct ddad ddad;
+static const struct peer root = { .pid = 1, .uid = 0, .gid = 0 };
+static char state_dir[256];
+
+/* A deferred answer lands here. */
+struct answer {
+	char *text;
+	bool done;
+};
+
+static void answer_take(void *sink, struct json_object *reply)
+{
+	struct answer *a = sink;
+
+	a->text = strdup(reply ? json_object_to_json_string_ext(reply,
+			 JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) :
+			 "NULL");
+	a->done = true;
+	json_object_put(reply);
+}
+
+/* One turn of ddad's loop, and of the fake QEMUs. */
+static void turn(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(qemus); i++)
+		qemu_turn(&qemus[i]);
+	for (i = 0; i < ddad.vm_count; i++)
+		if (ddad.vms[i]->qmp.fd >= 0)
+			vm_service(&ddad, ddad.vms[i], POLLIN);
+	kernel_reap(&ddad);
+	timers_run(&ddad);
+	jobs_reap(&ddad);
+	for (i = 0; i < ddad.vm_count; i++)
+		if (qmp_sending(&ddad.vms[i]->qmp))
+			vm_service(&ddad, ddad.vms[i], 0);
+	state_save(&ddad.state);
+}
+
+/* Turns the loop until *done, or ms pass; whether it is done. */
+static bool turn_until(bool *done, int ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (!*done && now_ms() < end) {
+		turn();
+		usleep(1000);
+	}
+	return *done;
+}
+
+static void turn_for(int ms)
+{
+	bool never = false;
+
+	turn_until(&never, ms);
+}
+
+/* Sends a request as root; its answer starts in *a. */
+static void ask_start(struct answer *a, const char *request)
+{
+	struct json_object *reply;
+	struct call *call;
+
+	*a = (struct answer){ 0 };
+	reply = protocol_handle(&ddad, &root, request, strlen(request), &call);
+	if (call)
+		call_bind(call, answer_take, a);
+	else
+		answer_take(a, reply);
+}
+
+/* Sends a request and turns the loop until its answer: to free(). */
+static char *ask(const char *request)
+{
+	struct answer a;
+
+	ask_start(&a, request);
+	if (!turn_until(&a.done, 5000))
+		return strdup("no answer");
+	return a.text;
+}
+
+/* The answer has this beginning (or is this whole, without "..."). */
+#define is_answer(request, want, what) do {				\
+	char *got_ = ask(request);					\
+	size_t n_ = strlen(want);					\
+	if (n_ > 3 && !strcmp((want) + n_ - 3, "...")) {		\
+		if (!ok(!strncmp(got_, want, n_ - 3), "%s", what))	\
+			printf("#   got %s\n", got_);			\
+	} else {							\
+		is_str(got_, want, "%s", what);				\
+	}								\
+	free(got_);							\
+} while (0)
+
+static const char *kernel_state(const char *address)
+{
+	return dda_state_name(table_find(address)->state);
+}
+
+static struct state_device *record(const char *address)
+{
+	return state_find(&ddad.state, address);
+}
+
+static bool recorded(const char *address, enum dda_state st, const char *vm,
+		     const char *port, enum operation operation)
+{
+	struct state_device *dev = record(address);
+
+	return dev && dev->state == st &&
+	       (vm ? dev->vm && !strcmp(dev->vm, vm) : !dev->vm) &&
+	       (port ? dev->port && !strcmp(dev->port, port) : !dev->port) &&
+	       dev->operation == operation;
+}
+
+static void ddad_start(void)
+{
+	memset(&ddad, 0, sizeof(ddad));
+	ddad.config.state_dir = state_dir;
+	if (state_load(&ddad.state, state_dir) || vms_start(&ddad))
+		ok(0, "ddad cannot start");
+	reconcile(&ddad);
+}
+
+/*
+ * ddad stops; with crash, as kill -9 would: nothing more is written. What
+ * dda.ko was doing, it finishes (no one is told), unless it never got it.
+ */
+static void ddad_stop(bool crash, bool kernel_got_it)
+{
+	jobs_release(&ddad);
+	while (ddad.vm_count)
+		vm_destroy(&ddad, ddad.vms[0]);
+	free(ddad.vms);
+	if (!crash)
+		state_save(&ddad.state);
+	state_release(&ddad.state);
+	while (nkcalls && kernel_got_it)
+		kernel_finish(&ddad, false);
+	nkcalls = 0;
+}
+
+/* vm_json() of a guest, as text. */
+static const char *vm_json_text(const char *name)
+{
+	static char text[1024];
+	struct json_object *obj = vm_json(&ddad, vm_find(&ddad, name));
+
+	snprintf(text, sizeof(text), "%s", json_object_to_json_string_ext(obj,
+		 JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(obj);
+	return text;
+}
+
+static bool vm_up(const char *name)
+{
+	struct vm *vm = vm_find(&ddad, name);
+
+	return vm && vm->link == VM_UP;
+}
+
+/* Turns until vm name is up; whether it is. */
+static bool wait_up(const char *name)
+{
+	uint64_t end = now_ms() + 5000;
+
+	while (!vm_up(name) && now_ms() < end) {
+		turn();
+		usleep(1000);
+	}
+	return vm_up(name);
+}
+
+/* --- the tests -------------------------------------------------------- */
+
+static void test_vms(void)
+{
+	char request[1024];
+
+	is_answer("{\"id\":1,\"op\":\"vm_list\"}",
+		  "{\"id\":1,\"ok\":true,\"result\":[]}", "no vm yet");
+	snprintf(request, sizeof(request),
+		 "{\"id\":2,\"op\":\"vm_add\",\"vm\":\"g0\",\"qmp\":\"%s/none.qmp\"}",
+		 top);
+	is_answer(request,
+		  "{\"id\":2,\"ok\":false,\"error\":{\"code\":\"ENOENT\",\"message\":\"cannot connect to the QMP socket ...",
+		  "vm_add of a socket that is not there: ENOENT");
+	is_answer("{\"id\":3,\"op\":\"vm_add\",\"vm\":\"g0\",\"qmp\":\"rel.qmp\"}",
+		  "{\"id\":3,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"\\\"qmp\\\" must be the absolute path of a UNIX socket, at most 107 bytes\"}}",
+		  "vm_add of a relative path: EINVAL");
+	is_answer("{\"id\":4,\"op\":\"vm_add\",\"vm\":\"-g\",\"qmp\":\"/x\"}",
+		  "{\"id\":4,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"\\\"-g\\\" is not a vm name ...",
+		  "vm_add of a bad name: EINVAL");
+	is_answer("{\"id\":5,\"op\":\"vm_add\",\"vm\":7,\"qmp\":\"/x\"}",
+		  "{\"id\":5,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"\\\"vm\\\" must be a string, not a number\"}}",
+		  "vm_add with a number for a name: EINVAL");
+	is_answer("{\"id\":6,\"op\":\"vm_add\",\"vm\":\"g1\"}",
+		  "{\"id\":6,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"vm_add needs \\\"qmp\\\"\"}}",
+		  "vm_add without qmp: EINVAL");
+
+	snprintf(request, sizeof(request),
+		 "{\"id\":7,\"op\":\"vm_add\",\"vm\":\"g1\",\"qmp\":\"%s\"}",
+		 qemus[0].path);
+	is_answer(request, "{\"id\":7,\"ok\":true,\"result\":{\"vm\":\"g1\",\"qmp\":\"...",
+		  "vm_add g1: connected");
+	ok(vm_up("g1"), "g1 is up");
+	ok(state_vm_find(&ddad.state, "g1"), "g1 is recorded");
+	snprintf(request, sizeof(request),
+		 "{\"id\":8,\"op\":\"vm_add\",\"vm\":\"g2\",\"qmp\":\"%s\"}",
+		 qemus[1].path);
+	is_answer(request, "{\"id\":8,\"ok\":true,...", "vm_add g2");
+	is_answer(request,
+		  "{\"id\":8,\"ok\":false,\"error\":{\"code\":\"EEXIST\",\"message\":\"vm g2 exists ...",
+		  "vm_add g2 again: EEXIST");
+	snprintf(request, sizeof(request),
+		 "{\"id\":9,\"op\":\"vm_add\",\"vm\":\"g3\",\"qmp\":\"%s\"}",
+		 qemus[1].path);
+	is_answer(request,
+		  "{\"id\":9,\"ok\":false,\"error\":{\"code\":\"EEXIST\",\"message\":\"/tmp/...",
+		  "vm_add of g2's socket under another name: EEXIST");
+	is_answer("{\"id\":10,\"op\":\"vm_list\"}", "{\"id\":10,\"ok\":true,\"result\":[{\"vm\":\"g1\",...",
+		  "vm_list: g1 first");
+	is_answer("{\"id\":11,\"op\":\"vm_remove\",\"vm\":\"nope\"}",
+		  "{\"id\":11,\"ok\":false,\"error\":{\"code\":\"ENOENT\",\"message\":\"no vm named nope\"}}",
+		  "vm_remove of no vm: ENOENT");
+}
+
+static void test_assign_refused(void)
+{
+	is_answer("{\"id\":1,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g9\"}",
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"ENOENT\",\"message\":\"no vm named g9 (ddactl vm add g9 --qmp PATH)\"}}",
+		  "assign to an unknown vm: ENOENT");
+	is_answer("{\"id\":2,\"op\":\"assign\",\"address\":\"0000:00:03.0\",\"vm\":\"g1\"}",
+		  "{\"id\":2,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"0000:00:03.0 is with the host (driver virtio-pci): dismount it first (ddactl dismount 0000:00:03.0)\"}}",
+		  "assign of a host device: dismount it first");
+	is_answer("{\"id\":3,\"op\":\"assign\",\"address\":\"0000:05:01.0\",\"vm\":\"g1\"}",
+		  "{\"id\":3,\"ok\":false,\"error\":{\"code\":\"EBUSY\",\"message\":\"the IOMMU group 5 of 0000:05:01.0 is not wholly quarantined: ...",
+		  "assign of a device whose group is not wholly quarantined: EBUSY");
+	is_answer("{\"id\":4,\"op\":\"assign\",\"address\":\"0000:09:00.0\",\"vm\":\"g1\"}",
+		  "{\"id\":4,\"ok\":false,\"error\":{\"code\":\"ENODEV\",\"message\":\"no PCI device 0000:09:00.0\"}}",
+		  "assign of no device: ENODEV");
+	is_answer("{\"id\":5,\"op\":\"assign\",\"address\":2,\"vm\":\"g1\"}",
+		  "{\"id\":5,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"\\\"address\\\" must be a string, not a number\"}}",
+		  "assign with a number for an address: EINVAL");
+	is_answer("{\"id\":6,\"op\":\"assign\",\"address\":\"eth0\",\"vm\":\"g1\"}",
+		  "{\"id\":6,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"\\\"eth0\\\" is not a PCI address (DDDD:BB:DD.F or BB:DD.F)\"}}",
+		  "assign of no address: EINVAL");
+	is_answer("{\"id\":7,\"op\":\"assign\",\"vm\":\"g1\"}",
+		  "{\"id\":7,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"assign needs \\\"address\\\"\"}}",
+		  "assign without an address: EINVAL");
+	is_answer("{\"id\":8,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g1\",\"timeout\":3}",
+		  "{\"id\":8,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"assign takes no argument \\\"timeout\\\"\"}}",
+		  "assign with a timeout: EINVAL");
+	is_answer("{\"id\":9,\"op\":\"unassign\",\"address\":\"0000:00:02.0\"}",
+		  "{\"id\":9,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"0000:00:02.0 is not assigned (it is quarantined)\"}}",
+		  "unassign of a quarantined device: EINVAL");
+	is_answer("{\"id\":10,\"op\":\"unassign\",\"address\":\"0000:00:02.0\",\"timeout\":\"10\"}",
+		  "{\"id\":10,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"\\\"timeout\\\" must be a number, not a string\"}}",
+		  "unassign with a string timeout: EINVAL");
+	is_answer("{\"id\":11,\"op\":\"unassign\",\"address\":\"0000:00:02.0\",\"timeout\":-1}",
+		  "{\"id\":11,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"\\\"timeout\\\" must be more than 0 and at most 3600 seconds\"}}",
+		  "unassign with a negative timeout: EINVAL");
+	is_int(handovers, 0, "no handover was asked of dda.ko");
+}
+
+static void test_assign(void)
+{
+	struct answer a, b;
+	struct qemu *q = &qemus[0];
+
+	/* Two at once to the same guest: two ports, and ping meanwhile. */
+	kernel_holds = true;
+	ask_start(&a, "{\"id\":\"a\",\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g1\"}");
+	ask_start(&b, "{\"id\":\"b\",\"op\":\"assign\",\"address\":\"01:00.0\",\"vm\":\"g1\"}");
+	ok(!a.done && !b.done, "assigns wait on the guest");
+	is_answer("{\"id\":\"p\",\"op\":\"ping\"}",
+		  "{\"id\":\"p\",\"ok\":true,\"result\":{}}",
+		  "meanwhile, ping is answered");
+	turn_for(50);
+	is_int(nkcalls, 2, "both handovers asked of dda.ko");
+	ok(recorded(EDU, DDA_STATE_QUARANTINED, "g1", "rp0", OPERATION_ASSIGN),
+	   "edu recorded before its handover: assign to g1, port rp0");
+	ok(recorded(NIC, DDA_STATE_QUARANTINED, "g1", "rp1", OPERATION_ASSIGN),
+	   "the NIC: port rp1, not rp0");
+	is_answer("{\"id\":\"c\",\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g2\"}",
+		  "{\"id\":\"c\",\"ok\":false,\"error\":{\"code\":\"EBUSY\",\"message\":\"0000:00:02.0: an assign is under way\"}}",
+		  "another assign of edu meanwhile: EBUSY");
+	is_answer("{\"id\":\"s\",\"op\":\"status\"}",
+		  "{\"id\":\"s\",\"ok\":true,\"result\":[{\"address\":\"0000:00:02.0\",\"state\":\"quarantined\",\"vm\":\"g1\",\"since\":...",
+		  "status shows the assign under way");
+	kernel_holds = false;
+	ok(turn_until(&a.done, 5000) && turn_until(&b.done, 5000),
+	   "then both are answered");
+	if (!ok(a.text && strstr(a.text, "{\"id\":\"a\",\"ok\":true,\"result\":{\"address\":\"0000:00:02.0\",\"state\":\"assigned\",\"vm\":\"g1\",\"since\":") == a.text &&
+		strstr(a.text, "\"port\":\"rp0\",\"operation\":null}}"),
+		"edu: assigned to g1 on rp0"))
+		printf("#   got %s\n", a.text);
+	if (!ok(b.text && strstr(b.text, "\"ok\":true") &&
+		strstr(b.text, "\"port\":\"rp1\""), "the NIC: assigned on rp1"))
+		printf("#   got %s\n", b.text);
+	free(a.text);
+	free(b.text);
+	is_str(kernel_state(EDU), "assigned", "dda.ko: edu assigned");
+	is_str(q->plugged[0], "dda-0000-00-02-0", "the guest: edu on rp0");
+	is_str(q->host[0], EDU, "device_add host=0000:00:02.0");
+	is_str(q->plugged[1], "dda-0000-01-00-0", "the guest: the NIC on rp1");
+	ok(recorded(EDU, DDA_STATE_ASSIGNED, "g1", "rp0", OPERATION_NONE),
+	   "recorded: edu assigned to g1 on rp0");
+
+	is_answer("{\"id\":1,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g2\"}",
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EALREADY\",\"message\":\"0000:00:02.0 is already assigned to vm g1\"}}",
+		  "assign it again: EALREADY");
+	is_answer("{\"id\":2,\"op\":\"vm_remove\",\"vm\":\"g1\"}",
+		  "{\"id\":2,\"ok\":false,\"error\":{\"code\":\"EBUSY\",\"message\":\"vm g1 holds 0000:00:02.0: unassign it first\"}}",
+		  "vm_remove of g1 while it holds devices: EBUSY");
+	is_answer("{\"id\":3,\"op\":\"vm_list\"}",
+		  "{\"id\":3,\"ok\":true,\"result\":[{\"vm\":\"g1\",\"qmp\":\"/tmp/...",
+		  "vm_list: g1 first");
+	ok(strstr(vm_json_text("g1"), "\"connected\":true,\"devices\":[\"0000:00:02.0\",\"0000:01:00.0\"]"),
+	   "vm_list: g1 holds both");
+}
+
+static void test_no_port(void)
+{
+	struct qemu *q = &qemus[1];
+	unsigned int before = handovers;
+
+	/* g2 has one port: the first takes it, the second finds none. */
+	is_answer("{\"id\":1,\"op\":\"reassign\",\"address\":\"0000:00:02.0\",\"vm\":\"g2\"}",
+		  "{\"id\":1,\"ok\":true,\"result\":{\"address\":\"0000:00:02.0\",\"state\":\"assigned\",\"vm\":\"g2\",...",
+		  "reassign edu from g1 to g2");
+	is_str(qemus[0].plugged[0], "", "g1 let go of it");
+	is_str(q->plugged[0], "dda-0000-00-02-0", "g2 has it on rp0");
+	is_int(handovers - before, 1, "one handover: g1 -> quarantine -> g2");
+	is_answer("{\"id\":2,\"op\":\"reassign\",\"address\":\"0000:01:00.0\",\"vm\":\"g2\"}",
+		  "{\"id\":2,\"ok\":false,\"error\":{\"code\":\"ENOSPC\",\"message\":\"unassigned from vm g1, but vm g2 has no free hotplug port: ...",
+		  "reassign the NIC to g2, whose one port is taken: ENOSPC");
+	is_str(kernel_state(NIC), "quarantined",
+	       "the NIC is quarantined, not with the host");
+	ok(recorded(NIC, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "recorded quarantined, no vm");
+	is_answer("{\"id\":3,\"op\":\"assign\",\"address\":\"0000:01:00.0\",\"vm\":\"g2\"}",
+		  "{\"id\":3,\"ok\":false,\"error\":{\"code\":\"ENOSPC\",...",
+		  "assign it to g2: ENOSPC, nothing changed");
+	is_int(handovers - before, 1, "no handover for either");
+	is_answer("{\"id\":4,\"op\":\"reassign\",\"address\":\"0000:00:02.0\",\"vm\":\"g2\"}",
+		  "{\"id\":4,\"ok\":false,\"error\":{\"code\":\"EALREADY\",\"message\":\"0000:00:02.0 is already assigned to vm g2\"}}",
+		  "reassign to the guest that has it: EALREADY");
+}
+
+static void test_unassign(void)
+{
+	struct qemu *q = &qemus[1];
+	uint64_t t;
+
+	/* DEVICE_DELETED before device_del's answer, as can happen. */
+	q->event_first = true;
+	is_answer("{\"id\":1,\"op\":\"unassign\",\"address\":\"0000:00:02.0\"}",
+		  "{\"id\":1,\"ok\":true,\"result\":{\"address\":\"0000:00:02.0\",\"state\":\"quarantined\",\"vm\":null,...",
+		  "unassign edu from g2 (the event before the answer)");
+	ok(recorded(EDU, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "recorded quarantined");
+	q->event_first = false;
+
+	is_answer("{\"id\":2,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g2\"}",
+		  "{\"id\":2,\"ok\":true,...", "assign edu to g2 again");
+	/* A guest that does not let go in time. */
+	q->hold_unplug = true;
+	t = now_ms();
+	is_answer("{\"id\":3,\"op\":\"unassign\",\"address\":\"0000:00:02.0\",\"timeout\":0.3}",
+		  "{\"id\":3,\"ok\":false,\"error\":{\"code\":\"ETIMEDOUT\",\"message\":\"vm g2 did not release 0000:00:02.0 within 300 ms: it stays assigned\"}}",
+		  "unassign, the guest holding on: ETIMEDOUT after --timeout");
+	ok(now_ms() - t >= 300 && now_ms() - t < 3000, "after 0.3 s (%d ms)",
+	   (int)(now_ms() - t));
+	is_str(kernel_state(EDU), "assigned", "dda.ko: still assigned");
+	ok(recorded(EDU, DDA_STATE_ASSIGNED, "g2", "rp0", OPERATION_NONE),
+	   "recorded: still assigned to g2");
+	/* It lets go later: ddad reclaims it by itself. */
+	q->hold_unplug = false;
+	q->plugged[0][0] = '\0';
+	qemu_deleted(q, "dda-0000-00-02-0");
+	t = now_ms();
+	while (strcmp(kernel_state(EDU), "quarantined") && now_ms() - t < 3000)
+		turn();
+	is_str(kernel_state(EDU), "quarantined",
+	       "the guest let go later: ddad reclaimed it");
+	ok(recorded(EDU, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "recorded quarantined");
+}
+
+static void test_roll_back(void)
+{
+	struct qemu *q = &qemus[1];
+	unsigned int before = reclaims, adds = q->adds;
+
+	q->fail_add = true;
+	is_answer("{\"id\":1,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g2\"}",
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EIO\",\"message\":\"device_add failed: vfio 0000:00:02.0: failed to setup container; 0000:00:02.0 is quarantined again\"}}",
+		  "device_add fails: the assign rolls back");
+	q->fail_add = false;
+	is_int(reclaims - before, 1, "dda.ko reclaimed it");
+	is_str(kernel_state(EDU), "quarantined", "it is quarantined");
+	ok(recorded(EDU, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "recorded quarantined");
+
+	kernel_fails = -EBUSY;
+	is_answer("{\"id\":2,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g2\"}",
+		  "{\"id\":2,\"ok\":false,\"error\":{\"code\":\"EBUSY\",\"message\":\"cannot hand 0000:00:02.0 over to vfio-pci: the fake dda.ko says no\"}}",
+		  "dda.ko refuses the handover: its reason");
+	ok(recorded(EDU, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "nothing changed");
+	is_int(q->adds, adds + 1, "no device_add was sent for it");
+}
+
+static void test_guest_gone(void)
+{
+	struct qemu *q = &qemus[1];
+	uint64_t t;
+
+	is_answer("{\"id\":1,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g2\"}",
+		  "{\"id\":1,\"ok\":true,...", "assign edu to g2");
+	qemu_kill(q);
+	t = now_ms();
+	while (strcmp(kernel_state(EDU), "quarantined") && now_ms() - t < 3000)
+		turn();
+	is_str(kernel_state(EDU), "quarantined",
+	       "g2 killed: edu reclaimed into quarantine, not the host");
+	ok(recorded(EDU, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "recorded quarantined");
+	ok(!vm_up("g2"), "g2 is down");
+	is_answer("{\"id\":2,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g2\"}",
+		  "{\"id\":2,\"ok\":false,\"error\":{\"code\":\"ENOTCONN\",\"message\":\"vm g2 is not connected: ...",
+		  "assign to the dead g2: ENOTCONN");
+
+	/* It comes back on the same socket: ddad reconnects. */
+	qemu_stop(q);
+	qemu_start(q, "g2", 1);
+	ok(wait_up("g2"), "g2 started again: connected again");
+
+	/* A SHUTDOWN: its devices are unplugged and reclaimed. */
+	is_answer("{\"id\":3,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g2\"}",
+		  "{\"id\":3,\"ok\":true,...", "assign edu to g2");
+	qemu_send(q, "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 0}, \"event\": \"SHUTDOWN\", \"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}\r\n");
+	t = now_ms();
+	while (strcmp(kernel_state(EDU), "quarantined") && now_ms() - t < 3000)
+		turn();
+	is_str(kernel_state(EDU), "quarantined", "SHUTDOWN: edu reclaimed");
+	is_str(q->plugged[0], "", "after a device_del");
+	is_answer("{\"id\":4,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g2\"}",
+		  "{\"id\":4,\"ok\":false,\"error\":{\"code\":\"ESHUTDOWN\",\"message\":\"vm g2 has shut down\"}}",
+		  "assign to a guest that shut down: ESHUTDOWN");
+	is_answer("{\"id\":5,\"op\":\"vm_remove\",\"vm\":\"g2\"}",
+		  "{\"id\":5,\"ok\":true,\"result\":{}}", "vm_remove g2");
+	ok(!state_vm_find(&ddad.state, "g2"), "g2 is not recorded any more");
+	qemu_stop(q);
+}
+
+/*
+ * ddad "killed" mid-assign of edu to g1, then started again: dda.ko holds
+ * the handover (hold_kernel), or QEMU does not answer device_add
+ * (ignore_add) or the query-pci after it (with neither); kill_guest: the
+ * guest is gone by the restart. in_guest: where edu should end up.
+ */
+static void crash_assign(const char *what, bool hold_kernel, bool ignore_add,
+			 bool kill_guest, bool in_guest)
+{
+	struct qemu *q = &qemus[0];
+	struct answer a;
+	uint64_t t;
+	int port;
+
+	kernel_holds = hold_kernel;
+	q->ignore_add = ignore_add;
+	if (!hold_kernel && !ignore_add)
+		q->queries_left = 1;	/* the port's, not the check's */
+	ask_start(&a, "{\"id\":1,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g1\"}");
+	t = now_ms();
+	while (now_ms() - t < 3000 && (hold_kernel ? !nkcalls : !q->adds))
+		turn();
+	turn_for(30);
+	ok(!a.done, "%s: the assign is under way", what);
+	ok(record(EDU) && record(EDU)->operation == OPERATION_ASSIGN,
+	   "%s: state.json records the assign", what);
+	ddad_stop(true, true);
+	ok(a.done && strstr(a.text, "ESHUTDOWN"),
+	   "%s: its client hears ESHUTDOWN", what);
+	free(a.text);
+	kernel_holds = false;
+	q->ignore_add = false;
+	q->queries_left = -1;
+	q->adds = 0;
+	if (kill_guest)
+		qemu_stop(q);
+
+	ddad_start();
+	t = now_ms();
+	while (now_ms() - t < 3000 &&
+	       (!record(EDU) || record(EDU)->operation != OPERATION_NONE ||
+		nkcalls || ddad.jobs ||
+		(!kill_guest && !vm_up("g1"))))
+		turn();
+	turn_for(50);
+	port = kill_guest ? -1 : qemu_plugged(q, "dda-0000-00-02-0");
+	is_str(kernel_state(EDU), in_guest ? "assigned" : "quarantined",
+	       "%s: restarted, dda.ko says %s", what,
+	       in_guest ? "assigned" : "quarantined");
+	ok((port >= 0) == in_guest, "%s: the guest %s", what,
+	   in_guest ? "has it" : "does not have it");
+	if (in_guest)
+		ok(port >= 0 && recorded(EDU, DDA_STATE_ASSIGNED, "g1",
+					 q->ports[port], OPERATION_NONE),
+		   "%s: recorded assigned to g1, the assign finished", what);
+	else
+		ok(recorded(EDU, DDA_STATE_QUARANTINED, NULL, NULL,
+			    OPERATION_NONE),
+		   "%s: recorded quarantined, the assign undone", what);
+}
+
+static void test_restart(void)
+{
+	struct qemu *q = &qemus[0];
+	struct answer a;
+	uint64_t t;
+
+	/* Empty g1 first; the NIC stays assigned to it through restarts. */
+	is_answer("{\"id\":1,\"op\":\"unassign\",\"address\":\"0000:01:00.0\"}",
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",...",
+		  "the NIC is quarantined already (g2 had no port)");
+	is_answer("{\"id\":2,\"op\":\"assign\",\"address\":\"0000:01:00.0\",\"vm\":\"g1\"}",
+		  "{\"id\":2,\"ok\":true,...", "assign the NIC to g1");
+
+	crash_assign("killed during the handover", true, false, false, false);
+	ok(recorded(NIC, DDA_STATE_ASSIGNED, "g1", "rp0", OPERATION_NONE) ||
+	   recorded(NIC, DDA_STATE_ASSIGNED, "g1", "rp1", OPERATION_NONE),
+	   "the NIC, untouched, still assigned to g1");
+	/*
+	 * dda.ko finished the handover after the kill; the guest never got
+	 * a device_add: reclaimed on restart.
+	 */
+	crash_assign("killed before device_add was answered", false, true,
+		     false, false);
+	crash_assign("killed with device_add answered, not verified", false,
+		     false, false, true);
+	is_answer("{\"id\":3,\"op\":\"unassign\",\"address\":\"0000:00:02.0\"}",
+		  "{\"id\":3,\"ok\":true,...", "unassign edu");
+	crash_assign("killed mid-assign, the guest killed too", false, true,
+		     true, false);
+	is_str(kernel_state(NIC), "quarantined",
+	       "the guest gone: its NIC reclaimed on restart too");
+
+	/* Killed mid-unassign: the guest let go, dda.ko not asked yet. */
+	qemu_start(q, "g1", 2);
+	ok(wait_up("g1"), "g1 back");
+	is_answer("{\"id\":4,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g1\"}",
+		  "{\"id\":4,\"ok\":true,...", "assign edu to g1");
+	kernel_holds = true;
+	ask_start(&a, "{\"id\":5,\"op\":\"unassign\",\"address\":\"0000:00:02.0\"}");
+	t = now_ms();
+	while (now_ms() - t < 3000 && !nkcalls)
+		turn();
+	ok(record(EDU) && record(EDU)->operation == OPERATION_UNASSIGN,
+	   "mid-unassign: recorded");
+	ddad_stop(true, false);	/* dda.ko never saw the reclaim */
+	free(a.text);
+	kernel_holds = false;
+	ddad_start();
+	t = now_ms();
+	while (now_ms() - t < 3000 && strcmp(kernel_state(EDU), "quarantined"))
+		turn();
+	is_str(kernel_state(EDU), "quarantined",
+	       "killed mid-unassign: restarted, the reclaim done");
+	ok(recorded(EDU, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "recorded quarantined");
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+int main(void)
+{
+	log_open(false);
+	log_started();
+
+	snprintf(top, sizeof(top), "%s/ddad-job-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(top)) {
+		ok(0, "mkdtemp: %s", strerror(errno));
+		return unit_done();
+	}
+	snprintf(state_dir, sizeof(state_dir), "%s/state", top);
+	mkdir(state_dir, 0700);
+	qemu_start(&qemus[0], "g1", 2);
+	qemu_start(&qemus[1], "g2", 1);
+	table_reset();
+
+	ddad_start();
+	test_vms();
+	test_assign_refused();
+	test_assign();
+	test_no_port();
+	test_unassign();
+	test_roll_back();
+	test_guest_gone();
+	test_restart();
+	ddad_stop(false, true);
+
+	qemu_stop(&qemus[0]);
+	qemu_stop(&qemus[1]);
+	nftw(top, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	log_close();
+	return unit_done();
+}
