@@ -57,7 +57,7 @@ total_p=0 total_f=0 report=()
 for s in "${suites[@]}"; do
 	echo "== $s"
 	start=$SECONDS
-	out=$("suite_$s" 2>&1 | tee /dev/stderr); rc=$?
+	out=$("suite_$s" 2>&1 | tee >(cat >&2)); rc=$?
 	read -r p f < <(summary_of "$out")
 	[[ $rc -ne 0 && $f -eq 0 ]] && f=1
 	total_p=$((total_p + p)) total_f=$((total_f + f))
