@@ -5,7 +5,7 @@
 # quarantine and back. Run by demo.sh through vm.sh.
 #
 #@ devices: e1000e edu virtio-net hda
-#@ timeout: 900
+#@ timeout: 1500
 set -u
 . "$DDA_TESTLIB"	# wait_for
 . "$DDA_SRC/tests/integration/guest-os.sh"
@@ -39,10 +39,10 @@ step "$ddactl" vm add g1 --qmp /tmp/g1.qmp
 step "$ddactl" assign "$nic" --vm g1
 step "$ddactl" status
 echo "In the guest, its own kernel:"
-wait_for 120 guest_os_said g1 "guest: add"
+wait_for 600 guest_os_said g1 "guest: add"
 grep '^guest: add' /tmp/g1.console
 step "$ddactl" unassign "$nic" --timeout 120
-wait_for 30 guest_os_said g1 "guest: remove" && grep '^guest: remove' /tmp/g1.console
+wait_for 300 guest_os_said g1 "guest: remove" && grep '^guest: remove' /tmp/g1.console
 step "$ddactl" mount "$nic"
 step ip -brief link
 kill "$ddad"

@@ -11,7 +11,7 @@
 #    `-- rp -- e1000e  --assign-->         `-- rp0 -- vfio-pci 8086:10d3
 #
 #@ devices: e1000e
-#@ timeout: 900
+#@ timeout: 1500
 . "$DDA_TESTLIB"
 
 ddad=$DDA_SAN_BIN/ddad
@@ -37,12 +37,12 @@ check "ddactl vm add g1" "$ddactl" vm add g1 --qmp /tmp/g1.qmp
 check "dismount the e1000e" "$ddactl" dismount "$nic"
 check "assign it to g1" "$ddactl" assign "$nic" --vm g1
 check "the guest's own kernel finds the e1000e (8086:10D3)" \
-	wait_for 120 said "guest: add .* 8086:10D3"
+	wait_for 600 said "guest: add .* 8086:10D3"
 log "$(grep '^guest: add' /tmp/g1.console)"
 check "ddactl status: assigned to g1" sh -c "$ddactl status | grep -Eq '^$nic +assigned +g1 '"
 
-check "unassign it: the guest's pciehp lets it go" "$ddactl" unassign "$nic" --timeout 120
-check "the guest saw it leave" wait_for 30 said "guest: remove .* 8086:10D3"
+check "unassign it: the guest's pciehp lets it go" "$ddactl" unassign "$nic" --timeout 300
+check "the guest saw it leave" wait_for 300 said "guest: remove .* 8086:10D3"
 check "back in quarantine, bound to dda" test \
 	"$(basename "$(readlink "/sys/bus/pci/devices/$nic/driver")")" = dda
 check "mount it back" "$ddactl" mount "$nic"
