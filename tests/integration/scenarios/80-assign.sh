@@ -23,43 +23,7 @@ export DDA_SOCKET=/tmp/ddad/ddad.sock
 state=/tmp/ddad-state
 nic=$(vm_pci_addr e1000e0)
 edu=0000:00:02.0
-qdev_of() { local q=${1//:/-}; echo "dda-${q//./-}"; }
-
-# --- guests: QEMU with a QMP socket for ddad and one for the test --------
-declare -A gpid gw gr
-gq_id=0
-guest_start() { # NAME PORTS
-	local name=$1 i w r args=()
-	for ((i = 0; i < $2; i++)); do
-		args+=(-device "pcie-root-port,id=rp$i,chassis=$((i + 1))")
-	done
-	qemu-system-x86_64 -accel tcg -machine q35 -nodefaults -m 256 -display none \
-		-qmp "unix:/tmp/$name.qmp,server=on,wait=off" \
-		-qmp "unix:/tmp/$name-test.qmp,server=on,wait=off" "${args[@]}" \
-		-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off \
-		>"/tmp/$name.log" 2>&1 &
-	gpid[$name]=$!
-	wait_for 30 test -S "/tmp/$name-test.qmp" || return 1
-	mkfifo "/tmp/$name.in" "/tmp/$name.out"
-	socat "UNIX-CONNECT:/tmp/$name-test.qmp" STDIO <"/tmp/$name.in" >"/tmp/$name.out" 2>/dev/null &
-	exec {w}>"/tmp/$name.in" {r}<"/tmp/$name.out"
-	gw[$name]=$w gr[$name]=$r
-	gq "$name" '{"execute": "qmp_capabilities"}' >/dev/null
-}
-gq() { # NAME JSON: one command on the test's monitor; prints the answer
-	local id=t$((++gq_id)) line deadline=$((SECONDS + 30))
-	printf '%s, "id": "%s"}\n' "${2%\}}" "$id" >&"${gw[$1]}"
-	while ((SECONDS < deadline)) && IFS= read -r -t 30 -u "${gr[$1]}" line; do
-		if [[ $line == *"\"id\": \"$id\""* ]]; then
-			echo "$line"
-			[[ $line == *'"return"'* ]]
-			return
-		fi
-	done
-	return 1
-}
-guest_has() { gq "$1" '{"execute": "query-pci"}' | grep -q "\"qdev_id\": \"$(qdev_of "$2")\""; }
-guest_lacks() { local r; r=$(gq "$1" '{"execute": "query-pci"}') && [[ $r != *"\"qdev_id\": \"$(qdev_of "$2")\""* ]]; }
+. "$DDA_SRC/tests/integration/guest-qmp.sh"
 
 # --- ddad -------------------------------------------------------------------
 ddad_start() {
