@@ -39,6 +39,8 @@ struct dda_dev {
 	bool unload_offered;
 	enum dda_reset reset_method;
 	u32 reset_usec;
+	/* A reset since the last event, which the next event reports. */
+	bool reset_unreported;
 	/* Driver and driver_override to give back; "" and NULL for none. */
 	char original_driver[DDA_DRIVER_NAME_LEN];
 	char *original_override;
@@ -136,8 +138,15 @@ void dda_mount_all(void);
 extern const struct nla_policy dda_dev_get_policy[DDA_A_MAX + 1];
 extern const struct nla_policy dda_dev_change_policy[DDA_A_MAX + 1];
 #endif
+/* The reset a state change ran, for its event. */
+struct dda_event_reset {
+	enum dda_reset method;
+	u32 usec;
+};
+
 void dda_netlink_event(struct pci_dev *pdev, enum dda_state old,
-		       enum dda_state state, enum dda_reason reason);
+		       enum dda_state state, enum dda_reason reason,
+		       const struct dda_event_reset *reset);
 int dda_netlink_init(void);
 void dda_netlink_exit(void);
 

@@ -190,11 +190,16 @@ void dda_dev_end(struct dda_dev *dd, enum dda_state state,
 		 enum dda_reason reason)
 {
 	struct pci_dev *pdev = pci_dev_get(dd->pdev);
+	struct dda_event_reset reset;
+	bool drop, reset_done;
 	enum dda_state old;
-	bool drop;
 
 	mutex_lock(&dda_devs_lock);
 	old = dd->state;
+	reset_done = dd->reset_unreported;
+	reset.method = dd->reset_method;
+	reset.usec = dd->reset_usec;
+	dd->reset_unreported = false;
 	if (dd->removed) {
 		state = DDA_STATE_HOST;
 		reason = DDA_REASON_REMOVED;
@@ -214,7 +219,8 @@ void dda_dev_end(struct dda_dev *dd, enum dda_state state,
 	if (drop)
 		dda_dev_free(dd);
 	if (old != state)
-		dda_netlink_event(pdev, old, state, reason);
+		dda_netlink_event(pdev, old, state, reason,
+				  reset_done ? &reset : NULL);
 	pci_dev_put(pdev);
 }
 EXPORT_SYMBOL_IF_KUNIT(dda_dev_end);
@@ -224,6 +230,7 @@ void dda_dev_set_reset(struct dda_dev *dd, enum dda_reset method, u32 usec)
 	mutex_lock(&dda_devs_lock);
 	dd->reset_method = method;
 	dd->reset_usec = usec;
+	dd->reset_unreported = true;
 	mutex_unlock(&dda_devs_lock);
 }
 
@@ -279,7 +286,7 @@ static int dda_bus_notify(struct notifier_block *nb, unsigned long action,
 	old = dd->state;
 	if (old == DDA_STATE_ASSIGNED)
 		module_put(THIS_MODULE);
-	dda_netlink_event(pdev, old, DDA_STATE_HOST, DDA_REASON_REMOVED);
+	dda_netlink_event(pdev, old, DDA_STATE_HOST, DDA_REASON_REMOVED, NULL);
 	pci_info(pdev, "left the bus while %s\n",
 		 old == DDA_STATE_ASSIGNED ? "assigned" : "quarantined");
 	dda_dev_free(dd);

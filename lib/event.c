@@ -66,8 +66,8 @@ int dda_event_parse(struct nlmsghdr *nlh, struct dda_event *out)
 		DDA_A_EVENT_REASON,
 	};
 	struct nlattr *tb[DDA_A_MAX + 1];
-	struct dda_event event;
-	uint32_t old_state, state, reason;
+	struct dda_event event = { 0 };
+	uint32_t old_state, state, reason, method;
 	size_t i;
 
 	/* No policy: every attribute is checked below. */
@@ -81,6 +81,16 @@ int dda_event_parse(struct nlmsghdr *nlh, struct dda_event *out)
 	    dda_attr_u32(tb[DDA_A_DEV_STATE], &state) ||
 	    dda_attr_u32(tb[DDA_A_EVENT_REASON], &reason))
 		return -EBADMSG;
+	/* The reset, if the change ran one: both attributes or neither. */
+	if (!tb[DDA_A_DEV_RESET_METHOD] != !tb[DDA_A_DEV_RESET_USEC])
+		return -EBADMSG;
+	if (tb[DDA_A_DEV_RESET_METHOD]) {
+		if (dda_attr_u32(tb[DDA_A_DEV_RESET_METHOD], &method) ||
+		    dda_attr_u32(tb[DDA_A_DEV_RESET_USEC], &event.reset_usec))
+			return -EBADMSG;
+		event.reset = true;
+		event.reset_method = method;
+	}
 	event.old_state = old_state;
 	event.state = state;
 	event.reason = reason;

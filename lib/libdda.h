@@ -66,6 +66,9 @@ struct dda_event {
 	enum dda_state old_state;
 	enum dda_state state;
 	enum dda_reason reason;
+	bool reset;				/* the change reset the device: */
+	enum dda_reset reset_method;		/* how, */
+	uint32_t reset_usec;			/* and how long it took */
 };
 
 /*

@@ -4,12 +4,23 @@
  * prints as they come.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 
 #include "event_print.h"
 #include "print.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Adds member to obj as key; on failure frees member and says so. */
+static bool add(struct json_object *obj, const char *key,
+		struct json_object *member)
+{
+	if (member && !json_object_object_add(obj, key, member))
+		return true;
+	json_object_put(member);
+	return false;
+}
 
 struct json_object *event_json(const struct dda_event *event)
 {
@@ -22,22 +33,26 @@ struct json_object *event_json(const struct dda_event *event)
 		{ "state", dda_state_name(event->state) },
 		{ "reason", dda_reason_name(event->reason) },
 	};
-	struct json_object *obj, *member;
+	struct json_object *obj;
 	size_t i;
 
 	obj = json_object_new_object();
 	if (!obj)
 		return NULL;
-	for (i = 0; i < ARRAY_SIZE(members); i++) {
-		member = json_object_new_string(members[i].value);
-		if (!member ||
-		    json_object_object_add(obj, members[i].key, member)) {
-			json_object_put(member);
-			json_object_put(obj);
-			return NULL;
-		}
-	}
+	for (i = 0; i < ARRAY_SIZE(members); i++)
+		if (!add(obj, members[i].key,
+			 json_object_new_string(members[i].value)))
+			goto err;
+	/* Only when the change reset the device. */
+	if (event->reset &&
+	    (!add(obj, "reset_method",
+		  json_object_new_string(dda_reset_name(event->reset_method))) ||
+	     !add(obj, "reset_usec", json_object_new_int64(event->reset_usec))))
+		goto err;
 	return obj;
+err:
+	json_object_put(obj);
+	return NULL;
 }
 
 int event_print(FILE *f, const struct dda_event *event, bool json)
@@ -53,8 +68,14 @@ int event_print(FILE *f, const struct dda_event *event, bool json)
 		json_object_put(obj);
 		return err;
 	}
-	fprintf(f, "%s %s -> %s (%s)\n", event->address,
+	fprintf(f, "%s %s -> %s (%s", event->address,
 		dda_state_name(event->old_state), dda_state_name(event->state),
 		dda_reason_name(event->reason));
+	if (event->reset && event->reset_method == DDA_RESET_NONE)
+		fprintf(f, ", no reset method");
+	else if (event->reset)
+		fprintf(f, ", reset by %s in %" PRIu32 " us",
+			dda_reset_name(event->reset_method), event->reset_usec);
+	fprintf(f, ")\n");
 	return ferror(f) ? -EIO : 0;
 }

@@ -104,7 +104,29 @@ static void test_parse(void)
 		is_int(event.old_state, DDA_STATE_QUARANTINED, "old_state");
 		is_int(event.state, DDA_STATE_ASSIGNED, "state");
 		is_int(event.reason, DDA_REASON_HANDOVER, "reason");
+		ok(!event.reset, "no reset attributes: no reset");
 	}
+
+	/* A change that reset the device says how, and how long it took. */
+	msg = event_msg(0);
+	nla_put_u32(msg, DDA_A_DEV_RESET_METHOD, DDA_RESET_FLR);
+	nla_put_u32(msg, DDA_A_DEV_RESET_USEC, 104233);
+	memset(&event, 0xa5, sizeof(event));
+	if (is_int(parse(msg, &event), 0, "event with a reset: parsed")) {
+		ok(event.reset, "with a reset: reset");
+		is_int(event.reset_method, DDA_RESET_FLR, "reset_method");
+		is_int(event.reset_usec, 104233, "reset_usec");
+	}
+	msg = event_msg(0);
+	nla_put_u32(msg, DDA_A_DEV_RESET_METHOD, DDA_RESET_PM);
+	refused(msg, "RESET_METHOD without RESET_USEC");
+	msg = event_msg(0);
+	nla_put_u32(msg, DDA_A_DEV_RESET_USEC, 1);
+	refused(msg, "RESET_USEC without RESET_METHOD");
+	msg = event_msg(0);
+	nla_put_u32(msg, DDA_A_DEV_RESET_METHOD, DDA_RESET_PM);
+	nla_put_u16(msg, DDA_A_DEV_RESET_USEC, 1);
+	refused(msg, "RESET_USEC as u16");
 
 	for (i = 0; i < ARRAY_SIZE(required); i++) {
 		snprintf(why, sizeof(why), "attribute %d missing",

@@ -15,32 +15,32 @@
 
 static const struct dda_event events[] = {
 	{ "0000:00:03.0", DDA_STATE_HOST, DDA_STATE_QUARANTINED,
-	  DDA_REASON_DISMOUNT },
+	  DDA_REASON_DISMOUNT, true, DDA_RESET_PM, 39012 },
 	{ "0000:3a:00.1", DDA_STATE_QUARANTINED, DDA_STATE_ASSIGNED,
-	  DDA_REASON_HANDOVER },
+	  DDA_REASON_HANDOVER, false, DDA_RESET_NONE, 0 },
 	{ "0000:3a:00.1", DDA_STATE_ASSIGNED, DDA_STATE_QUARANTINED,
-	  DDA_REASON_RECLAIM },
+	  DDA_REASON_RECLAIM, true, DDA_RESET_FLR, 104233 },
 	{ "abcd:ef:1f.7", DDA_STATE_QUARANTINED, DDA_STATE_HOST,
-	  DDA_REASON_UNLOAD },
+	  DDA_REASON_UNLOAD, false, DDA_RESET_NONE, 0 },
 	{ "0000:00:1f.7", DDA_STATE_HOST, DDA_STATE_QUARANTINED,
-	  DDA_REASON_SELECTED },
+	  DDA_REASON_SELECTED, true, DDA_RESET_NONE, 12 },
 	{ "0000:00:1f.7", DDA_STATE_QUARANTINED, DDA_STATE_HOST,
-	  DDA_REASON_REMOVED },
+	  DDA_REASON_REMOVED, false, DDA_RESET_NONE, 0 },
 	{ "0000:00:03.0", DDA_STATE_QUARANTINED, DDA_STATE_HOST,
-	  DDA_REASON_MOUNT },
+	  DDA_REASON_MOUNT, false, DDA_RESET_NONE, 0 },
 	/* From a newer dda.ko. */
 	{ "0000:00:03.0", (enum dda_state)3, (enum dda_state)4,
-	  (enum dda_reason)7 },
+	  (enum dda_reason)7, false, DDA_RESET_NONE, 0 },
 };
 
 #define N	ARRAY_SIZE(events)
 
 static const char *const lines[N] = {
-	"0000:00:03.0 host -> quarantined (dismount)",
+	"0000:00:03.0 host -> quarantined (dismount, reset by pm in 39012 us)",
 	"0000:3a:00.1 quarantined -> assigned (handover)",
-	"0000:3a:00.1 assigned -> quarantined (reclaim)",
+	"0000:3a:00.1 assigned -> quarantined (reclaim, reset by flr in 104233 us)",
 	"abcd:ef:1f.7 quarantined -> host (unload)",
-	"0000:00:1f.7 host -> quarantined (selected)",
+	"0000:00:1f.7 host -> quarantined (selected, no reset method)",
 	"0000:00:1f.7 quarantined -> host (removed)",
 	"0000:00:03.0 quarantined -> host (mount)",
 	"0000:00:03.0 unknown -> unknown (unknown)",
@@ -71,8 +71,11 @@ static void check_object(struct json_object *obj,
 {
 	static const char *const keys[] = {
 		"address", "old_state", "state", "reason",
+		"reset_method", "reset_usec",
 	};
-	size_t k, count = 0;
+	/* The reset's two only when the change ran one. */
+	size_t k, count = 0, want = ARRAY_SIZE(keys) - (event->reset ? 0 : 2);
+	struct json_object *usec;
 
 	if (!ok(json_object_is_type(obj, json_type_object),
 		"event %zu: an object", i))
@@ -87,7 +90,7 @@ static void check_object(struct json_object *obj,
 		   key);
 		count++;
 	}
-	is_int(count, ARRAY_SIZE(keys), "event %zu: every key, once", i);
+	is_int(count, want, "event %zu: every key, once", i);
 	ok(string_is(obj, "address", event->address), "event %zu: address",
 	   i);
 	ok(string_is(obj, "old_state", dda_state_name(event->old_state)),
@@ -96,6 +99,15 @@ static void check_object(struct json_object *obj,
 	   "event %zu: state \"%s\"", i, dda_state_name(event->state));
 	ok(string_is(obj, "reason", dda_reason_name(event->reason)),
 	   "event %zu: reason \"%s\"", i, dda_reason_name(event->reason));
+	if (!event->reset)
+		return;
+	ok(string_is(obj, "reset_method", dda_reset_name(event->reset_method)),
+	   "event %zu: reset_method \"%s\"", i,
+	   dda_reset_name(event->reset_method));
+	ok(json_object_object_get_ex(obj, "reset_usec", &usec) &&
+	   json_object_is_type(usec, json_type_int) &&
+	   json_object_get_int64(usec) == event->reset_usec,
+	   "event %zu: reset_usec %u", i, event->reset_usec);
 }
 
 static void test_text(void)

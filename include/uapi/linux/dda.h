@@ -66,7 +66,9 @@
  *
  * DDA_CMD_DEV_EVENT (notification on DDA_MCGRP_EVENTS, never a request):
  *	a state change: DDA_A_DEV_ADDRESS, DDA_A_EVENT_OLD_STATE,
- *	DDA_A_DEV_STATE, DDA_A_EVENT_REASON. Events carry no secrets.
+ *	DDA_A_DEV_STATE, DDA_A_EVENT_REASON, and when the change reset the
+ *	device, [DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC] of that reset.
+ *	Events carry no secrets.
  *
  * All enums are append-only: a number, once given, keeps its meaning.
  */
