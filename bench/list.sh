@@ -30,9 +30,9 @@ sysfs_loop() {
 
 dda=() lspci=() loop=()
 for ((i = 0; i < rounds; i++)); do
-	dda+=("$(time_us "$DDA_BIN/ddactl" list --json)")
-	lspci+=("$(time_us lspci -k)")
-	((i >= loop_rounds)) || loop+=("$(time_us sysfs_loop)")
+	timed dda "$DDA_BIN/ddactl" list --json || exit 1
+	timed lspci lspci -k || exit 1
+	((i >= loop_rounds)) || timed loop sysfs_loop || exit 1
 	log "round $i: ddactl ${dda[-1]} us, lspci ${lspci[-1]} us"
 done
 echo "$label extra devices, $n PCI devices in all, $rounds rounds:"

@@ -8,17 +8,19 @@
 #   bench: cycle_ratio=R floor_ms=F overhead_ms=O list128_ms=L lspci128_ms=P
 #          ddad_rss_kib=K idle_wakeups=W parallel4_ratio=Q
 #
-# cycle: a dismount and a mount of the e1000e through ddactl, against the
-# same work done by hand through sysfs (ratio dda/manual); floor: the two
-# resets in it, which dda times; overhead: the cycle above the floor.
-# Figures a run could not produce print as "n/a".
+# cycle: dismount, assign, unassign and mount of the e1000e through ddactl
+# and ddad, against the same work done by hand through sysfs and QMP (ratio
+# dda/manual); floor: the resets in it, which dda reports; overhead: the
+# cycle above the floor.
+# Figures a run could not produce print as "n/a". DDA_BENCH_ROUNDS=N sets
+# the rounds of transitions.sh and parallel.sh (10 and 5).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
 benches=("$@")
 [[ $# -gt 0 ]] || benches=("$here"/transitions.sh "$here"/list64.sh \
-	"$here"/list128.sh "$here"/ddad.sh)
+	"$here"/list128.sh "$here"/ddad.sh "$here"/parallel.sh)
 
 declare -A fig=()
 status=0
@@ -46,13 +48,17 @@ calc() { # awk expression over figures, or n/a when one is missing
 	awk "BEGIN { $(for k in "$@"; do printf '%s=%s;' "$k" "${fig[$k]}"; done) printf \"%.2f\", $expr }"
 }
 
-cycle=e1000e0_dismount_ms,e1000e0_mount_ms
-ratio=$(calc '(e1000e0_dismount_ms + e1000e0_mount_ms) / (e1000e0_manual_dismount_ms + e1000e0_manual_mount_ms)' \
-	e1000e0_dismount_ms e1000e0_mount_ms e1000e0_manual_dismount_ms e1000e0_manual_mount_ms)
-floor=$(calc '2 * e1000e0_dismount_reset_ms' e1000e0_dismount_reset_ms)
-overhead=$(calc 'e1000e0_dismount_ms + e1000e0_mount_ms - 2 * e1000e0_dismount_reset_ms' \
-	e1000e0_dismount_ms e1000e0_mount_ms e1000e0_dismount_reset_ms)
-echo "== summary (cycle: ${cycle//,/ + } of the e1000e)"
+# The cycle: the four transitions of the e1000e; its floor: the three
+# resets in it (dismount, the reclaim of the unassign, mount).
+dda=(e1000e0_dismount_ms e1000e0_assign_ms e1000e0_unassign_ms e1000e0_mount_ms)
+man=(e1000e0_manual_dismount_ms e1000e0_manual_assign_ms
+	e1000e0_manual_unassign_ms e1000e0_manual_mount_ms)
+rst=(e1000e0_dismount_reset_ms e1000e0_unassign_reset_ms e1000e0_mount_reset_ms)
+sum() { local IFS=+; echo "($*)"; }
+ratio=$(calc "$(sum "${dda[@]}") / $(sum "${man[@]}")" "${dda[@]}" "${man[@]}")
+floor=$(calc "$(sum "${rst[@]}")" "${rst[@]}")
+overhead=$(calc "$(sum "${dda[@]}") - $(sum "${rst[@]}")" "${dda[@]}" "${rst[@]}")
+echo "== summary (cycle: dismount + assign + unassign + mount of the e1000e)"
 echo "bench: cycle_ratio=$ratio floor_ms=$floor overhead_ms=$overhead" \
 	"list128_ms=$(get list128_ms) lspci128_ms=$(get lspci128_ms)" \
 	"ddad_rss_kib=$(get ddad_rss_kib) idle_wakeups=$(get idle_wakeups)" \

@@ -111,7 +111,7 @@ static void assign_added(void *ctx, const struct qmp_result *result)
 		return;
 	}
 	job->plugged = true;
-	job->step = STEP_VERIFY;
+	job_step(job, STEP_VERIFY);
 	timer_arm(job->ddad, &job->timer, JOB_QMP_TIMEOUT);
 	err = qmp_command(&job->vm->qmp, "query-pci", NULL, assign_verified,
 			  job);
@@ -155,7 +155,7 @@ static void assign_handed_over(struct ddad *ddad, void *ctx,
 		assign_roll_back(job, -ENOMEM, "out of memory");
 		return;
 	}
-	job->step = STEP_DEVICE_ADD;
+	job_step(job, STEP_DEVICE_ADD);
 	timer_arm(job->ddad, &job->timer, JOB_QMP_TIMEOUT);
 	err = qmp_command(&job->vm->qmp, "device_add", args, assign_added,
 			  job);
@@ -209,7 +209,7 @@ static void assign_queried(void *ctx, const struct qmp_result *result)
 		assign_refuse(job, err, what);
 		return;
 	}
-	job->step = STEP_HANDOVER;
+	job_step(job, STEP_HANDOVER);
 	err = kernel_start(ddad, KERNEL_HANDOVER, job->address,
 			   assign_handed_over, job);
 	if (err) {
@@ -234,7 +234,7 @@ void assign_query(struct job *job)
 		assign_refuse(job, -ENOTCONN, what);
 		return;
 	}
-	job->step = STEP_QUERY;
+	job_step(job, STEP_QUERY);
 	timer_arm(job->ddad, &job->timer, JOB_QMP_TIMEOUT);
 	err = qmp_command(&job->vm->qmp, "query-pci", NULL, assign_queried,
 			  job);

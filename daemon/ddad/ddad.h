@@ -432,7 +432,8 @@ int unassign_check(const struct dda_device *dev,
 
 /* timer.c */
 
-/* CLOCK_MONOTONIC, in milliseconds. */
+/* CLOCK_MONOTONIC, in microseconds and in milliseconds. */
+uint64_t now_us(void);
 uint64_t now_ms(void);
 
 struct timer {
@@ -628,6 +629,16 @@ unsigned int kernel_busy(const struct ddad *ddad);
 int kernel_devices(struct dda_device **devs, size_t *count, char *message,
 		   size_t size);
 
+/*
+ * The device at address and the other devices of its IOMMU group, as
+ * dda.ko says now (the members from /sys/kernel/iommu_groups): what an
+ * assign or an unassign checks, asked of dda.ko one device at a time, not
+ * as a dump of every PCI device of the host, which grows with the host.
+ * As kernel_devices(); *count is 0 when no PCI device has that address.
+ */
+int kernel_group(const char *address, struct dda_device **devs,
+		 size_t *count, char *message, size_t size);
+
 /* vm.c: the guests */
 
 enum vm_link {
@@ -725,7 +736,15 @@ struct job {
 	int err;			/* the failure being rolled back */
 	char message[256];
 	bool done;			/* to be freed (jobs_reap()) */
+	/* Where its time went, logged at its end: µs in each step (waiting
+	 * on QEMU or dda.ko), and apart from them, in writing state.json. */
+	uint64_t started, step_since, record_us;
+	uint64_t step_us[STEP_DONE];
+	unsigned int steps_seen;	/* bit n: it went through step n */
 };
+
+/* Moves job to step, and counts the time of the step it leaves. */
+void job_step(struct job *job, enum job_step step);
 
 /* Milliseconds QEMU has to answer a command, and the default unassign. */
 #define JOB_QMP_TIMEOUT		30000

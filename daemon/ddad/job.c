@@ -53,6 +53,7 @@ struct job *job_new(struct ddad *ddad, enum operation operation,
 	job->ddad = ddad;
 	job->operation = operation;
 	job->step = STEP_START;
+	job->started = job->step_since = now_us();
 	snprintf(job->address, sizeof(job->address), "%s", address);
 	qdev_of(address, job->qdev);
 	job->vm = vm;
@@ -63,6 +64,60 @@ struct job *job_new(struct ddad *ddad, enum operation operation,
 		;
 	*tail = job;
 	return job;
+}
+
+/* The step's name in the log line that says where a job's time went. */
+static const char *job_step_name(enum job_step step)
+{
+	static const char *const names[] = {
+		[STEP_START] = "start",
+		[STEP_QUERY] = "query-pci",
+		[STEP_HANDOVER] = "handover",
+		[STEP_DEVICE_ADD] = "device_add",
+		[STEP_VERIFY] = "verify",
+		[STEP_UNPLUG] = "device_del",
+		[STEP_RECLAIM] = "reclaim",
+		[STEP_DONE] = "done",
+	};
+
+	return step < ARRAY_SIZE(names) ? names[step] : "?";
+}
+
+void job_step(struct job *job, enum job_step step)
+{
+	uint64_t now = now_us();
+
+	if (job->step < STEP_DONE) {
+		job->step_us[job->step] += now - job->step_since;
+		job->steps_seen |= 1u << job->step;
+	}
+	job->step = step;
+	job->step_since = now;
+}
+
+/*
+ * "assign 0000:01:00.0: 690 ms: query-pci 21, handover 45, device_add 550,
+ * verify 24, state.json 12": how long each step waited on QEMU or dda.ko,
+ * and writing the state. What is left of the whole is ddad's own work.
+ */
+static void job_log_time(const struct job *job)
+{
+	char line[300];
+	size_t len;
+	int step;
+
+	len = snprintf(line, sizeof(line), "%s %s: %.1f ms:",
+		       operation_name(job->operation), job->address,
+		       (now_us() - job->started) / 1000.0);
+	for (step = STEP_QUERY; step < STEP_DONE && len < sizeof(line); step++)
+		if (job->steps_seen & (1u << step))
+			len += snprintf(line + len, sizeof(line) - len,
+					" %s %.1f,", job_step_name(step),
+					job->step_us[step] / 1000.0);
+	if (len < sizeof(line))
+		snprintf(line + len, sizeof(line) - len, " state.json %.1f",
+			 job->record_us / 1000.0);
+	log_msg(LOG_INFO, "%s", line);
 }
 
 /* Stops waiting on QEMU: a late answer goes nowhere. */
@@ -77,6 +132,7 @@ int job_record(struct job *job, enum dda_state st, const char *vm,
 	       const char *port, enum operation operation)
 {
 	struct state *state = &job->ddad->state;
+	uint64_t start = now_us();
 	struct state_device *dev;
 	int err;
 
@@ -84,9 +140,12 @@ int job_record(struct job *job, enum dda_state st, const char *vm,
 	if (!dev)
 		return -ENOMEM;
 	err = state_set(state, dev, st, vm, port, operation, time(NULL));
-	if (err)
-		return err;
-	return state_save(state);
+	if (!err)
+		err = state_save(state);
+	/* Counted apart: the clock of the step stops meanwhile. */
+	job->record_us += now_us() - start;
+	job->step_since += now_us() - start;
+	return err;
 }
 
 /* The device's record, as the result of a request. */
@@ -100,6 +159,7 @@ static struct json_object *job_result(struct job *job)
 void job_end(struct job *job, int err, const char *fmt, ...)
 {
 	char message[256] = "";
+	uint64_t start;
 	va_list ap;
 
 	if (job->done)
@@ -112,9 +172,12 @@ void job_end(struct job *job, int err, const char *fmt, ...)
 	job_stop_waiting(job);
 	if (job->next_vm)
 		qmp_cancel(&job->next_vm->qmp, job);
-	job->step = STEP_DONE;
+	job_step(job, STEP_DONE);
 	job->done = true;
+	start = now_us();
 	state_save(&job->ddad->state);
+	job->record_us += now_us() - start;
+	job_log_time(job);
 
 	if (err)
 		log_msg(LOG_WARNING, "%s %s: %s", operation_name(job->operation),
@@ -145,7 +208,7 @@ void job_fail(struct job *job, int err, const char *fmt, ...)
 /* A step that waits on QEMU, with its deadline. */
 static void job_wait(struct job *job, enum job_step step, unsigned int ms)
 {
-	job->step = step;
+	job_step(job, step);
 	timer_arm(job->ddad, &job->timer, ms);
 }
 
@@ -212,7 +275,7 @@ void job_reclaim_step(struct job *job)
 	int err;
 
 	job_stop_waiting(job);
-	job->step = STEP_RECLAIM;
+	job_step(job, STEP_RECLAIM);
 	/* An assign rolling back records its reclaim as one. */
 	if (operation == OPERATION_ASSIGN)
 		operation = OPERATION_RECLAIM;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dda.ko, through libdda. Listing the devices is quick and done in place.
+ * dda.ko, through libdda. Describing devices is quick and done in place.
  * A handover binds vfio-pci; a reclaim waits until QEMU let go of the
  * device, then resets it: seconds, or as long as a QEMU holds on. Each
  * runs in a detached thread with a dda handle of its own (a struct dda is
@@ -8,6 +8,7 @@
  * to a pipe; the poll loop reads it and calls done(). The thread touches
  * nothing else of ddad's.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -162,26 +163,103 @@ void kernel_reap(struct ddad *ddad)
 	}
 }
 
+/* A dda.ko handle in *dda, or a negative errno with message saying why. */
+static int kernel_open(struct dda **dda, char *message, size_t size)
+{
+	int err = dda_open(dda);
+
+	if (!err)
+		return 0;
+	/* -ENOENT: "the dda kernel module is not loaded". */
+	if (*dda_error(NULL))
+		snprintf(message, size, "%s", dda_error(NULL));
+	else
+		snprintf(message, size, "cannot connect to dda.ko: %s",
+			 strerror(-err));
+	return err;
+}
+
 int kernel_devices(struct dda_device **devs, size_t *count, char *message,
 		   size_t size)
 {
 	struct dda *dda;
 	int err;
 
-	err = dda_open(&dda);
-	if (err) {
-		/* -ENOENT: "the dda kernel module is not loaded". */
-		if (*dda_error(NULL))
-			snprintf(message, size, "%s", dda_error(NULL));
-		else
-			snprintf(message, size, "cannot connect to dda.ko: %s",
-				 strerror(-err));
+	err = kernel_open(&dda, message, size);
+	if (err)
 		return err;
-	}
 	err = dda_device_list(dda, devs, count);
 	if (err)
 		snprintf(message, size, "cannot list the devices: %s",
 			 *dda_error(dda) ? dda_error(dda) : strerror(-err));
+	dda_close(dda);
+	return err;
+}
+
+/* Appends what dda.ko says of address; one gone meanwhile is left out. */
+static int group_add(struct dda *dda, const char *address,
+		     struct dda_device **devs, size_t *count, char *message,
+		     size_t size)
+{
+	struct dda_device dev, *more;
+	int err;
+
+	err = dda_device_get(dda, address, &dev);
+	if (err == -ENODEV)
+		return 0;
+	if (err) {
+		snprintf(message, size, "cannot describe %s: %s", address,
+			 *dda_error(dda) ? dda_error(dda) : strerror(-err));
+		return err;
+	}
+	more = realloc(*devs, (*count + 1) * sizeof(**devs));
+	if (!more) {
+		snprintf(message, size, "out of memory");
+		return -ENOMEM;
+	}
+	*devs = more;
+	(*devs)[(*count)++] = dev;
+	return 0;
+}
+
+int kernel_group(const char *address, struct dda_device **devs,
+		 size_t *count, char *message, size_t size)
+{
+	char path[64], self[DDA_ADDRESS_LEN + 1];
+	struct dirent *d;
+	struct dda *dda;
+	DIR *dir;
+	int err;
+
+	*devs = NULL;
+	*count = 0;
+	err = kernel_open(&dda, message, size);
+	if (err)
+		return err;
+	err = group_add(dda, address, devs, count, message, size);
+	if (err || !*count || (*devs)[0].iommu_group < 0)
+		goto out;
+	memcpy(self, (*devs)[0].address, sizeof(self));
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/devices",
+		 (*devs)[0].iommu_group);
+	dir = opendir(path);
+	if (!dir) {
+		err = -errno;
+		snprintf(message, size, "cannot read %s: %s", path,
+			 strerror(errno));
+		goto out;
+	}
+	while (!err && (d = readdir(dir)))
+		if (d->d_name[0] != '.' && strcmp(d->d_name, self))
+			err = group_add(dda, d->d_name, devs, count, message,
+					size);
+	closedir(dir);
+out:
+	if (err) {
+		free(*devs);
+		*devs = NULL;
+		*count = 0;
+	}
 	dda_close(dda);
 	return err;
 }

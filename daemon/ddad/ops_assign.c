@@ -11,7 +11,7 @@
 
 #include "ddad.h"
 
-/* What dda.ko says of every device, and of address. */
+/* What dda.ko says of address and of the rest of its IOMMU group. */
 struct devices {
 	struct dda_device *all;
 	size_t count;
@@ -26,8 +26,8 @@ static int devices_get(struct devices *devs, const char *address,
 	int err;
 
 	*devs = (struct devices){ 0 };
-	err = kernel_devices(&devs->all, &devs->count, message,
-			     sizeof(message));
+	err = kernel_group(address, &devs->all, &devs->count, message,
+			   sizeof(message));
 	if (err)
 		return reply_error(reply, err, "%s", message);
 	for (i = 0; i < devs->count; i++)

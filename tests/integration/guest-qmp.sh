@@ -7,6 +7,7 @@
 #
 #   guest_start NAME PORTS      start it with PORTS free root ports
 #   gq NAME JSON                one command on the test's monitor
+#   gq_unplug NAME QDEV         device_del QDEV, and wait until it is gone
 #   guest_has / guest_lacks NAME ADDRESS    is ddad's vfio-pci device there?
 #   guest_kill NAME             kill -9, sockets removed
 #   qdev_of ADDRESS             the QEMU id ddad gives a device
@@ -43,6 +44,20 @@ gq() { # NAME JSON: one command on the test's monitor; prints the answer
 			[[ $line == *'"return"'* ]]
 			return
 		fi
+	done
+	return 1
+}
+gq_unplug() { # NAME QDEV: device_del, then its DEVICE_DELETED event
+	local id=t$((++gq_id)) line replied= deleted= deadline=$((SECONDS + 30))
+	printf '{"execute": "device_del", "arguments": {"id": "%s"}, "id": "%s"}\n' \
+		"$2" "$id" >&"${gw[$1]}"
+	while ((SECONDS < deadline)) && IFS= read -r -t 30 -u "${gr[$1]}" line; do
+		if [[ $line == *"\"id\": \"$id\""* ]]; then
+			[[ $line == *'"return"'* ]] || return 1
+			replied=1
+		fi
+		[[ $line != *'"DEVICE_DELETED"'*"\"device\": \"$2\""* ]] || deleted=1
+		[[ -z $replied || -z $deleted ]] || return 0
 	done
 	return 1
 }

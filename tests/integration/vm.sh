@@ -196,8 +196,9 @@ read -ra mix <<<"$(directive devices "e1000e edu virtio-net hda")"
 
 : >"$outdir/console.log"
 : >"$outdir/output.log"
-printf 'DDA_SRC=%q\nSCENARIO=%q\nUDEV=%q\nBOOT=%q\nKEEP=%q\n' "$top" "$scenario" \
-	"$(directive udev no)" "$(directive boot no)" "$top $outdir ${scenario%/*}" >"$outdir/job"
+printf 'DDA_SRC=%q\nSCENARIO=%q\nUDEV=%q\nBOOT=%q\nKEEP=%q\nDDA_BENCH_ROUNDS=%q\n' \
+	"$top" "$scenario" "$(directive udev no)" "$(directive boot no)" \
+	"$top $outdir ${scenario%/*}" "${DDA_BENCH_ROUNDS:-}" >"$outdir/job"
 
 # QMP: a server socket for the monitor and a client chardev behind the
 # virtio-serial port connecting to it: QEMU relays the guest to itself.

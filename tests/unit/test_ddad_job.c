@@ -174,16 +174,51 @@ void kernel_reap(struct ddad *ddad)
 		kernel_finish(ddad, true);
 }
 
+static unsigned int dump_calls;
+
 int kernel_devices(struct dda_device **devs, size_t *count, char *message,
 		   size_t size)
 {
 	(void)message;
 	(void)size;
+	dump_calls++;
 	*devs = malloc(sizeof(table));
 	if (!*devs)
 		return -ENOMEM;
 	memcpy(*devs, table, sizeof(table));
 	*count = ARRAY_SIZE(table);
+	return 0;
+}
+
+/* The device and its group's others, as /sys/kernel/iommu_groups has them. */
+static unsigned int group_calls;
+
+int kernel_group(const char *address, struct dda_device **devs,
+		 size_t *count, char *message, size_t size)
+{
+	char canonical[DDA_ADDRESS_LEN + 1];
+	const struct dda_device *dev = NULL;
+	size_t i;
+
+	(void)message;
+	(void)size;
+	group_calls++;
+	*devs = malloc(sizeof(table));
+	*count = 0;
+	if (!*devs)
+		return -ENOMEM;
+	if (dda_address_parse(address, canonical))
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(table); i++)
+		if (!strcmp(table[i].address, canonical))
+			dev = &table[i];
+	if (!dev)
+		return 0;
+	(*devs)[(*count)++] = *dev;
+	for (i = 0; i < ARRAY_SIZE(table); i++)
+		if (&table[i] != dev && dev->iommu_group >= 0 &&
+		    table[i].iommu_group == dev->iommu_group)
+			(*devs)[(*count)++] = table[i];
 	return 0;
 }
 
@@ -723,12 +758,77 @@ static void test_assign_refused(void)
 	is_int(handovers, 0, "no handover was asked of dda.ko");
 }
 
+/* ddad's log (stderr, as with --foreground) while capturing. */
+static int saved_stderr = -1;
+static FILE *captured;
+
+static void capture_log(void)
+{
+	captured = tmpfile();
+	fflush(stderr);
+	saved_stderr = dup(2);
+	if (!captured || saved_stderr < 0 || dup2(fileno(captured), 2) < 0)
+		ok(0, "capturing the log");
+	log_open(true);
+}
+
+/* The log since capture_log(), to be freed. */
+static char *captured_log(void)
+{
+	char *text = calloc(1, 8192);
+
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	log_open(false);
+	if (text && captured) {
+		rewind(captured);
+		if (fread(text, 1, 8191, captured) == 0)
+			text[0] = '\0';
+	}
+	if (captured)
+		fclose(captured);
+	return text;
+}
+
+/*
+ * The line at the end of a job: where its time went. Its handover was held
+ * for at least hold_ms by the fake dda.ko: it must count there.
+ */
+static void check_time_line(const char *log, const char *op,
+			    const char *address, double hold_ms)
+{
+	char want[64], *line;
+	double total, query, handover, add, verify, record;
+
+	snprintf(want, sizeof(want), "ddad: %s %s: ", op, address);
+	line = strstr(log, want);
+	if (!ok(line && sscanf(line + strlen(want),
+			       "%lf ms: query-pci %lf, handover %lf, device_add %lf, verify %lf, state.json %lf",
+			       &total, &query, &handover, &add, &verify,
+			       &record) == 6,
+		"%s %s: the log says where its time went", op, address)) {
+		printf("#   log: %s\n", log);
+		return;
+	}
+	ok(handover >= hold_ms, "%s: the held handover counts there (%.1f >= %.1f ms)",
+	   address, handover, hold_ms);
+	/* Each printed to 0.1 ms: rounding may add up to 0.3. */
+	ok(total + 0.3 >= query + handover + add + verify + record,
+	   "%s: the steps add up to no more than the whole (%.1f ms)",
+	   address, total);
+}
+
 static void test_assign(void)
 {
+	unsigned int dumps = dump_calls, groups = group_calls;
 	struct answer a, b;
 	struct qemu *q = &qemus[0];
+	uint64_t held;
+	char *log;
 
 	/* Two at once to the same guest: two ports, and ping meanwhile. */
+	capture_log();
 	kernel_holds = true;
 	ask_start(&a, "{\"id\":\"a\",\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g1\"}");
 	ask_start(&b, "{\"id\":\"b\",\"op\":\"assign\",\"address\":\"01:00.0\",\"vm\":\"g1\"}");
@@ -738,6 +838,7 @@ static void test_assign(void)
 		  "meanwhile, ping is answered");
 	turn_for(50);
 	is_int(nkcalls, 2, "both handovers asked of dda.ko");
+	held = now_us();
 	ok(recorded(EDU, DDA_STATE_QUARANTINED, "g1", "rp0", OPERATION_ASSIGN),
 	   "edu recorded before its handover: assign to g1, port rp0");
 	ok(recorded(NIC, DDA_STATE_QUARANTINED, "g1", "rp1", OPERATION_ASSIGN),
@@ -748,9 +849,19 @@ static void test_assign(void)
 	is_answer("{\"id\":\"s\",\"op\":\"status\"}",
 		  "{\"id\":\"s\",\"ok\":true,\"result\":[{\"address\":\"0000:00:02.0\",\"state\":\"quarantined\",\"vm\":\"g1\",\"since\":...",
 		  "status shows the assign under way");
+	turn_for(20);
+	/* Both handovers were under way all this time, at least. */
+	held = now_us() - held;
 	kernel_holds = false;
 	ok(turn_until(&a.done, 5000) && turn_until(&b.done, 5000),
 	   "then both are answered");
+	is_int(group_calls - groups, 2, "each assign asked dda.ko for its group");
+	is_int(dump_calls - dumps, 1,
+	       "and not for every device of the host (status did, once)");
+	log = captured_log();
+	check_time_line(log, "assign", EDU, held / 1000.0);
+	check_time_line(log, "assign", NIC, held / 1000.0);
+	free(log);
 	if (!ok(a.text && strstr(a.text, "{\"id\":\"a\",\"ok\":true,\"result\":{\"address\":\"0000:00:02.0\",\"state\":\"assigned\",\"vm\":\"g1\",\"since\":") == a.text &&
 		strstr(a.text, "\"port\":\"rp0\",\"operation\":null}}"),
 		"edu: assigned to g1 on rp0"))

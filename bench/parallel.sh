@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Benchmark, in the sandbox VM: four devices at once against one. Four
+# e1000e, each alone in its IOMMU group behind its own root port; one guest
+# with four free ports. Each round times dismount, assign, unassign and
+# mount of one device, then of all four with four ddactl processes started
+# together. The ratio four/one is 1 when the work of different devices
+# overlaps and 4 when it queues (dda.ko takes no lock across binds and
+# resets; ddad runs each handover and reclaim in a thread of its own).
+#
+#@ devices: e1000e e1000e e1000e e1000e
+#@ timeout: 1500
+. "$DDA_TESTLIB"
+. "$DDA_SRC/bench/lib.sh"
+. "$DDA_SRC/tests/integration/guest-qmp.sh"
+
+rounds=${DDA_BENCH_ROUNDS:-5}
+ddactl=$DDA_BIN/ddactl
+export DDA_SOCKET=/tmp/ddad/ddad.sock
+
+insmod "$DDA_KO"
+modprobe vfio-pci
+guest_start g1 4 || { echo "bench: the guest did not start"; exit 1; }
+mkdir -p /tmp/ddad
+"$DDA_BIN/ddad" --foreground --socket "$DDA_SOCKET" --state-dir /tmp/ddad \
+	>/tmp/ddad.log 2>&1 &
+ddad=$!
+wait_for 20 test -S "$DDA_SOCKET" || { echo "bench: ddad did not start"; exit 1; }
+$ddactl vm add g1 --qmp /tmp/g1.qmp >/dev/null
+
+devs=()
+for i in 0 1 2 3; do devs+=("$(vm_pci_addr "e1000e$i")"); done
+log "devices: ${devs[*]}"
+
+# all CMD [ARGS...]: ddactl CMD ADDRESS ARGS... for every device at once.
+all() {
+	local a pids=() p rc=0
+	for a in "${devs[@]}"; do
+		"$ddactl" "$1" "$a" "${@:2}" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	return $rc
+}
+
+steps=(dismount assign unassign mount)
+for s in "${steps[@]}"; do declare -a "one_$s=()" "four_$s=()"; done
+for ((r = 0; r < rounds; r++)); do
+	timed one_dismount "$ddactl" dismount "${devs[0]}" &&
+	timed one_assign "$ddactl" assign "${devs[0]}" --vm g1 &&
+	timed one_unassign "$ddactl" unassign "${devs[0]}" &&
+	timed one_mount "$ddactl" mount "${devs[0]}" &&
+	timed four_dismount all dismount &&
+	timed four_assign all assign --vm g1 &&
+	timed four_unassign all unassign &&
+	timed four_mount all mount || { echo "bench: round $r failed"; tail -n 20 /tmp/ddad.log; exit 1; }
+	log "round $r: assign one ${one_assign[-1]} us, four ${four_assign[-1]} us"
+done
+
+echo "one device against four at once, $rounds rounds:"
+for s in "${steps[@]}"; do
+	declare -n one=one_$s four=four_$s
+	stats "one_$s" "${one[@]}"
+	stats "four_$s" "${four[@]}"
+	ratio=$(awk -v f="$(median "${four[@]}")" -v o="$(median "${one[@]}")" \
+		'BEGIN { printf "%.2f", f / o }')
+	echo "  four/one for $s: $ratio"
+	figure "parallel4_${s}_ratio" "$ratio"
+	# The summary's parallel4_ratio is that of assignment.
+	[[ $s != assign ]] || figure parallel4_ratio "$ratio"
+	unset -n one four
+done
+
+kill "$ddad"
+wait "$ddad" 2>/dev/null
+guest_kill g1
+rmmod dda
