@@ -7,7 +7,9 @@
 # mount of one device, then of all four with four ddactl processes started
 # together. The ratio four/one is 1 when the work of different devices
 # overlaps and 4 when it queues (dda.ko takes no lock across binds and
-# resets; ddad runs each handover and reclaim in a thread of its own).
+# resets; ddad runs each handover and reclaim in a thread of its own; QEMU
+# runs device_add and device_del under its big lock, one at a time).
+# ddad's log then says, step by step, what overlapped and what queued.
 #
 #@ devices: e1000e e1000e e1000e e1000e
 #@ timeout: 1500
@@ -46,15 +48,21 @@ all() {
 
 steps=(dismount assign unassign mount)
 for s in "${steps[@]}"; do declare -a "one_$s=()" "four_$s=()"; done
+# ddad's log lines of the jobs of one or of four, apart.
+lines() { wc -l </tmp/ddad.log; }
+keep() { tail -n "+$(($2 + 1))" /tmp/ddad.log >>"/tmp/jobs-$1"; }
 for ((r = 0; r < rounds; r++)); do
+	at=$(lines)
 	timed one_dismount "$ddactl" dismount "${devs[0]}" &&
 	timed one_assign "$ddactl" assign "${devs[0]}" --vm g1 &&
 	timed one_unassign "$ddactl" unassign "${devs[0]}" &&
 	timed one_mount "$ddactl" mount "${devs[0]}" &&
+	keep one "$at" && at=$(lines) &&
 	timed four_dismount all dismount &&
 	timed four_assign all assign --vm g1 &&
 	timed four_unassign all unassign &&
-	timed four_mount all mount || { echo "bench: round $r failed"; tail -n 20 /tmp/ddad.log; exit 1; }
+	timed four_mount all mount &&
+	keep four "$at" || { echo "bench: round $r failed"; tail -n 20 /tmp/ddad.log; exit 1; }
 	log "round $r: assign one ${one_assign[-1]} us, four ${four_assign[-1]} us"
 done
 
@@ -71,6 +79,27 @@ for s in "${steps[@]}"; do
 	[[ $s != assign ]] || figure parallel4_ratio "$ratio"
 	unset -n one four
 done
+
+# Inside ddad's jobs: a step that takes as long with four as with one
+# overlapped; one that takes about four times as long queued somewhere.
+echo "ddad's steps (median ms), one device against each of four at once:"
+python3 - /tmp/jobs-one /tmp/jobs-four <<'PY'
+import re, statistics, sys
+def steps(path):
+    by = {}
+    for line in open(path):
+        m = re.search(r"ddad: (assign|unassign) \S+: [0-9.]+ ms:(.*)", line)
+        if m:
+            for part in m.group(2).split(","):
+                step, ms = part.split()
+                by.setdefault(m.group(1) + " " + step, []).append(float(ms))
+    return by
+one, four = steps(sys.argv[1]), steps(sys.argv[2])
+for key in one:
+    if key in four:
+        o, f = statistics.median(one[key]), statistics.median(four[key])
+        print(f"  {key:<24} {o:8.1f} {f:8.1f}  x{f / o if o else 0:.1f}")
+PY
 
 kill "$ddad"
 wait "$ddad" 2>/dev/null

@@ -58,6 +58,15 @@ sum() { local IFS=+; echo "($*)"; }
 ratio=$(calc "$(sum "${dda[@]}") / $(sum "${man[@]}")" "${dda[@]}" "${man[@]}")
 floor=$(calc "$(sum "${rst[@]}")" "${rst[@]}")
 overhead=$(calc "$(sum "${dda[@]}") - $(sum "${rst[@]}")" "${dda[@]}" "${rst[@]}")
+# How listing grows with the number of devices: per device, from 64 to 128
+# extra ones.
+if [[ -n ${fig[devices64]:-} && -n ${fig[devices128]:-} ]]; then
+	echo "== listing, per PCI device added (from ${fig[devices64]} to ${fig[devices128]} devices)"
+	for tool in list lspci sysfs; do
+		echo "  $tool: $(calc "(${tool}128_ms - ${tool}64_ms) / (devices128 - devices64)" \
+			"${tool}128_ms" "${tool}64_ms" devices128 devices64) ms a device"
+	done
+fi
 echo "== summary (cycle: dismount + assign + unassign + mount of the e1000e)"
 echo "bench: cycle_ratio=$ratio floor_ms=$floor overhead_ms=$overhead" \
 	"list128_ms=$(get list128_ms) lspci128_ms=$(get lspci128_ms)" \
