@@ -120,10 +120,25 @@ static void dda_group_put(struct dda_group *g)
 	kfree(g);
 }
 
+/* D3hot <-> D0 takes 10 ms (PCI PM 1.2, 5.6.1) unless a quirk says more. */
+#define DDA_D3HOT_WAIT_MS	10
+
+/*
+ * Sleep the D3hot <-> D0 transition time with 20% slack, as the PCI core's
+ * own PM reset does: msleep() rounds 10 ms up to whole jiffies and one more
+ * (16 ms at HZ=250), a cost above what the hardware demands.
+ */
+static void dda_d3_sleep(struct pci_dev *pdev)
+{
+	unsigned int ms = max_t(unsigned int, pdev->d3hot_delay,
+				DDA_D3HOT_WAIT_MS);
+
+	usleep_range(ms * USEC_PER_MSEC, (ms + max(ms / 5, 1U)) * USEC_PER_MSEC);
+}
+
 /* D3hot and back to D0 resets a device that does not say NoSoftRst. */
 static int dda_reset_pm(struct pci_dev *pdev)
 {
-	unsigned int delay = max_t(unsigned int, pdev->d3hot_delay, 10);
 	u16 csr;
 
 	if (!pdev->pm_cap || pdev->dev_flags & PCI_DEV_FLAGS_NO_PM_RESET)
@@ -134,10 +149,10 @@ static int dda_reset_pm(struct pci_dev *pdev)
 
 	csr = (csr & ~PCI_PM_CTRL_STATE_MASK) | PCI_D3hot;
 	pci_write_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, csr);
-	msleep(delay);
+	dda_d3_sleep(pdev);
 	csr = (csr & ~PCI_PM_CTRL_STATE_MASK) | PCI_D0;
 	pci_write_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, csr);
-	msleep(delay);
+	dda_d3_sleep(pdev);
 	return 0;
 }
 
