@@ -168,8 +168,16 @@ check-integration: all san
 demo: all
 	$(Q)KDIR=$(KDIR) KVER=$(KVER) tests/integration/demo.sh
 
-bench: all
+bench: all $(B)/bench/ddactl-static
 	$(Q)KDIR=$(KDIR) KVER=$(KVER) bench/run.sh
+
+# For the benchmarks only, never installed: the same ddactl linked
+# statically, to tell what starting a process costs from what ddactl does.
+$(B)/bench/ddactl-static: $(DDACTL_SRCS:%.c=$(B)/%.o) $(COMMON_OBJS) $(LIBDDA_A)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo '  LD      $@')
+	$(Q)$(CC) $(DDA_CFLAGS) -static -Wl,--no-warnings -o $@ $^ \
+		$(shell pkg-config --static --libs libnl-genl-3.0 libnl-3.0 json-c 2>/dev/null)
 
 # --- install ---------------------------------------------------------------
 

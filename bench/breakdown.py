@@ -103,11 +103,17 @@ def main():
     ]
     rest = cycle - sum(v for _, v in rows)
     rows.append(("the rest: dda.ko dismount/mount, ddad's loop", rest))
+    # Of the processes, what the dynamic loader costs: the same ddactl
+    # linked statically answers the same request.
+    loader = 4 * (med("show") - med("static_show"))
     print(f"  {name}: where the cycle's {cycle:.1f} ms go (medians):")
     for what, v in rows:
         print(f"    {what:<48} {v:8.1f} ms")
+        if what.startswith("4 ddactl"):
+            print(f"      {'of which the dynamic loader (vs a static ddactl)':<46} {loader:8.1f} ms")
     print(f"bench: {name}_cycle_ms={cycle:.1f}")
     print(f"bench: {name}_procs_ms={procs:.1f}")
+    print(f"bench: {name}_loader_ms={loader:.1f}")
     print(f"bench: {name}_rest_ms={rest:.1f}")
     return 0
 

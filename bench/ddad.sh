@@ -18,7 +18,11 @@ pid=$!
 wait_for 10 test -S /tmp/ddad/ddad.sock || { echo "bench: ddad did not start"; exit 1; }
 
 field() { sed -n "s/^$1:[[:space:]]*\([0-9]*\).*/\1/p" "/proc/$pid/status"; }
-switches() { echo $(($(field voluntary_ctxt_switches) + $(field nonvoluntary_ctxt_switches))); }
+# Every thread's, not only the main one's (a job's worker threads count).
+switches() {
+	cat /proc/"$pid"/task/*/status |
+		awk '/^(non)?voluntary_ctxt_switches:/ { n += $2 } END { print n }'
+}
 
 rss_start=$(field VmRSS)
 start=$(date +%s%6N)

@@ -73,17 +73,24 @@ manual_mount() { # ADDRESS DRIVER: reset, back to the host driver
 }
 
 # What a process costs here (exec over 9p under TCG: far more than on
-# hardware), alone and with one request to dda.ko or to ddad.
-exec_t=() show_t=() status_t=()
+# hardware), alone and with one request to dda.ko or to ddad; and the same
+# ddactl linked statically (make bench builds it, nothing installs it),
+# which tells the dynamic loader's part from ddactl's own work.
+static=$DDA_BIN/../bench/ddactl-static
+exec_t=() show_t=() status_t=() static_exec_t=() static_show_t=()
 for ((i = 0; i < rounds; i++)); do
 	timed exec_t /bin/true &&
 	timed show_t "$ddactl" show "$(vm_pci_addr e1000e0)" &&
-	timed status_t "$ddactl" status || exit 1
+	timed status_t "$ddactl" status &&
+	timed static_exec_t "$static" --version &&
+	timed static_show_t "$static" show "$(vm_pci_addr e1000e0)" || exit 1
 done
 echo "processes and round trips, $rounds rounds:"
 stats exec "${exec_t[@]}"
 stats ddactl_show "${show_t[@]}"
 stats ddactl_status "${status_t[@]}"
+stats ddactl_static_version "${static_exec_t[@]}"
+stats ddactl_static_show "${static_show_t[@]}"
 
 steps=(dismount assign unassign mount)
 bench_device() { # QEMU_ID DRIVER (or "" for none)
@@ -119,6 +126,7 @@ bench_device() { # QEMU_ID DRIVER (or "" for none)
 			unset -n t
 		done
 		echo "show ${show_t[*]}"
+		echo "static_show ${static_show_t[*]}"
 	} >"/tmp/times-$1"
 	python3 "$DDA_SRC/bench/breakdown.py" "$1" "$a" "/tmp/times-$1" \
 		/tmp/events.json /tmp/ddad.log
