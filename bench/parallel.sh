@@ -8,8 +8,9 @@
 # together. The ratio four/one is 1 when the work of different devices
 # overlaps and 4 when it queues (dda.ko takes no lock across binds and
 # resets; ddad runs each handover and reclaim in a thread of its own; QEMU
-# runs device_add and device_del under its big lock, one at a time).
-# ddad's log then says, step by step, what overlapped and what queued.
+# runs device_add and device_del under its big lock, one at a time, which
+# the same device_adds sent by hand show). ddad's log then says, step by
+# step, what overlapped and what queued.
 #
 #@ devices: e1000e e1000e e1000e e1000e
 #@ timeout: 1500
@@ -77,6 +78,65 @@ for s in "${steps[@]}"; do
 	figure "parallel4_${s}_ratio" "$ratio"
 	# The summary's parallel4_ratio is that of assignment.
 	[[ $s != assign ]] || figure parallel4_ratio "$ratio"
+	unset -n one four
+done
+
+# The same in QEMU alone, by hand: the four bound to vfio-pci through sysfs,
+# then device_add of one, and of four sent together on the test's monitor;
+# device_del likewise. QEMU runs them one after the other under its big
+# lock, whoever asks: this ratio is the floor of four assigns to one guest.
+sysfs=/sys/bus/pci/devices
+host_to_vfio() {
+	echo vfio-pci >"$sysfs/$1/driver_override"
+	echo "$1" >/sys/bus/pci/drivers/e1000e/unbind
+	echo "$1" >/sys/bus/pci/drivers_probe
+}
+vfio_to_host() {
+	echo "$1" >/sys/bus/pci/drivers/vfio-pci/unbind
+	echo >"$sysfs/$1/driver_override"
+	echo "$1" >/sys/bus/pci/drivers_probe
+}
+# qemu_all add|del N: device_add (or device_del) of devs[0..N-1] as man0..,
+# all sent at once; wait for every answer (and for del, every
+# DEVICE_DELETED).
+qemu_all() {
+	local op=$1 n=$2 i line answered=0 deleted=0 deadline=$((SECONDS + 60))
+	for ((i = 0; i < n; i++)); do
+		if [[ $op == add ]]; then
+			printf '{"execute": "device_add", "arguments": {"driver": "vfio-pci", "host": "%s", "bus": "rp%d", "id": "man%d"}, "id": "q%d"}\n' \
+				"${devs[i]}" "$i" "$i" "$i"
+		else
+			printf '{"execute": "device_del", "arguments": {"id": "man%d"}, "id": "q%d"}\n' "$i" "$i"
+		fi
+	done >&"${gw[g1]}"
+	[[ $op == add ]] && deleted=$n
+	while ((answered < n || deleted < n)) && ((SECONDS < deadline)) &&
+		IFS= read -r -t 60 -u "${gr[g1]}" line; do
+		case $line in
+		*'"id": "q'*) [[ $line == *'"return"'* ]] || return 1
+			answered=$((answered + 1)) ;;
+		*'"DEVICE_DELETED"'*'"device": "man'*) deleted=$((deleted + 1)) ;;
+		esac
+	done
+	((answered == n && deleted == n))
+}
+for a in "${devs[@]}"; do host_to_vfio "$a"; done
+qemu_one_add=() qemu_four_add=() qemu_one_del=() qemu_four_del=()
+for ((r = 0; r < rounds; r++)); do
+	timed qemu_one_add qemu_all add 1 && timed qemu_one_del qemu_all del 1 &&
+	timed qemu_four_add qemu_all add 4 && timed qemu_four_del qemu_all del 4 ||
+		{ echo "bench: QEMU round $r failed"; exit 1; }
+done
+for a in "${devs[@]}"; do vfio_to_host "$a"; done
+echo "QEMU alone (device_add, device_del by hand), one against four at once:"
+for s in add del; do
+	declare -n one=qemu_one_$s four=qemu_four_$s
+	stats "qemu_one_$s" "${one[@]}"
+	stats "qemu_four_$s" "${four[@]}"
+	ratio=$(awk -v f="$(median "${four[@]}")" -v o="$(median "${one[@]}")" \
+		'BEGIN { printf "%.2f", f / o }')
+	echo "  four/one for device_$s: $ratio"
+	figure "parallel4_qemu_${s}_ratio" "$ratio"
 	unset -n one four
 done
 

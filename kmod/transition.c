@@ -13,6 +13,7 @@
 #include <linux/device.h>
 #include <linux/iommu.h>
 #include <linux/kmod.h>
+#include <linux/pm_runtime.h>
 #include <linux/slab.h>
 
 #include <kunit/visibility.h>
@@ -106,7 +107,11 @@ static int dda_remember(struct dda_dev *dd)
 
 /*
  * Bind dda to a device: driver_override first, so that no other driver can
- * take it once its host driver lets go.
+ * take it once its host driver lets go. A runtime PM reference across the
+ * unbind and the probe keeps the device in D0 all the way: without it, a
+ * device its driver had suspended (vfio-pci's, once QEMU has closed it) is
+ * woken, suspended and woken again by the driver core, waiting out the
+ * D3hot delay each time. dda's probe keeps the PCI core's own reference.
  */
 static int dda_take(struct pci_dev *pdev)
 {
@@ -115,9 +120,11 @@ static int dda_take(struct pci_dev *pdev)
 	err = dda_set_override(pdev, dda_pci_driver.name);
 	if (err)
 		return err;
+	pm_runtime_get_sync(&pdev->dev);
 	if (pdev->dev.driver && !dda_bound(pdev))
 		device_release_driver(&pdev->dev);
 	err = device_attach(&pdev->dev);
+	pm_runtime_put(&pdev->dev);
 	if (err < 0)
 		return err;
 	return dda_bound(pdev) ? 0 : -EIO;
