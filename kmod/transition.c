@@ -106,12 +106,8 @@ static int dda_remember(struct dda_dev *dd)
 }
 
 /*
- * Bind dda to a device: driver_override first, so that no other driver can
- * take it once its host driver lets go. A runtime PM reference across the
- * unbind and the probe keeps the device in D0 all the way: without it, a
- * device its driver had suspended (vfio-pci's, once QEMU has closed it) is
- * woken, suspended and woken again by the driver core, waiting out the
- * D3hot delay each time. dda's probe keeps the PCI core's own reference.
+ * Bind dda to a device whose driver has let go: driver_override first, so
+ * that no other driver can take it.
  */
 static int dda_take(struct pci_dev *pdev)
 {
@@ -120,11 +116,7 @@ static int dda_take(struct pci_dev *pdev)
 	err = dda_set_override(pdev, dda_pci_driver.name);
 	if (err)
 		return err;
-	pm_runtime_get_sync(&pdev->dev);
-	if (pdev->dev.driver && !dda_bound(pdev))
-		device_release_driver(&pdev->dev);
 	err = device_attach(&pdev->dev);
-	pm_runtime_put(&pdev->dev);
 	if (err < 0)
 		return err;
 	return dda_bound(pdev) ? 0 : -EIO;
@@ -161,29 +153,56 @@ static void dda_release(struct dda_members *m)
 }
 
 /*
- * Quarantine every member (again): dda_take() lets go of whatever driver
- * holds a device and binds dda, and each transition ends in quarantine. A
- * device dda cannot take stays unbound with driver_override "dda", so no
- * host driver gets it; that ends its entry in host. Returns 0 or the last
+ * Bind dda to every member. Every other driver lets go first, since dda's
+ * probe claims the group's DMA, which no driver may still be using. A
+ * runtime PM reference on each member across the unbinds and probes keeps
+ * it in D0 all the way: without it, a device its driver had suspended
+ * (vfio-pci's, once QEMU has closed it) is woken, suspended and woken again
+ * by the driver core, waiting out the D3hot delay each time. dda's probe
+ * keeps the PCI core's own reference. Returns 0 or the last failure.
+ */
+static int dda_members_take(struct dda_members *m)
+{
+	unsigned int i;
+	int err, failed = 0;
+
+	for (i = 0; i < m->n; i++)
+		pm_runtime_get_sync(&m->pdev[i]->dev);
+	for (i = 0; i < m->n; i++)
+		if (m->pdev[i]->dev.driver && !dda_bound(m->pdev[i]))
+			device_release_driver(&m->pdev[i]->dev);
+	for (i = 0; i < m->n; i++) {
+		err = dda_take(m->pdev[i]);
+		if (err) {
+			pci_err(m->pdev[i], "dda could not take it (%d)\n", err);
+			failed = err;
+		}
+	}
+	for (i = 0; i < m->n; i++)
+		pm_runtime_put(&m->pdev[i]->dev);
+	return failed;
+}
+
+/*
+ * Quarantine every member (again), and end each transition there. A device
+ * dda cannot take stays unbound with driver_override "dda", so no host
+ * driver gets it; that ends its entry in host. Returns 0 or the last
  * failure.
  */
 static int dda_members_quarantine(struct dda_members *m,
 				  enum dda_reason reason)
 {
 	unsigned int i;
-	int err, failed = 0;
+	int err;
 
+	err = dda_members_take(m);
 	for (i = 0; i < m->n; i++) {
-		err = dda_take(m->pdev[i]);
-		if (err) {
-			pci_err(m->pdev[i], "could not be quarantined (%d): left unbound\n",
-				err);
-			failed = err;
-		}
+		if (!dda_bound(m->pdev[i]))
+			pci_err(m->pdev[i], "could not be quarantined: left unbound\n");
 		dda_dev_end(m->dd[i], dda_bound(m->pdev[i]) ?
 			    DDA_STATE_QUARANTINED : DDA_STATE_HOST, reason);
 	}
-	return failed;
+	return err;
 }
 
 /*
@@ -220,16 +239,11 @@ int dda_transition_dismount(struct pci_dev *pdev, bool group,
 		if (err)
 			goto err_give_back;
 	}
-	for (i = 0; i < m.n; i++)
-		if (m.pdev[i]->dev.driver)
-			device_release_driver(&m.pdev[i]->dev);
-	for (i = 0; i < m.n; i++) {
-		err = dda_take(m.pdev[i]);
-		if (err) {
-			NL_SET_ERR_MSG(extack,
-				       "dda could not take the device: see the kernel log");
-			goto err_give_back;
-		}
+	err = dda_members_take(&m);
+	if (err) {
+		NL_SET_ERR_MSG(extack,
+			       "dda could not take the device: see the kernel log");
+		goto err_give_back;
 	}
 
 	for (i = 0; i < m.n; i++) {
@@ -322,10 +336,6 @@ static int __dda_mount(struct pci_dev *pdev, bool group,
 	goto out_put;
 
 err_requarantine:
-	/* Every host driver lets go first: the group's DMA must be free. */
-	for (i = 0; i < m.n; i++)
-		if (m.pdev[i]->dev.driver)
-			device_release_driver(&m.pdev[i]->dev);
 	dda_members_quarantine(&m, reason);
 out_put:
 	dda_members_put(&m);
