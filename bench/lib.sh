@@ -40,3 +40,26 @@ med_ms() { awk -v v="$(median "$@")" 'BEGIN { print v / 1000 }'; }
 
 # figure NAME VALUE: one figure for the summary.
 figure() { echo "bench: $1=$2"; }
+
+# guest_up PORTS: dda.ko and vfio-pci loaded, the guest g1 with PORTS free
+# root ports (tests/integration/guest-qmp.sh, sourced by the caller), ddad
+# running on $DDA_SOCKET (its pid in $ddad, its log /tmp/ddad.log) and told
+# of g1. guest_down undoes it all.
+guest_up() {
+	export DDA_SOCKET=/tmp/ddad/ddad.sock
+	insmod "$DDA_KO"
+	modprobe vfio-pci
+	guest_start g1 "$1" || { echo "bench: the guest did not start"; exit 1; }
+	mkdir -p /tmp/ddad
+	"$DDA_BIN/ddad" --foreground --socket "$DDA_SOCKET" --state-dir /tmp/ddad \
+		>/tmp/ddad.log 2>&1 &
+	ddad=$!
+	wait_for 20 test -S "$DDA_SOCKET" || { echo "bench: ddad did not start"; exit 1; }
+	"$DDA_BIN/ddactl" vm add g1 --qmp /tmp/g1.qmp >/dev/null
+}
+guest_down() {
+	kill "$ddad"
+	wait "$ddad" 2>/dev/null
+	guest_kill g1
+	rmmod dda
+}

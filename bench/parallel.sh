@@ -20,17 +20,8 @@
 
 rounds=${DDA_BENCH_ROUNDS:-5}
 ddactl=$DDA_BIN/ddactl
-export DDA_SOCKET=/tmp/ddad/ddad.sock
 
-insmod "$DDA_KO"
-modprobe vfio-pci
-guest_start g1 4 || { echo "bench: the guest did not start"; exit 1; }
-mkdir -p /tmp/ddad
-"$DDA_BIN/ddad" --foreground --socket "$DDA_SOCKET" --state-dir /tmp/ddad \
-	>/tmp/ddad.log 2>&1 &
-ddad=$!
-wait_for 20 test -S "$DDA_SOCKET" || { echo "bench: ddad did not start"; exit 1; }
-$ddactl vm add g1 --qmp /tmp/g1.qmp >/dev/null
+guest_up 4
 
 devs=()
 for i in 0 1 2 3; do devs+=("$(vm_pci_addr "e1000e$i")"); done
@@ -67,18 +58,23 @@ for ((r = 0; r < rounds; r++)); do
 	log "round $r: assign one ${one_assign[-1]} us, four ${four_assign[-1]} us"
 done
 
+# four_over_one WHAT ONE FOUR FIGURE: the stats of the arrays ONE and FOUR,
+# the ratio of their medians (also in $ratio) and its figure.
+four_over_one() {
+	local -n _one=$2 _four=$3
+	stats "$2" "${_one[@]}"
+	stats "$3" "${_four[@]}"
+	ratio=$(awk -v f="$(median "${_four[@]}")" -v o="$(median "${_one[@]}")" \
+		'BEGIN { printf "%.2f", f / o }')
+	echo "  four/one for $1: $ratio"
+	figure "$4" "$ratio"
+}
+
 echo "one device against four at once, $rounds rounds:"
 for s in "${steps[@]}"; do
-	declare -n one=one_$s four=four_$s
-	stats "one_$s" "${one[@]}"
-	stats "four_$s" "${four[@]}"
-	ratio=$(awk -v f="$(median "${four[@]}")" -v o="$(median "${one[@]}")" \
-		'BEGIN { printf "%.2f", f / o }')
-	echo "  four/one for $s: $ratio"
-	figure "parallel4_${s}_ratio" "$ratio"
+	four_over_one "$s" "one_$s" "four_$s" "parallel4_${s}_ratio"
 	# The summary's parallel4_ratio is that of assignment.
 	[[ $s != assign ]] || figure parallel4_ratio "$ratio"
-	unset -n one four
 done
 
 # The same in QEMU alone, by hand: the four bound to vfio-pci through sysfs,
@@ -130,14 +126,7 @@ done
 for a in "${devs[@]}"; do vfio_to_host "$a"; done
 echo "QEMU alone (device_add, device_del by hand), one against four at once:"
 for s in add del; do
-	declare -n one=qemu_one_$s four=qemu_four_$s
-	stats "qemu_one_$s" "${one[@]}"
-	stats "qemu_four_$s" "${four[@]}"
-	ratio=$(awk -v f="$(median "${four[@]}")" -v o="$(median "${one[@]}")" \
-		'BEGIN { printf "%.2f", f / o }')
-	echo "  four/one for device_$s: $ratio"
-	figure "parallel4_qemu_${s}_ratio" "$ratio"
-	unset -n one four
+	four_over_one "device_$s" "qemu_one_$s" "qemu_four_$s" "parallel4_qemu_${s}_ratio"
 done
 
 # Inside ddad's jobs: a step that takes as long with four as with one
@@ -161,7 +150,4 @@ for key in one:
         print(f"  {key:<24} {o:8.1f} {f:8.1f}  x{f / o if o else 0:.1f}")
 PY
 
-kill "$ddad"
-wait "$ddad" 2>/dev/null
-guest_kill g1
-rmmod dda
+guest_down

@@ -27,18 +27,9 @@
 
 rounds=${DDA_BENCH_ROUNDS:-10}
 ddactl=$DDA_BIN/ddactl
-export DDA_SOCKET=/tmp/ddad/ddad.sock
 sysfs=/sys/bus/pci/devices
 
-insmod "$DDA_KO"
-modprobe vfio-pci
-guest_start g1 2 || { echo "bench: the guest did not start"; exit 1; }
-mkdir -p /tmp/ddad
-"$DDA_BIN/ddad" --foreground --socket "$DDA_SOCKET" --state-dir /tmp/ddad \
-	>/tmp/ddad.log 2>&1 &
-ddad=$!
-wait_for 20 test -S "$DDA_SOCKET" || { echo "bench: ddad did not start"; exit 1; }
-$ddactl vm add g1 --qmp /tmp/g1.qmp >/dev/null
+guest_up 2
 "$ddactl" events --json >/tmp/events.json 2>&1 &
 events=$!
 wait_for 20 grep -q poll "/proc/$events/wchan"
@@ -136,7 +127,5 @@ bench_device e1000e0 e1000e || exit 1
 bench_device nvme0 nvme || exit 1
 bench_device edu0 "" || exit 1
 
-kill "$events" "$ddad"
-wait "$ddad" 2>/dev/null
-guest_kill g1
-rmmod dda
+kill "$events"
+guest_down
