@@ -35,6 +35,14 @@ median() {
 		END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# ratio NUMERATOR DENOMINATOR: the ratio of the medians of two arrays,
+# given by name, to two decimals.
+ratio() {
+	local -n _num=$1 _den=$2
+	awk -v n="$(median "${_num[@]}")" -v d="$(median "${_den[@]}")" \
+		'BEGIN { printf "%.2f", n / d }'
+}
+
 # med_ms VALUE...: the median of microseconds, in milliseconds.
 med_ms() { awk -v v="$(median "$@")" 'BEGIN { print v / 1000 }'; }
 

@@ -59,22 +59,21 @@ for ((r = 0; r < rounds; r++)); do
 done
 
 # four_over_one WHAT ONE FOUR FIGURE: the stats of the arrays ONE and FOUR,
-# the ratio of their medians (also in $ratio) and its figure.
+# the ratio of their medians (also in $four_one) and its figure.
 four_over_one() {
 	local -n _one=$2 _four=$3
 	stats "$2" "${_one[@]}"
 	stats "$3" "${_four[@]}"
-	ratio=$(awk -v f="$(median "${_four[@]}")" -v o="$(median "${_one[@]}")" \
-		'BEGIN { printf "%.2f", f / o }')
-	echo "  four/one for $1: $ratio"
-	figure "$4" "$ratio"
+	four_one=$(ratio "$3" "$2")
+	echo "  four/one for $1: $four_one"
+	figure "$4" "$four_one"
 }
 
 echo "one device against four at once, $rounds rounds:"
 for s in "${steps[@]}"; do
 	four_over_one "$s" "one_$s" "four_$s" "parallel4_${s}_ratio"
 	# The summary's parallel4_ratio is that of assignment.
-	[[ $s != assign ]] || figure parallel4_ratio "$ratio"
+	[[ $s != assign ]] || figure parallel4_ratio "$four_one"
 done
 
 # The same in QEMU alone, by hand: the four bound to vfio-pci through sysfs,

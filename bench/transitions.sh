@@ -108,6 +108,7 @@ bench_device() { # QEMU_ID DRIVER (or "" for none)
 		local -n dda_t=$s man_t=man_$s
 		stats "$1_$s" "${dda_t[@]}"
 		stats "$1_manual_$s" "${man_t[@]}"
+		echo "  dda/by hand for $s: $(ratio "$s" "man_$s")"
 		unset -n dda_t man_t
 	done
 	{
