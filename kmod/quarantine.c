@@ -8,6 +8,7 @@
  */
 #include <linux/delay.h>
 #include <linux/iommu.h>
+#include <linux/iopoll.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -122,24 +123,44 @@ static void dda_group_put(struct dda_group *g)
 
 /* D3hot <-> D0 takes 10 ms (PCI PM 1.2, 5.6.1) unless a quirk says more. */
 #define DDA_D3HOT_WAIT_MS	10
+/* How long a device may take beyond that to report its new state. */
+#define DDA_PM_TIMEOUT_MS	1000
 
 /*
- * Sleep the D3hot <-> D0 transition time with 20% slack, as the PCI core's
- * own PM reset does: msleep() rounds 10 ms up to whole jiffies and one more
- * (16 ms at HZ=250), a cost above what the hardware demands.
+ * Put a device in @state: write PM_CTRL, sleep the transition time during
+ * which the function must not be touched (with the PCI core's 20% slack;
+ * msleep() would round 10 ms up to whole jiffies and one more), then poll
+ * until PM_CTRL reports @state. 0, or -ETIMEDOUT.
  */
-static void dda_d3_sleep(struct pci_dev *pdev)
+static int dda_pm_set(struct pci_dev *pdev, u16 csr, pci_power_t state)
 {
 	unsigned int ms = max_t(unsigned int, pdev->d3hot_delay,
 				DDA_D3HOT_WAIT_MS);
+	u16 want = (__force u16)state;
+	int err, ret;
 
+	csr = (csr & ~PCI_PM_CTRL_STATE_MASK) | want;
+	pci_write_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, csr);
 	usleep_range(ms * USEC_PER_MSEC, (ms + max(ms / 5, 1U)) * USEC_PER_MSEC);
+	ret = read_poll_timeout(pci_read_config_word, err,
+				!err && !PCI_POSSIBLE_ERROR(csr) &&
+				(csr & PCI_PM_CTRL_STATE_MASK) == want,
+				USEC_PER_MSEC, DDA_PM_TIMEOUT_MS * USEC_PER_MSEC,
+				false, pdev, pdev->pm_cap + PCI_PM_CTRL, &csr);
+	if (ret)
+		pci_err(pdev, "did not report D%u within %u ms\n", want,
+			ms + DDA_PM_TIMEOUT_MS);
+	return ret;
 }
 
-/* D3hot and back to D0 resets a device that does not say NoSoftRst. */
+/*
+ * D3hot and back to D0 resets a device that does not say NoSoftRst. Back
+ * to D0 even when D3hot was not reported: a device is of no use in D3hot.
+ */
 static int dda_reset_pm(struct pci_dev *pdev)
 {
 	u16 csr;
+	int err;
 
 	if (!pdev->pm_cap || pdev->dev_flags & PCI_DEV_FLAGS_NO_PM_RESET)
 		return -ENOTTY;
@@ -147,13 +168,10 @@ static int dda_reset_pm(struct pci_dev *pdev)
 	if (csr & PCI_PM_CTRL_NO_SOFT_RESET)
 		return -ENOTTY;
 
-	csr = (csr & ~PCI_PM_CTRL_STATE_MASK) | PCI_D3hot;
-	pci_write_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, csr);
-	dda_d3_sleep(pdev);
-	csr = (csr & ~PCI_PM_CTRL_STATE_MASK) | PCI_D0;
-	pci_write_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, csr);
-	dda_d3_sleep(pdev);
-	return 0;
+	err = dda_pm_set(pdev, csr, PCI_D3hot);
+	if (dda_pm_set(pdev, csr, PCI_D0))
+		err = -ETIMEDOUT;
+	return err;
 }
 
 /* A secondary bus reset, only when it touches no other device. */
