@@ -71,3 +71,26 @@ guest_down() {
 	guest_kill g1
 	rmmod dda
 }
+
+# The manual way through sysfs, builtins only: what an admin's script that
+# knows its device and driver does. The host driver's unbind and probe are
+# timed apart, into the arrays unbind and probe, for the breakdown.
+sysfs=/sys/bus/pci/devices
+unbind=() probe=()
+bound_to() { [[ -e /sys/bus/pci/drivers/$2/$1 ]]; }
+sysfs_reset() { [[ ! -e $sysfs/$1/reset ]] || echo 1 >"$sysfs/$1/reset"; }
+to_sysfs() { echo "$1" >"$2"; }
+manual_dismount() { # ADDRESS DRIVER: host driver -> vfio-pci, reset
+	echo vfio-pci >"$sysfs/$1/driver_override"
+	[[ -z $2 ]] || timed unbind to_sysfs "$1" "/sys/bus/pci/drivers/$2/unbind"
+	to_sysfs "$1" /sys/bus/pci/drivers_probe
+	bound_to "$1" vfio-pci && sysfs_reset "$1"
+}
+manual_mount() { # ADDRESS DRIVER: reset, back to the host driver
+	sysfs_reset "$1"
+	to_sysfs "$1" /sys/bus/pci/drivers/vfio-pci/unbind
+	echo >"$sysfs/$1/driver_override"
+	timed probe to_sysfs "$1" /sys/bus/pci/drivers_probe
+	[[ -z $2 ]] || bound_to "$1" "$2"
+}
+

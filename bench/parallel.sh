@@ -76,21 +76,12 @@ for s in "${steps[@]}"; do
 	[[ $s != assign ]] || figure parallel4_ratio "$four_one"
 done
 
-# The same in QEMU alone, by hand: the four bound to vfio-pci through sysfs,
-# then device_add of one, and of four sent together on the test's monitor;
-# device_del likewise. QEMU runs them one after the other under its big
-# lock, whoever asks: this ratio is the floor of four assigns to one guest.
-sysfs=/sys/bus/pci/devices
-host_to_vfio() {
-	echo vfio-pci >"$sysfs/$1/driver_override"
-	echo "$1" >/sys/bus/pci/drivers/e1000e/unbind
-	echo "$1" >/sys/bus/pci/drivers_probe
-}
-vfio_to_host() {
-	echo "$1" >/sys/bus/pci/drivers/vfio-pci/unbind
-	echo >"$sysfs/$1/driver_override"
-	echo "$1" >/sys/bus/pci/drivers_probe
-}
+# The same in QEMU alone, by hand: the four bound to vfio-pci through sysfs
+# (bench/lib.sh's manual_dismount), then device_add of one, and of four sent
+# together on the test's monitor; device_del likewise. QEMU runs them one
+# after the other under its big lock, whoever asks: this ratio is the floor
+# of four assigns to one guest.
+
 # qemu_all add|del N: device_add (or device_del) of devs[0..N-1] as man0..,
 # all sent at once; wait for every answer (and for del, every
 # DEVICE_DELETED).
@@ -115,14 +106,14 @@ qemu_all() {
 	done
 	((answered == n && deleted == n))
 }
-for a in "${devs[@]}"; do host_to_vfio "$a"; done
+for a in "${devs[@]}"; do manual_dismount "$a" e1000e || exit 1; done
 qemu_one_add=() qemu_four_add=() qemu_one_del=() qemu_four_del=()
 for ((r = 0; r < rounds; r++)); do
 	timed qemu_one_add qemu_all add 1 && timed qemu_one_del qemu_all del 1 &&
 	timed qemu_four_add qemu_all add 4 && timed qemu_four_del qemu_all del 4 ||
 		{ echo "bench: QEMU round $r failed"; exit 1; }
 done
-for a in "${devs[@]}"; do vfio_to_host "$a"; done
+for a in "${devs[@]}"; do manual_mount "$a" e1000e || exit 1; done
 echo "QEMU alone (device_add, device_del by hand), one against four at once:"
 for s in add del; do
 	four_over_one "device_$s" "qemu_one_$s" "qemu_four_$s" "parallel4_qemu_${s}_ratio"

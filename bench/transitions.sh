@@ -27,8 +27,6 @@
 
 rounds=${DDA_BENCH_ROUNDS:-10}
 ddactl=$DDA_BIN/ddactl
-sysfs=/sys/bus/pci/devices
-
 guest_up 2
 "$ddactl" events --json >/tmp/events.json 2>&1 &
 events=$!
@@ -37,32 +35,14 @@ wait_for 20 grep -q poll "/proc/$events/wchan"
 driver_of() { basename "$(readlink "$sysfs/$1/driver")" 2>/dev/null || true; }
 
 # The manual way: an admin's script that knows its device and driver,
-# builtins only (no process of its own). It times the host driver's unbind
-# and probe apart, for the breakdown.
-unbind=() probe=()
-bound_to() { [[ -e /sys/bus/pci/drivers/$2/$1 ]]; }
-sysfs_reset() { [[ ! -e $sysfs/$1/reset ]] || echo 1 >"$sysfs/$1/reset"; }
-to_sysfs() { echo "$1" >"$2"; }
-manual_dismount() { # ADDRESS DRIVER: host driver -> vfio-pci, reset
-	echo vfio-pci >"$sysfs/$1/driver_override"
-	[[ -z $2 ]] || timed unbind to_sysfs "$1" "/sys/bus/pci/drivers/$2/unbind"
-	to_sysfs "$1" /sys/bus/pci/drivers_probe
-	bound_to "$1" vfio-pci && sysfs_reset "$1"
-}
+# builtins only (no process of its own); manual_dismount and manual_mount
+# are bench/lib.sh's.
 manual_assign() { # ADDRESS: into the guest, on rp0
 	gq g1 "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"vfio-pci\", \"host\": \"$1\", \"bus\": \"rp0\", \"id\": \"man0\"}}"
 }
 manual_unassign() { # ADDRESS: out of the guest, reset
 	gq_unplug g1 man0 && sysfs_reset "$1"
 }
-manual_mount() { # ADDRESS DRIVER: reset, back to the host driver
-	sysfs_reset "$1"
-	to_sysfs "$1" /sys/bus/pci/drivers/vfio-pci/unbind
-	echo >"$sysfs/$1/driver_override"
-	timed probe to_sysfs "$1" /sys/bus/pci/drivers_probe
-	[[ -z $2 ]] || bound_to "$1" "$2"
-}
-
 # What a process costs here (exec over 9p under TCG: far more than on
 # hardware), alone and with one request to dda.ko or to ddad; and the same
 # ddactl linked statically (make bench builds it, nothing installs it),
