@@ -17,11 +17,13 @@ MANDIR ?= $(PREFIX)/share/man
 BASHCOMPLETIONDIR ?= /usr/share/bash-completion/completions
 DESTDIR ?=
 
-# The kernel to build dda.ko against: the running kernel's build tree when it
-# has one, else the newest Debian headers installed.
-KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-	$(lastword $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V)))
+# The kernel to build dda.ko against: the running kernel's build tree, or
+# KDIR=. Never "the newest installed": the tests name their kernels
+# (tests/kernels.sh). dda.ko lands in build/kmod/KVER/ (KMOD_OUT), so one
+# tree holds a module for each kernel; KMOD_OUT=kmod builds in place (DKMS).
+KDIR ?= /lib/modules/$(shell uname -r)/build
 KVER = $(shell sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+KMOD_OUT ?= $(B)/kmod/$(KVER)
 
 ifeq ($(V),1)
 Q :=
@@ -60,7 +62,7 @@ DDAD := $(B)/bin/ddad
 SAN_DDACTL := $(B)/san/bin/ddactl
 SAN_DDAD := $(B)/san/bin/ddad
 
-.PHONY: all kmod lib tools san deps check check-unit check-kunit \
+.PHONY: all kmod kmods lib tools san deps check check-unit check-kunit \
 	check-integration checkpatch demo bench install uninstall clean help
 .DEFAULT_GOAL := all
 
@@ -68,6 +70,7 @@ all: kmod lib tools
 
 help:
 	@echo 'make              build dda.ko (KDIR=$(KDIR)), libdda, ddad, ddactl'
+	@echo 'make kmods        dda.ko for every kernel the tests run on (tests/kernels.sh)'
 	@echo 'make deps         install what the build and the tests need (apt-get)'
 	@echo 'make check        every test; the last line is "N passed, N failed"'
 	@echo 'make demo         boot the sandbox VM and show its devices'
@@ -80,9 +83,16 @@ deps:
 
 # --- kernel module ---------------------------------------------------------
 
+# Out of tree, kbuild writes its objects beside the sources: build/kmod/KVER/
+# is a directory of links to kmod/'s files, so each kernel gets its own.
 kmod:
-	$(Q)test -d "$(KDIR)" || { echo "dda: no kernel build tree (KDIR=$(KDIR)); run 'make deps'" >&2; exit 1; }
-	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod $(if $(filter 1,$(V)),V=1) modules
+	$(Q)test -n "$(KVER)" || { echo "dda: no kernel build tree at KDIR=$(KDIR): install its headers, or name one (make KDIR=/usr/src/linux-headers-...)" >&2; exit 1; }
+ifneq ($(KMOD_OUT),kmod)
+	$(Q)mkdir -p $(KMOD_OUT)
+	$(Q)find $(KMOD_OUT) -maxdepth 1 -type l -delete
+	$(Q)ln -s $(addprefix $(CURDIR)/,$(wildcard kmod/Kbuild kmod/*.[ch] kmod/probes)) $(KMOD_OUT)/
+endif
+	$(Q)$(MAKE) -C $(KDIR) M=$(abspath $(KMOD_OUT)) $(if $(filter 1,$(V)),V=1) modules
 
 checkpatch:
 	$(Q)tests/checkpatch.sh
@@ -153,8 +163,12 @@ $(B)/san/tests/test_ddad_protocol: | $(SAN_DDAD)
 
 # --- tests -----------------------------------------------------------------
 
-check: all san
-	$(Q)KDIR=$(KDIR) KVER=$(KVER) tests/check.sh all
+# make check and make demo work as the first command on a fresh machine:
+# deps first (quick when all is there), then a new make, which sees the
+# packages pkg-config now knows. kmods: dda.ko for every tested kernel.
+check: deps
+	$(Q)$(MAKE) kmods lib tools san
+	$(Q)tests/check.sh all
 
 check-unit: san
 	$(Q)tests/check.sh unit
@@ -162,14 +176,21 @@ check-unit: san
 check-kunit:
 	$(Q)tests/check.sh kunit
 
-check-integration: all san
-	$(Q)KDIR=$(KDIR) KVER=$(KVER) tests/check.sh integration
+check-integration: kmods lib tools san
+	$(Q)tests/check.sh integration
 
-demo: all
-	$(Q)KDIR=$(KDIR) KVER=$(KVER) tests/integration/demo.sh
+kmods:
+	$(Q)tests/kernels.sh list >/dev/null
+	$(Q)tests/kernels.sh list | while read -r line kver; do \
+		$(MAKE) kmod KDIR=/usr/src/linux-headers-$$kver || exit; done
 
-bench: all $(B)/bench/ddactl-static
-	$(Q)KDIR=$(KDIR) KVER=$(KVER) bench/run.sh
+# The demo and the benchmarks run on the first kernel of tests/kernels.sh.
+demo: deps
+	$(Q)$(MAKE) kmods lib tools
+	$(Q)KVER=$$(tests/kernels.sh list | sed -n '1s/.* //p') tests/integration/demo.sh
+
+bench: kmods lib tools $(B)/bench/ddactl-static
+	$(Q)KVER=$$(tests/kernels.sh list | sed -n '1s/.* //p') bench/run.sh
 
 # For the benchmarks only, never installed: the same ddactl linked
 # statically, to tell what starting a process costs from what ddactl does.
@@ -187,7 +208,7 @@ install: all
 		$(DESTDIR)/lib/modules/$(KVER)/extra $(DESTDIR)$(SYSTEMDUNITDIR) \
 		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPLETIONDIR)
-	install -m 0644 kmod/dda.ko $(DESTDIR)/lib/modules/$(KVER)/extra/dda.ko
+	install -m 0644 $(KMOD_OUT)/dda.ko $(DESTDIR)/lib/modules/$(KVER)/extra/dda.ko
 	install -m 0755 $(DDACTL) $(DESTDIR)$(SBINDIR)/ddactl
 	install -m 0755 $(DDAD) $(DESTDIR)$(SBINDIR)/ddad
 	install -m 0755 $(LIBDDA_SO) $(DESTDIR)$(LIBDIR)/
@@ -223,4 +244,5 @@ uninstall:
 
 clean:
 	$(Q)test ! -d "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean
+	$(Q)rm -f kmod/probes.h
 	$(Q)rm -rf $(B)

@@ -11,6 +11,8 @@
 #include <net/netlink.h>
 #include <linux/dda.h>
 
+#include "compat.h"
+
 #define DDA_DRIVER_NAME_LEN	32
 
 /* A PCI address as DDA_A_DEV_ADDRESS carries it, "DDDD:BB:DD.F". */
@@ -43,7 +45,7 @@ struct dda_dev {
 	bool reset_unreported;
 	/* Driver and driver_override to give back; "" and NULL for none. */
 	char original_driver[DDA_DRIVER_NAME_LEN];
-	char *original_override;
+	const char *original_override;
 	/* Config space as the last reset left it, for the next owner. */
 	struct pci_saved_state *saved;
 };
@@ -92,6 +94,7 @@ void dda_device_exit(void);
 extern struct pci_driver dda_pci_driver;
 extern bool dda_allow_unsafe_interrupts;
 bool dda_bound(struct pci_dev *pdev);
+bool dda_isolated_msi(struct pci_dev *pdev);
 int dda_reset(struct dda_dev *dd);
 
 /* survey.c */

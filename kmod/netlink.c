@@ -117,10 +117,10 @@ static int dda_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 /* A dump covers every device; it takes no attributes. */
 static int dda_dump_start(struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nlattr **attrs = dda_dump_attrs(cb);
 
-	if (info->attrs[DDA_A_DEV_ADDRESS]) {
-		NL_SET_ERR_MSG_ATTR(cb->extack, info->attrs[DDA_A_DEV_ADDRESS],
+	if (attrs[DDA_A_DEV_ADDRESS]) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, attrs[DDA_A_DEV_ADDRESS],
 				    "a dump covers every device: drop the address, or ask without NLM_F_DUMP");
 		return -EINVAL;
 	}

@@ -3,7 +3,7 @@
  * Quarantine: the dda PCI driver. Binding dda to a device is what puts it in
  * quarantine, whoever asked for the bind (a dismount, or driver_override
  * written by udev): dda takes DMA ownership of the device's IOMMU group,
- * attaches an empty IOMMU domain so that every DMA faults, clears bus
+ * which puts the group in a domain that blocks every DMA, clears bus
  * master, resets the device and saves its config space for the next owner.
  */
 #include <linux/delay.h>
@@ -25,15 +25,19 @@ MODULE_PARM_DESC(allow_unsafe_interrupts,
 /*
  * struct dda_group - an IOMMU group whose DMA dda owns.
  * @iommu_group: a reference is held
- * @domain: the quarantine domain: nothing mapped, so every DMA faults
  * @users: members bound to dda; the last one out gives ownership back
- * Entries live on dda_groups under dda_groups_lock, which is taken inside
- * device_lock (from probe and remove) and held across the IOMMU calls.
+ *
+ * Owning the group's DMA is the quarantine: iommu_group_claim_dma_owner()
+ * attaches the group's blocking domain, which lets no DMA through (a real
+ * IOMMU_DOMAIN_BLOCKED where the IOMMU driver has one, else an empty
+ * unmanaged domain the core makes), and no other driver or user can change
+ * that until dda releases ownership. Entries live on dda_groups under
+ * dda_groups_lock, which is taken inside device_lock (from probe and remove)
+ * and held across the IOMMU calls.
  */
 struct dda_group {
 	struct list_head node;
 	struct iommu_group *iommu_group;
-	struct iommu_domain *domain;
 	unsigned int users;
 };
 
@@ -68,22 +72,11 @@ static struct dda_group *dda_group_get(struct pci_dev *pdev)
 	}
 	g->iommu_group = iommu_group;
 	g->users = 1;
-	g->domain = iommu_domain_alloc(pdev->dev.bus);
-	if (!g->domain) {
-		err = -ENOMEM;
-		goto err_free;
-	}
 	err = iommu_group_claim_dma_owner(iommu_group, g);
 	if (err) {
 		pci_err(pdev, "IOMMU group %d is in use by a host driver (%d)\n",
 			iommu_group_id(iommu_group), err);
-		goto err_domain;
-	}
-	err = iommu_attach_group(g->domain, iommu_group);
-	if (err) {
-		pci_err(pdev, "cannot attach the quarantine domain (%d)\n",
-			err);
-		goto err_owner;
+		goto err_free;
 	}
 	list_add(&g->node, &dda_groups);
 	pci_info(pdev, "IOMMU group %d quarantined: DMA is blocked\n",
@@ -92,10 +85,6 @@ out_unlock:
 	mutex_unlock(&dda_groups_lock);
 	return g;
 
-err_owner:
-	iommu_group_release_dma_owner(iommu_group);
-err_domain:
-	iommu_domain_free(g->domain);
 err_free:
 	kfree(g);
 err_put:
@@ -114,9 +103,7 @@ static void dda_group_put(struct dda_group *g)
 	list_del(&g->node);
 	mutex_unlock(&dda_groups_lock);
 
-	iommu_detach_group(g->domain, g->iommu_group);
 	iommu_group_release_dma_owner(g->iommu_group);
-	iommu_domain_free(g->domain);
 	iommu_group_put(g->iommu_group);
 	kfree(g);
 }
@@ -231,6 +218,23 @@ int dda_reset(struct dda_dev *dd)
 	return err;
 }
 
+/*
+ * Are @pdev's interrupts isolated, so that its next owner cannot forge
+ * interrupts? The question vfio asks of the whole group before a guest gets
+ * it; false without an IOMMU group.
+ */
+bool dda_isolated_msi(struct pci_dev *pdev)
+{
+	struct iommu_group *group = iommu_group_get(&pdev->dev);
+	bool isolated;
+
+	if (!group)
+		return false;
+	isolated = dda_group_isolated_msi(group);
+	iommu_group_put(group);
+	return isolated;
+}
+
 static int dda_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct dda_group *g;
@@ -238,7 +242,7 @@ static int dda_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	bool adopted;
 	int err;
 
-	if (!device_iommu_capable(&pdev->dev, IOMMU_CAP_INTR_REMAP)) {
+	if (!dda_isolated_msi(pdev)) {
 		if (!dda_allow_unsafe_interrupts) {
 			pci_err(pdev, "no interrupt remapping: not taken (see allow_unsafe_interrupts)\n");
 			return -EOPNOTSUPP;

@@ -79,7 +79,7 @@ static void dda_survey_iommu(struct dda_survey *s, struct iommu_group *group)
 
 static void dda_survey_intr_remap(struct dda_survey *s)
 {
-	if (device_iommu_capable(&s->pdev->dev, IOMMU_CAP_INTR_REMAP))
+	if (dda_isolated_msi(s->pdev))
 		dda_find(s, DDA_CHECK_INTR_REMAP, DDA_SEVERITY_INFO, 0, NULL,
 			 "interrupt remapping is on");
 	else if (dda_allow_unsafe_interrupts)

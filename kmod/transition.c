@@ -80,29 +80,21 @@ static bool dda_driver_is(struct pci_dev *pdev, const char *name)
 	return !strcmp(driver, name);
 }
 
-static int dda_set_override(struct pci_dev *pdev, const char *name)
-{
-	return driver_set_override(&pdev->dev, &pdev->driver_override,
-				   name ?: "", name ? strlen(name) : 0);
-}
-
 /* Remember the driver and driver_override of a device about to be taken. */
 static int dda_remember(struct dda_dev *dd)
 {
 	struct pci_dev *pdev = dd->pdev;
-	int err = 0;
+	const char *override;
 
 	dda_driver_name(pdev, dd->original_driver,
 			sizeof(dd->original_driver));
 	device_lock(&pdev->dev);
-	if (pdev->driver_override) {
-		dd->original_override = kstrdup(pdev->driver_override,
-						GFP_KERNEL);
-		if (!dd->original_override)
-			err = -ENOMEM;
-	}
+	override = dda_override_dup(pdev);
 	device_unlock(&pdev->dev);
-	return err;
+	if (IS_ERR(override))
+		return PTR_ERR(override);
+	dd->original_override = override;
+	return 0;
 }
 
 /*
@@ -113,7 +105,7 @@ static int dda_take(struct pci_dev *pdev)
 {
 	int err;
 
-	err = dda_set_override(pdev, dda_pci_driver.name);
+	err = dda_override_set(pdev, dda_pci_driver.name);
 	if (err)
 		return err;
 	err = device_attach(&pdev->dev);
@@ -134,12 +126,12 @@ static int dda_give_back(struct dda_dev *dd)
 	int err = 0;
 
 	if (want[0]) {
-		err = dda_set_override(pdev, want);
+		err = dda_override_set(pdev, want);
 		if (!err && device_attach(&pdev->dev) >= 0 &&
 		    !dda_driver_is(pdev, want))
 			err = -EIO;
 	}
-	dda_set_override(pdev, dd->original_override);
+	dda_override_set(pdev, dd->original_override);
 	return err;
 }
 
@@ -235,7 +227,7 @@ int dda_transition_dismount(struct pci_dev *pdev, bool group,
 		err = dda_remember(m.dd[i]);
 		if (err)
 			goto err_give_back;
-		err = dda_set_override(m.pdev[i], dda_pci_driver.name);
+		err = dda_override_set(m.pdev[i], dda_pci_driver.name);
 		if (err)
 			goto err_give_back;
 	}
@@ -409,7 +401,7 @@ int dda_handover(struct pci_dev *pdev, bool group,
 	for (i = 0; i < m.n; i++) {
 		pci_load_saved_state(m.pdev[i], m.dd[i]->saved);
 		pci_restore_state(m.pdev[i]);
-		err = dda_set_override(m.pdev[i], DDA_VFIO_DRIVER);
+		err = dda_override_set(m.pdev[i], DDA_VFIO_DRIVER);
 		if (err)
 			goto err_requarantine;
 	}

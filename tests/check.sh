@@ -6,10 +6,15 @@
 #   unit         user-space unit tests, built with ASan and UBSan
 #   valgrind     ddad under valgrind memcheck, through its protocol test
 #   checkpatch   the kernel code under checkpatch.pl --strict
-#   packaging    dkms build, make install/uninstall, man pages, completion
-#   kunit        KUnit suites in a kernel built by kunit.py, under QEMU
-#   integration  scenarios in the sandbox VM: real kernel, emulated IOMMU
+#   packaging    dkms build for each kernel, make install/uninstall, man
+#                pages, completion
+#   kunit        KUnit suites in a kernel built by kunit.py, under QEMU, one
+#                suite per kernel line ("kunit 6.12")
+#   integration  scenarios in the sandbox VM: real kernel, emulated IOMMU,
+#                on every kernel
 #
+# The kernels are those of tests/kernels.sh (DDA_KERNELS picks some, e.g.
+# DDA_KERNELS=6.12 for a quick run); each suite says which it ran on.
 # Every suite ends its output with "N passed, N failed"; a suite that ends
 # otherwise, or exits non-zero without a failure line, counts one failure.
 # The last line of this script is the sum, in the same form.
@@ -35,7 +40,7 @@ suite_unit() {
 suite_valgrind() { tests/ddad/valgrind.sh; }
 suite_checkpatch() { tests/checkpatch.sh; }
 suite_packaging() { tests/packaging.sh; }
-suite_kunit() { tests/kunit/run.sh; }
+suite_kunit() { tests/kunit/run.sh "$1"; }
 suite_integration() { tests/integration/run.sh; }
 
 # "N passed, N failed" of the last such line of $1, as "N N" (else "0 1").
@@ -53,11 +58,24 @@ suites=("$@")
 [[ ${#suites[@]} -eq 0 || ${suites[0]} == all ]] &&
 	suites=(unit valgrind checkpatch packaging kunit integration)
 
-total_p=0 total_f=0 report=()
+# "kunit" is one suite per kernel line.
+lines=$(tests/kernels.sh list | cut -d' ' -f1) || exit 1
+expanded=()
 for s in "${suites[@]}"; do
+	if [[ $s == kunit ]]; then
+		for l in $lines; do expanded+=("kunit $l"); done
+	else
+		expanded+=("$s")
+	fi
+done
+echo "== kernels: $(tests/kernels.sh list | paste -sd ',' | sed 's/,/, /g')"
+
+total_p=0 total_f=0 report=()
+for s in "${expanded[@]}"; do
 	echo "== $s"
 	start=$SECONDS
-	out=$("suite_$s" 2>&1 | tee >(cat >&2)); rc=$?
+	# shellcheck disable=SC2086 # "kunit LINE": the suite and its argument
+	out=$(suite_$s 2>&1 | tee >(cat >&2)); rc=$?
 	read -r p f < <(summary_of "$out")
 	[[ $rc -ne 0 && $f -eq 0 ]] && f=1
 	total_p=$((total_p + p)) total_f=$((total_f + f))

@@ -2,19 +2,25 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Install with apt-get everything dda's build and tests need, on Debian 12.
-# Idempotent, and quick when everything is there already (no apt-get update).
+# Idempotent, and quick when everything is there already (no apt-get update
+# unless the package lists are missing or name a kernel that is not).
 #
-# The kernel: the headers dda.ko builds against and the matching unsigned
-# image the sandbox VM boots. When no such pair is installed, the ABI is the
-# one the linux-headers-amd64 meta package points at.
+# The kernels: for each line of tests/kernels.sh (6.1 and 6.12, or those
+# DDA_KERNELS names), the headers dda.ko builds against, the unsigned image
+# the sandbox VM boots and the source KUnit builds, all of the ABI the
+# archive's meta package names. Their initramfs is not built: nothing here
+# boots one (INITRD=No).
 set -euo pipefail
 
-export DEBIAN_FRONTEND=noninteractive
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/kernels.sh
+. "$here/kernels.sh"
+export DEBIAN_FRONTEND=noninteractive INITRD=No
 
 pkgs=(
 	gcc make pkg-config perl python3
 	libnl-3-dev libnl-genl-3-dev libjson-c-dev libudev-dev
-	linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio xz-utils
+	bc flex bison libelf-dev libssl-dev cpio xz-utils dwarves
 	qemu-system-x86 busybox-static kmod pciutils udev socat util-linux
 	iproute2 valgrind jq dkms groff-base
 )
@@ -23,38 +29,41 @@ installed() {
 	[[ $(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) == installed ]]
 }
 
-# A kernel is ready when its headers and its unsigned image are both there.
-kernel_ready() {
-	local h abi
-	for h in /usr/src/linux-headers-*-amd64; do
-		[[ -d $h ]] || continue
-		abi=${h#/usr/src/linux-headers-}
-		installed "linux-image-$abi-unsigned" && return 0
+# The kernels' packages; none when the package lists cannot name them.
+kernel_pkgs() {
+	local l abi
+	for l in $(dda_kernel_lines); do
+		abi=$(dda_kernel_abi "$l")
+		[[ -n $abi ]] || return 1
+		dda_kernel_packages "$l" "$abi"
 	done
-	return 1
 }
 
-missing=()
-for p in "${pkgs[@]}"; do
-	installed "$p" || missing+=("$p")
-done
+missing() {
+	local p all
+	all=$(kernel_pkgs) || { echo "(package lists)"; return; }
+	# shellcheck disable=SC2086 # one package a word
+	for p in "${pkgs[@]}" $all; do
+		installed "$p" || echo "$p"
+	done
+}
 
-if [[ ${#missing[@]} -eq 0 ]] && kernel_ready; then
+todo=$(missing)
+if [[ -z $todo ]]; then
 	echo "deps: everything is installed"
 	exit 0
 fi
-
 if [[ $(id -u) -ne 0 ]]; then
-	echo "deps: missing ${missing[*]:-a kernel}; run 'make deps' as root" >&2
+	echo "deps: missing" $todo "; run 'make deps' as root" >&2
 	exit 1
 fi
 
 apt-get update -q
-if ! kernel_ready; then
-	abi=$(apt-cache depends linux-headers-amd64 |
-	      sed -nE 's/.*Depends: linux-headers-(.*-amd64)$/\1/p' | head -n 1)
-	[[ -n $abi ]] || { echo "deps: cannot tell the kernel ABI" >&2; exit 1; }
-	missing+=("linux-headers-$abi" "linux-image-$abi-unsigned")
-fi
-echo "deps: installing ${missing[*]}"
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+todo=$(missing)
+[[ $todo != *"(package lists)"* ]] || {
+	echo "deps: the package lists name no kernel for every line of: $(dda_kernel_lines)" >&2
+	exit 1
+}
+echo "deps: installing" $todo
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $todo

@@ -13,7 +13,7 @@
 #   man         the man pages format without a groff warning
 #   completion  the bash completion of ddactl
 #
-# KDIR and KVER as make check gives them, else the newest Debian headers.
+# dkms builds for every kernel of tests/kernels.sh (DDA_KERNELS).
 # Prints "ok N - ..." lines, then "N passed, N failed".
 set -uo pipefail
 
@@ -33,41 +33,47 @@ check() {
 	if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
 }
 
-KDIR=${KDIR:-$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)}
-KVER=${KVER:-$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$KDIR/include/generated/utsrelease.h" 2>/dev/null)}
+kernels=$(tests/kernels.sh list) || exit 1
 version=$(sed -n 's/^VERSION := //p' Makefile)
 tmp=$(mktemp -d /tmp/dda-packaging.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 # --- dkms ---------------------------------------------------------------------
 
+# dkms build against KVER's headers, in a private tree of its own.
 dkms_build() {
-	local src=$tmp/dkms/source/dda-$version
-	mkdir -p "$src" "$tmp/dkms/tree"
+	local kver=$1 src=$tmp/dkms-$1/source/dda-$version
+	mkdir -p "$src" "$tmp/dkms-$kver/tree"
 	cp -r dkms.conf Makefile Kbuild Kconfig kmod include "$src/" || return
 	# The sources, not what this tree built.
 	find "$src/kmod" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o \
-		-name '.*.cmd' -o -name Module.symvers -o -name modules.order \) -delete
-	dkms add -m dda -v "$version" --dkmstree "$tmp/dkms/tree" \
-		--sourcetree "$tmp/dkms/source" &&
-		sign_file=/nonexistent dkms build -m dda -v "$version" -k "$KVER" \
-			--kernelsourcedir "$KDIR" --dkmstree "$tmp/dkms/tree" \
-			--sourcetree "$tmp/dkms/source"
+		-name '.*.cmd' -o -name Module.symvers -o -name modules.order -o \
+		-name probes.h \) -delete
+	dkms add -m dda -v "$version" --dkmstree "$tmp/dkms-$kver/tree" \
+		--sourcetree "$tmp/dkms-$kver/source" &&
+		sign_file=/nonexistent dkms build -m dda -v "$version" -k "$kver" \
+			--kernelsourcedir "/usr/src/linux-headers-$kver" \
+			--dkmstree "$tmp/dkms-$kver/tree" \
+			--sourcetree "$tmp/dkms-$kver/source"
 }
 
-ko=$tmp/dkms/tree/dda/$version/$KVER/$(uname -m)/module/dda.ko
 if ! command -v dkms >/dev/null; then
 	not_ok "dkms is installed" "run 'make deps'"
-elif [[ ! -d $KDIR || -z $KVER ]]; then
-	not_ok "kernel headers to build against" "KDIR=$KDIR KVER=$KVER"
 else
 	check "dkms.conf names the Makefile's version $version" \
 		grep -qx "PACKAGE_VERSION=\"$version\"" dkms.conf
-	check "dkms build, against $KVER, in a private tree" dkms_build
-	check "builds dda.ko" test -s "$ko"
-	check "for $KVER" sh -c "modinfo -F vermagic '$ko' | grep -q '^$KVER '"
-	check "with its parameters" sh -c "modinfo -F parm '$ko' | grep -q '^addresses:'"
+	while read -r line kver; do
+		ko=$tmp/dkms-$kver/tree/dda/$version/$kver/$(uname -m)/module/dda.ko
+		check "$line: dkms build, against $kver, in a private tree" dkms_build "$kver"
+		check "$line: builds dda.ko" test -s "$ko"
+		check "$line: for $kver" sh -c "modinfo -F vermagic '$ko' | grep -q '^$kver '"
+		check "$line: with its parameters" sh -c "modinfo -F parm '$ko' | grep -q '^addresses:'"
+	done <<<"$kernels"
 fi
+
+# The rest is the same on every kernel: the first one's headers.
+read -r _ KVER <<<"$kernels"
+KDIR=/usr/src/linux-headers-$KVER
 
 # --- install ------------------------------------------------------------------
 

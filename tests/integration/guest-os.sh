@@ -47,7 +47,7 @@ guest_os_start() {
 	guest_os_initramfs
 	qemu-system-x86_64 -accel tcg -machine q35 -nodefaults -m 384 -display none \
 		-kernel "/boot/vmlinuz-$KVER" -initrd /tmp/guest-os.cpio.gz \
-		-append "console=ttyS0 quiet panic=-1" -no-reboot \
+		-append "console=ttyS0 quiet no_timer_check panic=-1" -no-reboot \
 		-serial "file:/tmp/$name.console" \
 		-qmp "unix:/tmp/$name.qmp,server=on,wait=off" \
 		-device pcie-root-port,id=rp0,chassis=1 \

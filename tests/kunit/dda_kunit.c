@@ -12,7 +12,7 @@
 
 #include "../../kmod/dda.h"
 
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+DDA_IMPORT_KUNIT_NS();
 
 /* --- dda_addr_parse ------------------------------------------------------ */
 
@@ -457,8 +457,38 @@ static bool dda_test_bound_to(struct pci_dev *pdev, const char *name)
 }
 
 /*
- * The edu goes into quarantine: bound to dda, an unmanaged (empty) domain in
- * place of the DMA domain, bus master off; and comes back with its DMA
+ * Does @domain let no DMA through? The domain that owning a group's DMA
+ * puts it in is the IOMMU driver's blocking domain where it has one (Intel
+ * on 6.12), else an unmanaged domain the core made, which must have nothing
+ * mapped: no address translates, low, high, or where the kernel's own data
+ * is.
+ */
+static void dda_expect_blocking(struct kunit *test,
+				struct iommu_domain *domain)
+{
+	static const u64 iovas[] = { 0, SZ_4K, SZ_1M, SZ_1G, SZ_4G };
+	unsigned int i;
+	void *data;
+
+	KUNIT_ASSERT_NOT_NULL(test, domain);
+	if (domain->type == IOMMU_DOMAIN_BLOCKED)
+		return;
+	KUNIT_ASSERT_EQ(test, domain->type,
+			(unsigned int)IOMMU_DOMAIN_UNMANAGED);
+	for (i = 0; i < ARRAY_SIZE(iovas); i++)
+		KUNIT_EXPECT_EQ_MSG(test, iommu_iova_to_phys(domain, iovas[i]),
+				    (phys_addr_t)0, "IOVA %#llx is mapped",
+				    iovas[i]);
+	data = kunit_kzalloc(test, SZ_4K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, data);
+	KUNIT_EXPECT_EQ(test,
+			iommu_iova_to_phys(domain, virt_to_phys(data)),
+			(phys_addr_t)0);
+}
+
+/*
+ * The edu goes into quarantine: bound to dda, a domain that blocks all DMA
+ * in place of the DMA domain, bus master off; and comes back with its DMA
  * domain and no driver, as it was.
  */
 static void dda_dismount_mount_test(struct kunit *test)
@@ -481,8 +511,7 @@ static void dda_dismount_mount_test(struct kunit *test)
 	during = iommu_get_domain_for_dev(&pdev->dev);
 	KUNIT_ASSERT_NOT_NULL(test, during);
 	KUNIT_EXPECT_PTR_NE(test, during, before);
-	KUNIT_EXPECT_EQ(test, during->type,
-			(unsigned int)IOMMU_DOMAIN_UNMANAGED);
+	dda_expect_blocking(test, during);
 	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
 	KUNIT_EXPECT_FALSE(test, cmd & PCI_COMMAND_MASTER);
 
@@ -529,9 +558,7 @@ static void dda_handover_reclaim_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (int)dda_state_of(pdev),
 			(int)DDA_STATE_QUARANTINED);
 	quarantine = iommu_get_domain_for_dev(&pdev->dev);
-	KUNIT_ASSERT_NOT_NULL(test, quarantine);
-	KUNIT_EXPECT_EQ(test, quarantine->type,
-			(unsigned int)IOMMU_DOMAIN_UNMANAGED);
+	dda_expect_blocking(test, quarantine);
 
 	KUNIT_ASSERT_EQ(test, dda_mount(pdev, false, &extack), 0);
 	KUNIT_EXPECT_TRUE(test, dda_test_bound_to(pdev, ""));

@@ -1,27 +1,32 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Run dda's KUnit suites with the kernel's own runner, kunit.py, from the
-# linux-source-6.1 package. dda is placed in tree as drivers/dda (a copy of
+# run.sh LINE: run dda's KUnit suites on kernel line LINE (6.1, 6.12: see
+# tests/kernels.sh) with that kernel's own runner, kunit.py, from its
+# linux-source-LINE package. dda is placed in tree as drivers/dda (a copy of
 # Kconfig, Kbuild, kmod/, include/uapi/ and tests/kunit/), built into an
 # x86_64 kernel and run under QEMU on q35 with an Intel IOMMU and an edu
 # device (qemu_x86_64_iommu.py).
 #
 # The source tree and the kernel build live in the cache ($DDA_CACHE, default
-# ~/.cache/dda), outside the clone, so a second run is incremental: only
-# changed files are copied in, keeping their timestamps meaningful to make.
+# ~/.cache/dda), one of each per line, outside the clone, so a second run is
+# incremental: only changed files are copied in, keeping their timestamps
+# meaningful to make.
 #
-# The last line is "N passed, N failed"; the exit status is kunit.py's.
+# Each result line is prefixed with the line; the last line is "N passed, N
+# failed"; the exit status is kunit.py's.
 set -euo pipefail
 
+[[ $# -eq 1 ]] || { echo "usage: $0 LINE (6.1, 6.12)" >&2; exit 2; }
+line=$1
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${DDA_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/dda}
-tarball=/usr/src/linux-source-6.1.tar.xz
-src=$cache/linux-source-6.1
-build=$cache/kunit-build
-log=$top/build/kunit.log
+tarball=/usr/src/linux-source-$line.tar.xz
+src=$cache/linux-source-$line
+build=$cache/kunit-build-$line
+log=$top/build/kunit-$line.log
 
-log() { printf '# kunit: %s\n' "$*" >&2; }
+log() { printf '# kunit %s: %s\n' "$line" "$*" >&2; }
 
 [[ -f $tarball ]] || { echo "kunit: $tarball missing; run 'make deps'" >&2; exit 1; }
 mkdir -p "$cache" "$top/build"
@@ -49,7 +54,7 @@ sync_file() {
 	cp "$from" "$to"
 }
 dest=$src/drivers/dda
-(cd "$top" && ls Kconfig Kbuild kmod/Kbuild kmod/*.[ch] include/uapi/linux/dda.h \
+(cd "$top" && ls Kconfig Kbuild kmod/Kbuild kmod/*.[ch] kmod/probes/* include/uapi/linux/dda.h \
 	tests/kunit/Kbuild tests/kunit/*.c) | while read -r f; do
 	sync_file "$top/$f" "$dest/$f"
 done
@@ -71,7 +76,7 @@ set -e
 
 # Per-test lines, then the totals in the project's summary form.
 grep -E '^\[[0-9:]+\] +(\[(PASSED|FAILED|SKIPPED|CRASHED)\]|#|ok|not ok)' "$log" |
-	sed -E 's/^\[[0-9:]+\] //' || true
+	sed -E "s/^\[[0-9:]+\] /$line: /" || true
 summary=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E 'Testing complete\. Ran [0-9]+ tests' | tail -n 1 || true)
 if [[ -z $summary ]]; then
 	tail -n 60 "$log"

@@ -7,9 +7,9 @@
  *   host --DISMOUNT--> quarantined --HANDOVER--> assigned
  *   host <---MOUNT---- quarantined <--RECLAIM--- assigned
  *
- * While quarantined, dda.ko drives the device, owns DMA for its whole IOMMU
- * group and keeps an empty IOMMU domain attached: every DMA the device starts
- * faults and reaches no memory. Assigned means bound to vfio-pci for a guest.
+ * While quarantined, dda.ko drives the device and owns DMA for its whole
+ * IOMMU group, which keeps the group in the IOMMU's blocking domain: every
+ * DMA the device starts faults and reaches no memory. Assigned means bound to vfio-pci for a guest.
  *
  * A device is named by its PCI address in DDA_A_DEV_ADDRESS, always in the
  * full form "DDDD:BB:DD.F": DDA_ADDRESS_LEN characters of hex, lower or upper
