@@ -61,7 +61,8 @@ SAN_DDACTL := $(B)/san/bin/ddactl
 SAN_DDAD := $(B)/san/bin/ddad
 
 .PHONY: all kmod lib tools san deps check check-unit check-kunit \
-	check-integration checkpatch demo bench install uninstall clean help
+	check-integration check-newest checkpatch demo bench install uninstall \
+	clean help
 .DEFAULT_GOAL := all
 
 all: kmod lib tools
@@ -70,6 +71,8 @@ help:
 	@echo 'make              build dda.ko (KDIR=$(KDIR)), libdda, ddad, ddactl'
 	@echo 'make deps         install what the build and the tests need (apt-get)'
 	@echo 'make check        every test; the last line is "N passed, N failed"'
+	@echo 'make check-newest dda.ko against the newest Debian kernel (trixie-backports),'
+	@echo '                  built in a trixie chroot, booted in the sandbox VM (not in check)'
 	@echo 'make demo         boot the sandbox VM and show its devices'
 	@echo 'make bench        benchmarks in the sandbox VM (not part of check)'
 	@echo 'make install      install (DESTDIR, PREFIX honoured)'
@@ -164,6 +167,11 @@ check-kunit:
 
 check-integration: all san
 	$(Q)KDIR=$(KDIR) KVER=$(KVER) tests/check.sh integration
+
+# Not part of check: the newest kernel Debian ships (trixie-backports), its
+# headers in a trixie chroot and its image, all in a cache outside the clone.
+check-newest: tools san
+	$(Q)tests/newest/run.sh
 
 demo: all
 	$(Q)KDIR=$(KDIR) KVER=$(KVER) tests/integration/demo.sh
