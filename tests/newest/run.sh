@@ -80,7 +80,7 @@ mirror() {
 	m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
 		/etc/apt/sources.list.d/*.list 2>/dev/null |
 		sed -nE 's@^(URIs:|deb)[[:space:]]+(\[[^]]*\][[:space:]]+)?(https?://[^[:space:]]*/debian)/?([[:space:]].*)?$@\3@p' |
-		head -n 1)
+		head -n 1) || true
 	echo "${m:-http://deb.debian.org/debian}"
 }
 
