@@ -36,7 +36,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 top=$(cd "$here/../.." && pwd -P)
-cache=${DDA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dda}
+cache=${DDA_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/dda}
 root=$cache/trixie
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
 
@@ -85,7 +85,7 @@ mirror() {
 }
 
 mkdir -p "$cache"
-exec 9>"$cache/.lock"
+exec 9>"$cache/.newest.lock"
 flock 9
 
 # ---- the host: debootstrap -------------------------------------------------
@@ -108,8 +108,8 @@ if [[ ! -e $root/.dda-ready ]]; then
 	log "debootstrap trixie (amd64, minbase) from $url into $root"
 	rm -rf "$root.new"
 	if ! debootstrap --variant=minbase --arch=amd64 trixie "$root.new" "$url" \
-		>"$cache/debootstrap.log" 2>&1; then
-		fatal "a trixie chroot in $root" "$(tail -n 20 "$cache/debootstrap.log")"
+		>"$cache/debootstrap-trixie.log" 2>&1; then
+		fatal "a trixie chroot in $root" "$(tail -n 20 "$cache/debootstrap-trixie.log")"
 	fi
 	cat >"$root.new/etc/apt/sources.list" <<-SOURCES
 		deb $url trixie main
