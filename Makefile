@@ -63,7 +63,8 @@ SAN_DDACTL := $(B)/san/bin/ddactl
 SAN_DDAD := $(B)/san/bin/ddad
 
 .PHONY: all kmod kmods lib tools san deps check check-unit check-kunit \
-	check-integration checkpatch demo bench install uninstall clean help
+	check-integration check-newest checkpatch demo bench install uninstall \
+	clean help
 .DEFAULT_GOAL := all
 
 all: kmod lib tools
@@ -73,6 +74,8 @@ help:
 	@echo 'make kmods        dda.ko for every kernel the tests run on (tests/kernels.sh)'
 	@echo 'make deps         install what the build and the tests need (apt-get)'
 	@echo 'make check        every test; the last line is "N passed, N failed"'
+	@echo 'make check-newest dda.ko against the newest Debian kernel (trixie-backports),'
+	@echo '                  built in a trixie chroot, booted in the sandbox VM (not in check)'
 	@echo 'make demo         boot the sandbox VM and show its devices'
 	@echo 'make bench        benchmarks in the sandbox VM (not part of check)'
 	@echo 'make install      install (DESTDIR, PREFIX honoured)'
@@ -183,6 +186,11 @@ kmods:
 	$(Q)tests/kernels.sh list >/dev/null
 	$(Q)tests/kernels.sh list | while read -r line kver; do \
 		$(MAKE) kmod KDIR=/usr/src/linux-headers-$$kver || exit; done
+
+# Not part of check: the newest kernel Debian ships (trixie-backports), its
+# headers in a trixie chroot and its image, all in a cache outside the clone.
+check-newest: tools san
+	$(Q)tests/newest/run.sh
 
 # The demo and the benchmarks run on the first kernel of tests/kernels.sh.
 demo: deps

@@ -57,6 +57,12 @@
 # stopped without reporting one. KVER names the kernel, one of
 # tests/kernels.sh list; there is no default, so what ran is always what was
 # asked for.
+#
+# DDA_KERNEL_ROOT=DIR (with KVER): boot a kernel that is not installed on
+# this host, DIR/boot/vmlinuz-KVER with its modules in DIR/lib/modules/KVER
+# (depmod -b DIR KVER done), e.g. the newest kernel of tests/newest/run.sh.
+# The initramfs takes its modules from there (modprobe -d DIR), and the
+# guest bind-mounts DIR/lib/modules over its /lib/modules (guest-init).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -71,7 +77,10 @@ name=$(basename "$scenario" .sh)
 say() { printf 'vm: %s: %s\n' "$name" "$*" >&2; }
 
 [[ -n ${KVER-} ]] || { say "KVER names no kernel (see tests/kernels.sh list)"; exit 2; }
-[[ -e /boot/vmlinuz-$KVER ]] || { say "no /boot/vmlinuz-$KVER: run 'make deps'"; exit 2; }
+# DDA_KERNEL_ROOT: the kernel's image and modules under DIR, not /.
+kroot=
+[[ -z ${DDA_KERNEL_ROOT-} ]] || kroot=$(realpath "$DDA_KERNEL_ROOT")
+[[ -e $kroot/boot/vmlinuz-$KVER ]] || { say "no $kroot/boot/vmlinuz-$KVER: run 'make deps'"; exit 2; }
 [[ -e $top/build/kmod/$KVER/dda.ko ]] || say "warning: no build/kmod/$KVER/dda.ko (make kmods)"
 
 # "#@ key: value" from the scenario's header, else $2.
@@ -87,7 +96,7 @@ initramfs() {
 	local out=$top/build/vm/initramfs-$KVER.cpio.gz busybox mods key dir f m
 	busybox=$(command -v busybox)
 	mods=$(for m in virtio_pci 9pnet_virtio 9p; do
-		modprobe -S "$KVER" --show-depends "$m"
+		modprobe ${kroot:+-d "$kroot"} -S "$KVER" --show-depends "$m"
 	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
 	# shellcheck disable=SC2086
 	key=$(sha256sum "$here/guest-init" "$busybox" "${BASH_SOURCE[0]}" $mods | sha256sum)
@@ -124,7 +133,7 @@ initramfs() {
 # point, sparing the firmware and the decompression under TCG (~6 s). Falls
 # back to the bzImage when the payload is neither xz, zstd nor gzip.
 vmlinux() {
-	local in=/boot/vmlinuz-$KVER out=$top/build/vm/vmlinux-$KVER f off
+	local in=$kroot/boot/vmlinuz-$KVER out=$top/build/vm/vmlinux-$KVER f off
 	if [[ ! -s $out || $in -nt $out ]]; then
 		mkdir -p "${out%/*}"
 		for f in 'xz:\xfd7zXZ\x00' 'zstd:\x28\xb5\x2f\xfd' 'gzip:\x1f\x8b\x08'; do
@@ -197,6 +206,7 @@ read -ra mix <<<"$(directive devices "e1000e edu virtio-net hda")"
 printf 'DDA_SRC=%q\nSCENARIO=%q\nUDEV=%q\nBOOT=%q\nKEEP=%q\nDDA_BENCH_ROUNDS=%q\n' \
 	"$top" "$scenario" "$(directive udev no)" "$(directive boot no)" \
 	"$top $outdir ${scenario%/*}" "${DDA_BENCH_ROUNDS:-}" >"$outdir/job"
+printf 'DDA_KERNEL_ROOT=%q\n' "$kroot" >>"$outdir/job"
 
 # QMP: a server socket for the monitor and a client chardev behind the
 # virtio-serial port connecting to it: QEMU relays the guest to itself.
