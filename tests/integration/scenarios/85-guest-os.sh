@@ -28,6 +28,8 @@ check "modprobe vfio-pci" modprobe vfio-pci
 guest_os_start g1
 said() { guest_os_said g1 "$1"; }
 check "the guest's kernel boots to its init" wait_for 600 said "guest: up"
+said "guest: up" ||
+	log "the guest's console ends: $(tail -n 30 /tmp/g1.console; cat /tmp/g1.log)"
 log "$(grep '^guest:' /tmp/g1.console)"
 
 "$ddad" --foreground --socket "$DDA_SOCKET" --state-dir /tmp/ddad-state >>/tmp/ddad.log 2>&1 &
