@@ -15,6 +15,8 @@ SYSTEMDUNITDIR ?= /lib/systemd/system
 UDEVRULESDIR ?= /lib/udev/rules.d
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPLETIONDIR ?= /usr/share/bash-completion/completions
+# The family's YNL spec, where the kernel's YNL tools install theirs.
+YNLSPECDIR ?= $(PREFIX)/share/ynl/specs
 DESTDIR ?=
 
 # The kernel to build dda.ko against: the running kernel's build tree when it
@@ -61,7 +63,7 @@ SAN_DDACTL := $(B)/san/bin/ddactl
 SAN_DDAD := $(B)/san/bin/ddad
 
 .PHONY: all kmod lib tools san deps check check-unit check-kunit \
-	check-integration checkpatch demo bench install uninstall clean help
+	check-ynl ynl check-integration checkpatch demo bench install uninstall clean help
 .DEFAULT_GOAL := all
 
 all: kmod lib tools
@@ -70,6 +72,7 @@ help:
 	@echo 'make              build dda.ko (KDIR=$(KDIR)), libdda, ddad, ddactl'
 	@echo 'make deps         install what the build and the tests need (apt-get)'
 	@echo 'make check        every test; the last line is "N passed, N failed"'
+	@echo 'make check-ynl    the YNL spec include/uapi/linux/dda.yaml against dda.h'
 	@echo 'make demo         boot the sandbox VM and show its devices'
 	@echo 'make bench        benchmarks in the sandbox VM (not part of check)'
 	@echo 'make install      install (DESTDIR, PREFIX honoured)'
@@ -153,7 +156,7 @@ $(B)/san/tests/test_ddad_protocol: | $(SAN_DDAD)
 
 # --- tests -----------------------------------------------------------------
 
-check: all san
+check: all san ynl
 	$(Q)KDIR=$(KDIR) KVER=$(KVER) tests/check.sh all
 
 check-unit: san
@@ -162,7 +165,15 @@ check-unit: san
 check-kunit:
 	$(Q)tests/check.sh kunit
 
-check-integration: all san
+check-ynl:
+	$(Q)tests/check.sh ynl
+
+# The kernel's YNL tools (cli.py, ynl-gen-c.py) in build/ynl, for the spec
+# check and for the scenario that drives dda with cli.py.
+ynl:
+	$(Q)tests/ynl/tools.sh >/dev/null
+
+check-integration: all san ynl
 	$(Q)KDIR=$(KDIR) KVER=$(KVER) tests/check.sh integration
 
 demo: all
@@ -186,7 +197,8 @@ install: all
 		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(PKGCONFIGDIR) \
 		$(DESTDIR)/lib/modules/$(KVER)/extra $(DESTDIR)$(SYSTEMDUNITDIR) \
 		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPLETIONDIR)
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPLETIONDIR) \
+		$(DESTDIR)$(YNLSPECDIR)
 	install -m 0644 kmod/dda.ko $(DESTDIR)/lib/modules/$(KVER)/extra/dda.ko
 	install -m 0755 $(DDACTL) $(DESTDIR)$(SBINDIR)/ddactl
 	install -m 0755 $(DDAD) $(DESTDIR)$(SBINDIR)/ddad
@@ -196,6 +208,7 @@ install: all
 	install -m 0644 $(LIBDDA_A) $(DESTDIR)$(LIBDIR)/
 	install -m 0644 lib/libdda.h $(DESTDIR)$(INCLUDEDIR)/libdda.h
 	install -m 0644 include/uapi/linux/dda.h $(DESTDIR)$(INCLUDEDIR)/linux/dda.h
+	install -m 0644 include/uapi/linux/dda.yaml $(DESTDIR)$(YNLSPECDIR)/dda.yaml
 	install -m 0644 $(B)/lib/dda.pc $(DESTDIR)$(PKGCONFIGDIR)/dda.pc
 	sed 's|/usr/sbin/ddad|$(SBINDIR)/ddad|' daemon/ddad/ddad.service > $(DESTDIR)$(SYSTEMDUNITDIR)/ddad.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/ddad.service
@@ -214,6 +227,7 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libdda.so.$(SOVERSION) \
 		$(DESTDIR)$(LIBDIR)/libdda.so $(DESTDIR)$(LIBDIR)/libdda.a \
 		$(DESTDIR)$(INCLUDEDIR)/libdda.h $(DESTDIR)$(INCLUDEDIR)/linux/dda.h \
+		$(DESTDIR)$(YNLSPECDIR)/dda.yaml \
 		$(DESTDIR)$(PKGCONFIGDIR)/dda.pc $(DESTDIR)$(SYSTEMDUNITDIR)/ddad.service \
 		$(DESTDIR)$(UDEVRULESDIR)/60-dda.rules \
 		$(DESTDIR)$(MANDIR)/man8/ddactl.8 $(DESTDIR)$(MANDIR)/man8/ddad.8 \

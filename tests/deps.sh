@@ -17,6 +17,7 @@ pkgs=(
 	linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio xz-utils
 	qemu-system-x86 busybox-static kmod pciutils udev socat util-linux
 	iproute2 valgrind jq dkms groff-base
+	linux-source-6.12 python3-yaml python3-jsonschema
 )
 
 installed() {
