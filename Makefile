@@ -15,6 +15,8 @@ SYSTEMDUNITDIR ?= /lib/systemd/system
 UDEVRULESDIR ?= /lib/udev/rules.d
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPLETIONDIR ?= /usr/share/bash-completion/completions
+# The family's YNL spec, where the kernel's YNL tools install theirs.
+YNLSPECDIR ?= $(PREFIX)/share/ynl/specs
 DESTDIR ?=
 
 # The kernel to build dda.ko against: the running kernel's build tree, or
@@ -63,8 +65,8 @@ SAN_DDACTL := $(B)/san/bin/ddactl
 SAN_DDAD := $(B)/san/bin/ddad
 
 .PHONY: all kmod kmods lib tools san deps check check-unit check-kunit \
-	check-integration check-newest checkpatch demo bench install uninstall \
-	clean help
+	check-ynl ynl check-integration check-newest checkpatch demo bench \
+	install uninstall clean help
 .DEFAULT_GOAL := all
 
 all: kmod lib tools
@@ -74,6 +76,7 @@ help:
 	@echo 'make kmods        dda.ko for every kernel the tests run on (tests/kernels.sh)'
 	@echo 'make deps         install what the build and the tests need (apt-get)'
 	@echo 'make check        every test; the last line is "N passed, N failed"'
+	@echo 'make check-ynl    the YNL spec include/uapi/linux/dda.yaml against dda.h'
 	@echo 'make check-newest dda.ko against the newest Debian kernel (trixie-backports),'
 	@echo '                  built in a trixie chroot, booted in the sandbox VM (not in check)'
 	@echo 'make demo         boot the sandbox VM and show its devices'
@@ -170,7 +173,7 @@ $(B)/san/tests/test_ddad_protocol: | $(SAN_DDAD)
 # deps first (quick when all is there), then a new make, which sees the
 # packages pkg-config now knows. kmods: dda.ko for every tested kernel.
 check: deps
-	$(Q)$(MAKE) kmods lib tools san
+	$(Q)$(MAKE) kmods lib tools san ynl
 	$(Q)tests/check.sh all
 
 check-unit: san
@@ -179,7 +182,15 @@ check-unit: san
 check-kunit:
 	$(Q)tests/check.sh kunit
 
-check-integration: kmods lib tools san
+check-ynl: ynl
+	$(Q)tests/check.sh ynl
+
+# The kernel's YNL tools (cli.py, ynl-gen-c.py) in build/ynl, for the spec
+# check and for the scenario that drives dda with cli.py.
+ynl:
+	$(Q)tests/ynl/tools.sh >/dev/null
+
+check-integration: kmods lib tools san ynl
 	$(Q)tests/check.sh integration
 
 kmods:
@@ -215,7 +226,8 @@ install: all
 		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(PKGCONFIGDIR) \
 		$(DESTDIR)/lib/modules/$(KVER)/extra $(DESTDIR)$(SYSTEMDUNITDIR) \
 		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPLETIONDIR)
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPLETIONDIR) \
+		$(DESTDIR)$(YNLSPECDIR)
 	install -m 0644 $(KMOD_OUT)/dda.ko $(DESTDIR)/lib/modules/$(KVER)/extra/dda.ko
 	install -m 0755 $(DDACTL) $(DESTDIR)$(SBINDIR)/ddactl
 	install -m 0755 $(DDAD) $(DESTDIR)$(SBINDIR)/ddad
@@ -225,6 +237,7 @@ install: all
 	install -m 0644 $(LIBDDA_A) $(DESTDIR)$(LIBDIR)/
 	install -m 0644 lib/libdda.h $(DESTDIR)$(INCLUDEDIR)/libdda.h
 	install -m 0644 include/uapi/linux/dda.h $(DESTDIR)$(INCLUDEDIR)/linux/dda.h
+	install -m 0644 include/uapi/linux/dda.yaml $(DESTDIR)$(YNLSPECDIR)/dda.yaml
 	install -m 0644 $(B)/lib/dda.pc $(DESTDIR)$(PKGCONFIGDIR)/dda.pc
 	sed 's|/usr/sbin/ddad|$(SBINDIR)/ddad|' daemon/ddad/ddad.service > $(DESTDIR)$(SYSTEMDUNITDIR)/ddad.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/ddad.service
@@ -243,6 +256,7 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libdda.so.$(SOVERSION) \
 		$(DESTDIR)$(LIBDIR)/libdda.so $(DESTDIR)$(LIBDIR)/libdda.a \
 		$(DESTDIR)$(INCLUDEDIR)/libdda.h $(DESTDIR)$(INCLUDEDIR)/linux/dda.h \
+		$(DESTDIR)$(YNLSPECDIR)/dda.yaml \
 		$(DESTDIR)$(PKGCONFIGDIR)/dda.pc $(DESTDIR)$(SYSTEMDUNITDIR)/ddad.service \
 		$(DESTDIR)$(UDEVRULESDIR)/60-dda.rules \
 		$(DESTDIR)$(MANDIR)/man8/ddactl.8 $(DESTDIR)$(MANDIR)/man8/ddad.8 \

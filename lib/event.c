@@ -3,10 +3,14 @@
  * Events: DDA_CMD_DEV_EVENT, a state change, sent by dda.ko to its
  * "events" multicast group.
  *
- * An events handle reads its socket itself, not through libnl, so that
- * reads never wait and every errno arrives as it is: ENOBUFS above all,
- * which says that events were lost. Each datagram read is kept in the
- * handle and its messages are taken one event at a time.
+ * An events handle is opened, resolved and subscribed through libnl, but
+ * reads its socket itself, with recv(2): libnl's nl_recv() (and so
+ * nl_recvmsgs()) turns an ENOBUFS, the kernel's word that events were lost
+ * because they came faster than they were read, into NLE_NOMEM, the code of
+ * its own malloc() failing, and a reader must tell the two apart
+ * (dda_event_read() returns -ENOBUFS for lost events). Each datagram read is kept in the
+ * handle and its messages are taken one event at a time, with libnl's
+ * genlmsg_valid_hdr() and genlmsg_parse().
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -3,9 +3,21 @@
  * The connection to dda.ko: a generic netlink socket, requests and their
  * replies, the kernel's errors and its extended ACK messages.
  *
- * libnl 3 reads extended ACKs not at all, so the socket asks for them with
- * NETLINK_EXT_ACK, for errors without the echoed request with
- * NETLINK_CAP_ACK, and dda_nlmsg_status() reads them itself.
+ * libnl 3 does the socket, the sending, the reading and the dispatch of
+ * replies (nl_recvmsgs_report() and its callbacks), and parses attributes.
+ * Where it falls short, this file does the rest and says why:
+ *
+ *  - errnos: libnl turns every errno into one of its own NLE_* codes
+ *    (nl_syserr2nlerr(), many errnos to one code) and has nothing for the
+ *    way back, which libdda's API of negative errnos needs:
+ *    dda_errno_from_nl() is that way back, the inverse of libnl's table
+ *    (tests/unit/test_netlink.c holds it to that).
+ *  - extended ACKs: libnl neither asks for them nor hands them over (its
+ *    error callback gets the struct nlmsgerr alone, and an NLMSG_DONE's
+ *    errno not at all), so the socket asks for them with NETLINK_EXT_ACK,
+ *    for errors without the echoed request with NETLINK_CAP_ACK, and
+ *    dda_nlmsg_status() finds them behind the header, where only the
+ *    kernel's rules say they are; libnl's nla_parse() then reads them.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -36,6 +48,11 @@ const char *dda_error(const struct dda *dda)
 	return dda ? dda->error : dda_open_error;
 }
 
+/*
+ * libnl's codes back to errnos: for each code nl_syserr2nlerr() gives, an
+ * errno it gives that code for; the others (libnl's own failures) the
+ * errno closest in meaning.
+ */
 int dda_errno_from_nl(int nlerr)
 {
 	static const int errnos[] = {
@@ -171,27 +188,19 @@ struct nl_msg *dda_msg_new(struct dda *dda, uint8_t cmd, int flags)
 }
 
 /* Copies the NLMSGERR_ATTR_MSG among the extended ACK attributes. */
-static void dda_extack_reason(const struct nlattr *head, int len,
-			      char *reason, size_t size)
+static void dda_extack_reason(struct nlattr *head, int len, char *reason,
+			      size_t size)
 {
-	const struct nlattr *nla;
-	const char *text, *end;
-	size_t n;
+	/* NLA_STRING: libnl checks that the text ends in its NUL. */
+	static struct nla_policy policy[NLMSGERR_ATTR_MAX + 1] = {
+		[NLMSGERR_ATTR_MSG] = { .type = NLA_STRING },
+	};
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 
-	for (nla = head; nla_ok(nla, len); nla = nla_next(nla, &len)) {
-		if (nla_type(nla) != NLMSGERR_ATTR_MSG)
-			continue;
-		text = nla_data(nla);
-		end = memchr(text, '\0', nla_len(nla));
-		if (!end)
-			return;
-		n = end - text;
-		if (n >= size)
-			n = size - 1;
-		memcpy(reason, text, n);
-		reason[n] = '\0';
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, head, len, policy) < 0 ||
+	    !tb[NLMSGERR_ATTR_MSG])
 		return;
-	}
+	nla_strlcpy(reason, tb[NLMSGERR_ATTR_MSG], size);
 }
 
 int dda_nlmsg_status(const struct nlmsghdr *nlh, char *reason, size_t size)
@@ -234,7 +243,8 @@ int dda_nlmsg_status(const struct nlmsghdr *nlh, char *reason, size_t size)
 		err = -err;
 	if (err && size && (nlh->nlmsg_flags & NLM_F_ACK_TLVS) &&
 	    offset < len)
-		dda_extack_reason((const struct nlattr *)(data + offset),
+		/* libnl takes no const; nothing there writes to them. */
+		dda_extack_reason((struct nlattr *)(data + offset),
 				  len - offset, reason, size);
 	return err;
 }

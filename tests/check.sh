@@ -4,6 +4,7 @@
 # make check: run dda's test suites and add up their results.
 #
 #   unit         user-space unit tests, built with ASan and UBSan
+#   ynl          the YNL spec against the uapi header (tests/ynl/check-spec.sh)
 #   valgrind     ddad under valgrind memcheck, through its protocol test
 #   checkpatch   the kernel code under checkpatch.pl --strict
 #   packaging    dkms build for each kernel, make install/uninstall, man
@@ -37,6 +38,7 @@ suite_unit() {
 	done
 	echo "$passed passed, $failed failed"
 }
+suite_ynl() { tests/ynl/check-spec.sh; }
 suite_valgrind() { tests/ddad/valgrind.sh; }
 suite_checkpatch() { tests/checkpatch.sh; }
 suite_packaging() { tests/packaging.sh; }
@@ -56,7 +58,7 @@ summary_of() {
 
 suites=("$@")
 [[ ${#suites[@]} -eq 0 || ${suites[0]} == all ]] &&
-	suites=(unit valgrind checkpatch packaging kunit integration)
+	suites=(unit ynl valgrind checkpatch packaging kunit integration)
 
 # "kunit" is one suite per kernel line.
 lines=$(tests/kernels.sh list | cut -d' ' -f1) || exit 1

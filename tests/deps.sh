@@ -23,6 +23,7 @@ pkgs=(
 	bc flex bison libelf-dev libssl-dev cpio xz-utils dwarves
 	qemu-system-x86 busybox-static kmod pciutils udev socat util-linux
 	iproute2 valgrind jq dkms groff-base
+	linux-source-6.12 python3-yaml python3-jsonschema
 )
 
 installed() {

@@ -83,6 +83,7 @@ installed=(
 	"/usr/local/lib/libdda.so.$version" /usr/local/lib/libdda.a
 	/usr/local/lib/pkgconfig/dda.pc /usr/local/include/libdda.h
 	/usr/local/include/linux/dda.h "/lib/modules/$KVER/extra/dda.ko"
+	/usr/local/share/ynl/specs/dda.yaml
 	/lib/systemd/system/ddad.service /lib/udev/rules.d/60-dda.rules
 	/usr/local/share/man/man8/ddactl.8 /usr/local/share/man/man8/ddad.8
 	/usr/local/share/man/man5/dda.conf.5

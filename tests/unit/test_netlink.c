@@ -104,6 +104,36 @@ static void test_status(void)
 	nlmsg_free(msg);
 }
 
+/*
+ * dda_errno_from_nl() is the way back of libnl's nl_syserr2nlerr(): every
+ * code libnl gives for an errno leads back to an errno libnl gives that
+ * code for.
+ */
+static void test_errno_from_nl(void)
+{
+	int e, code, back, codes = 0, wrong = 0;
+
+	for (e = 1; e < 134; e++) {
+		code = nl_syserr2nlerr(e);
+		if (code == NLE_FAILURE)
+			continue;	/* libnl's "unspecific failure" */
+		codes++;
+		back = -dda_errno_from_nl(-code);
+		if (back <= 0 || nl_syserr2nlerr(back) != code) {
+			printf("# errno %d: NLE %d, back to errno %d\n", e, code,
+			       back);
+			wrong++;
+		}
+	}
+	ok(codes > 20, "libnl maps %d errnos to codes of its own", codes);
+	is_int(wrong, 0, "each of them back to an errno of the same code");
+	is_int(dda_errno_from_nl(-NLE_SUCCESS), -EIO,
+	       "NLE_SUCCESS is no errno: EIO");
+	is_int(dda_errno_from_nl(-1000), -EIO, "a code libnl may add: EIO");
+	is_int(dda_errno_from_nl(-NLE_DUMP_INTR), -EAGAIN,
+	       "libnl's own NLE_DUMP_INTR: EAGAIN");
+}
+
 struct family_reply {
 	int count;
 	bool nlctrl;
@@ -257,6 +287,7 @@ static void test_events_open(void)
 int main(void)
 {
 	test_status();
+	test_errno_from_nl();
 	test_request();
 	test_open();
 	test_events_open();

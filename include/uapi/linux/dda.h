@@ -71,6 +71,11 @@
  *	Events carry no secrets.
  *
  * All enums are append-only: a number, once given, keeps its meaning.
+ *
+ * dda.yaml beside this file is the same family as a YNL spec, for clients in
+ * any language (the kernel's tools/net/ynl/cli.py among them). Change both
+ * together: tests/ynl/check-spec.sh compares this header with the one the
+ * kernel's ynl-gen-c.py generates from the spec.
  */
 #ifndef _UAPI_LINUX_DDA_H
 #define _UAPI_LINUX_DDA_H
