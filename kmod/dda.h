@@ -41,6 +41,8 @@ struct dda_dev {
 	bool unload_offered;
 	enum dda_reset reset_method;
 	u32 reset_usec;
+	/* How the device came out of its last reset; not ok blocks handover. */
+	enum dda_health health;
 	/* A reset since the last event, which the next event reports. */
 	bool reset_unreported;
 	/* Driver and driver_override to give back; "" and NULL for none. */
@@ -72,7 +74,9 @@ struct dda_dev *dda_dev_begin(struct pci_dev *pdev, enum dda_state from,
 struct dda_dev *dda_dev_busy(struct pci_dev *pdev, bool *adopted);
 void dda_dev_end(struct dda_dev *dd, enum dda_state state,
 		 enum dda_reason reason);
-void dda_dev_set_reset(struct dda_dev *dd, enum dda_reset method, u32 usec);
+void dda_dev_set_reset(struct dda_dev *dd, enum dda_reset method, u32 usec,
+		       enum dda_health health);
+enum dda_health dda_health_of(struct pci_dev *pdev);
 struct pci_dev *dda_dev_next_unload(void);
 void dda_driver_name(struct pci_dev *pdev, char *buf, size_t len);
 
@@ -96,6 +100,8 @@ extern bool dda_allow_unsafe_interrupts;
 bool dda_bound(struct pci_dev *pdev);
 bool dda_isolated_msi(struct pci_dev *pdev);
 int dda_reset(struct dda_dev *dd);
+enum dda_reset dda_reset_method(struct pci_dev *pdev, unsigned int i);
+void dda_save_for_next(struct dda_dev *dd);
 
 /* survey.c */
 struct dda_finding {
@@ -134,6 +140,8 @@ int dda_handover(struct pci_dev *pdev, bool group,
 		 struct netlink_ext_ack *extack);
 int dda_reclaim(struct pci_dev *pdev, bool group,
 		struct netlink_ext_ack *extack);
+int dda_reset_again(struct pci_dev *pdev, bool group,
+		    struct netlink_ext_ack *extack);
 void dda_mount_all(void);
 
 /* netlink.c */
@@ -141,10 +149,11 @@ void dda_mount_all(void);
 extern const struct nla_policy dda_dev_get_policy[DDA_A_MAX + 1];
 extern const struct nla_policy dda_dev_change_policy[DDA_A_MAX + 1];
 #endif
-/* The reset a state change ran, for its event. */
+/* The reset a state change ran, for its event, and how the device fared. */
 struct dda_event_reset {
 	enum dda_reset method;
 	u32 usec;
+	enum dda_health health;
 };
 
 void dda_netlink_event(struct pci_dev *pdev, enum dda_state old,

@@ -173,9 +173,10 @@ struct dda_dev *dda_dev_busy(struct pci_dev *pdev, bool *adopted)
 	return dd;
 }
 
+/* The saved state is dda's copy: the device's own belongs to its driver. */
 static void dda_dev_free(struct dda_dev *dd)
 {
-	pci_load_and_free_saved_state(dd->pdev, &dd->saved);
+	kfree(dd->saved);
 	kfree(dd->original_override);
 	pci_dev_put(dd->pdev);
 	kfree(dd);
@@ -199,6 +200,7 @@ void dda_dev_end(struct dda_dev *dd, enum dda_state state,
 	reset_done = dd->reset_unreported;
 	reset.method = dd->reset_method;
 	reset.usec = dd->reset_usec;
+	reset.health = dd->health;
 	dd->reset_unreported = false;
 	if (dd->removed) {
 		state = DDA_STATE_HOST;
@@ -218,21 +220,38 @@ void dda_dev_end(struct dda_dev *dd, enum dda_state state,
 
 	if (drop)
 		dda_dev_free(dd);
-	if (old != state)
+	if (old != state || reason == DDA_REASON_RESET)
 		dda_netlink_event(pdev, old, state, reason,
 				  reset_done ? &reset : NULL);
 	pci_dev_put(pdev);
 }
 EXPORT_SYMBOL_IF_KUNIT(dda_dev_end);
 
-void dda_dev_set_reset(struct dda_dev *dd, enum dda_reset method, u32 usec)
+void dda_dev_set_reset(struct dda_dev *dd, enum dda_reset method, u32 usec,
+		       enum dda_health health)
 {
 	mutex_lock(&dda_devs_lock);
 	dd->reset_method = method;
 	dd->reset_usec = usec;
+	dd->health = health;
 	dd->reset_unreported = true;
 	mutex_unlock(&dda_devs_lock);
 }
+
+/* How @pdev came out of its last reset by dda; ok when dda holds nothing. */
+enum dda_health dda_health_of(struct pci_dev *pdev)
+{
+	enum dda_health health = DDA_HEALTH_OK;
+	struct dda_dev *dd;
+
+	mutex_lock(&dda_devs_lock);
+	dd = dda_dev_find(pdev);
+	if (dd)
+		health = dd->health;
+	mutex_unlock(&dda_devs_lock);
+	return health;
+}
+EXPORT_SYMBOL_IF_KUNIT(dda_health_of);
 
 /*
  * For module unload: a quarantined device not offered before, with a
@@ -379,7 +398,8 @@ static int dda_dev_fill_held(struct sk_buff *skb, struct pci_dev *pdev)
 	     nla_put_string(skb, DDA_A_DEV_ORIGINAL_DRIVER,
 			    dd->original_driver)) ||
 	    nla_put_u32(skb, DDA_A_DEV_RESET_METHOD, dd->reset_method) ||
-	    nla_put_u32(skb, DDA_A_DEV_RESET_USEC, dd->reset_usec))
+	    nla_put_u32(skb, DDA_A_DEV_RESET_USEC, dd->reset_usec) ||
+	    nla_put_u32(skb, DDA_A_DEV_HEALTH, dd->health))
 		err = -EMSGSIZE;
 out_unlock:
 	mutex_unlock(&dda_devs_lock);

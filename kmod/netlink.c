@@ -165,13 +165,25 @@ static int dda_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return dda_dump(skb, cb, dda_dev_msg, DDA_CMD_DEV_GET);
 }
 
-static int dda_dev_change(struct genl_info *info,
+/*
+ * Moving a device is an administrator's act: it unbinds and resets any PCI
+ * device, the root disk's included, as writing driver_override and bind in
+ * sysfs does. GENL_ADMIN_PERM asks only for CAP_NET_ADMIN, which network
+ * managers and containers with host networking hold; a change also needs
+ * CAP_SYS_ADMIN, of the socket's opener and of the sender.
+ */
+static int dda_dev_change(struct sk_buff *skb, struct genl_info *info,
 			  int (*change)(struct pci_dev *pdev, bool group,
 					struct netlink_ext_ack *extack))
 {
 	struct pci_dev *pdev;
 	int err;
 
+	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "changing a device needs CAP_SYS_ADMIN");
+		return -EPERM;
+	}
 	pdev = dda_genl_pci_dev(info);
 	if (IS_ERR(pdev))
 		return PTR_ERR(pdev);
@@ -185,22 +197,27 @@ static int dda_dev_change(struct genl_info *info,
 
 static int dda_dev_dismount_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return dda_dev_change(info, dda_dismount);
+	return dda_dev_change(skb, info, dda_dismount);
 }
 
 static int dda_dev_mount_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return dda_dev_change(info, dda_mount);
+	return dda_dev_change(skb, info, dda_mount);
 }
 
 static int dda_dev_handover_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return dda_dev_change(info, dda_handover);
+	return dda_dev_change(skb, info, dda_handover);
 }
 
 static int dda_dev_reclaim_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return dda_dev_change(info, dda_reclaim);
+	return dda_dev_change(skb, info, dda_reclaim);
+}
+
+static int dda_dev_reset_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return dda_dev_change(skb, info, dda_reset_again);
 }
 
 struct dda_survey_msg {
@@ -294,7 +311,8 @@ void dda_netlink_event(struct pci_dev *pdev, enum dda_state old,
 	    nla_put_u32(skb, DDA_A_EVENT_REASON, reason) ||
 	    (reset &&
 	     (nla_put_u32(skb, DDA_A_DEV_RESET_METHOD, reset->method) ||
-	      nla_put_u32(skb, DDA_A_DEV_RESET_USEC, reset->usec)))) {
+	      nla_put_u32(skb, DDA_A_DEV_RESET_USEC, reset->usec) ||
+	      nla_put_u32(skb, DDA_A_DEV_HEALTH, reset->health)))) {
 		nlmsg_free(skb);
 		return;
 	}
@@ -336,6 +354,13 @@ static const struct genl_ops dda_genl_ops[] = {
 		.cmd = DDA_CMD_DEV_RECLAIM,
 		.flags = GENL_ADMIN_PERM,
 		.doit = dda_dev_reclaim_doit,
+		.policy = dda_dev_get_policy,
+		.maxattr = DDA_A_MAX,
+	},
+	{
+		.cmd = DDA_CMD_DEV_RESET,
+		.flags = GENL_ADMIN_PERM,
+		.doit = dda_dev_reset_doit,
 		.policy = dda_dev_get_policy,
 		.maxattr = DDA_A_MAX,
 	},

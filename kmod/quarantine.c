@@ -6,9 +6,7 @@
  * which puts the group in a domain that blocks every DMA, clears bus
  * master, resets the device and saves its config space for the next owner.
  */
-#include <linux/delay.h>
 #include <linux/iommu.h>
-#include <linux/iopoll.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -108,114 +106,117 @@ static void dda_group_put(struct dda_group *g)
 	kfree(g);
 }
 
-/* D3hot <-> D0 takes 10 ms (PCI PM 1.2, 5.6.1) unless a quirk says more. */
-#define DDA_D3HOT_WAIT_MS	10
-/* How long a device may take beyond that to report its new state. */
-#define DDA_PM_TIMEOUT_MS	1000
-
 /*
- * Put a device in @state: write PM_CTRL, sleep the transition time during
- * which the function must not be touched (with the PCI core's 20% slack;
- * msleep() would round 10 ms up to whole jiffies and one more), then poll
- * until PM_CTRL reports @state. 0, or -ETIMEDOUT.
+ * The PCI core's reset methods, by the number pdev->reset_methods[] holds:
+ * the order of pci_reset_fn_methods[] in drivers/pci/pci.c, whose names the
+ * device's reset_method attribute in sysfs shows. The core appends new
+ * methods ("cxl_bus", 6.7); one dda does not know yet is "other".
  */
-static int dda_pm_set(struct pci_dev *pdev, u16 csr, pci_power_t state)
-{
-	unsigned int ms = max_t(unsigned int, pdev->d3hot_delay,
-				DDA_D3HOT_WAIT_MS);
-	u16 want = (__force u16)state;
-	int err, ret;
-
-	csr = (csr & ~PCI_PM_CTRL_STATE_MASK) | want;
-	pci_write_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, csr);
-	usleep_range(ms * USEC_PER_MSEC, (ms + max(ms / 5, 1U)) * USEC_PER_MSEC);
-	ret = read_poll_timeout(pci_read_config_word, err,
-				!err && !PCI_POSSIBLE_ERROR(csr) &&
-				(csr & PCI_PM_CTRL_STATE_MASK) == want,
-				USEC_PER_MSEC, DDA_PM_TIMEOUT_MS * USEC_PER_MSEC,
-				false, pdev, pdev->pm_cap + PCI_PM_CTRL, &csr);
-	if (ret)
-		pci_err(pdev, "did not report D%u within %u ms\n", want,
-			ms + DDA_PM_TIMEOUT_MS);
-	return ret;
-}
+static const enum dda_reset dda_pci_reset_methods[] = {
+	[1] = DDA_RESET_DEVICE_SPECIFIC,
+	[2] = DDA_RESET_ACPI,
+	[3] = DDA_RESET_FLR,
+	[4] = DDA_RESET_AF_FLR,
+	[5] = DDA_RESET_PM,
+	[6] = DDA_RESET_BUS,
+	[7] = DDA_RESET_CXL_BUS,
+};
 
 /*
- * D3hot and back to D0 resets a device that does not say NoSoftRst. Back
- * to D0 even when D3hot was not reported: a device is of no use in D3hot.
+ * The @i-th reset method the PCI core ranks for @pdev (an administrator may
+ * change the ranking through sysfs), DDA_RESET_NONE past the last one.
  */
-static int dda_reset_pm(struct pci_dev *pdev)
+enum dda_reset dda_reset_method(struct pci_dev *pdev, unsigned int i)
 {
-	u16 csr;
-	int err;
+	u8 m = i < PCI_NUM_RESET_METHODS ? READ_ONCE(pdev->reset_methods[i]) :
+	       0;
 
-	if (!pdev->pm_cap || pdev->dev_flags & PCI_DEV_FLAGS_NO_PM_RESET)
-		return -ENOTTY;
-	pci_read_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, &csr);
-	if (csr & PCI_PM_CTRL_NO_SOFT_RESET)
-		return -ENOTTY;
-
-	err = dda_pm_set(pdev, csr, PCI_D3hot);
-	if (dda_pm_set(pdev, csr, PCI_D0))
-		err = -ETIMEDOUT;
-	return err;
-}
-
-/* A secondary bus reset, only when it touches no other device. */
-static int dda_reset_bus(struct pci_dev *pdev)
-{
-	struct pci_dev *other;
-
-	if (pci_is_root_bus(pdev->bus) || !pdev->bus->self)
-		return -ENOTTY;
-	list_for_each_entry(other, &pdev->bus->devices, bus_list)
-		if (other != pdev)
-			return -ENOTTY;
-	return pci_bridge_secondary_bus_reset(pdev->bus->self);
+	if (!m)
+		return DDA_RESET_NONE;
+	if (m >= ARRAY_SIZE(dda_pci_reset_methods))
+		return DDA_RESET_OTHER;
+	return dda_pci_reset_methods[m];
 }
 
 /*
- * Reset a device dda holds and record how, and how long it took: FLR, then
- * a PM reset, then a bus reset where that touches nothing else. Config space
- * is saved before and restored after, so the device keeps its resources;
- * bus master stays off. The caller holds the device lock.
- * Returns 0, or -ENOTTY when no method applies (recorded as none).
+ * Does @pdev answer as itself, with the config space it had? Its IDs, not
+ * all ones, and its first BAR as pci_save_state() saved it.
+ */
+static bool dda_answers(struct pci_dev *pdev)
+{
+	u32 id, bar;
+
+	if (pci_read_config_dword(pdev, PCI_VENDOR_ID, &id) ||
+	    id != ((u32)pdev->device << 16 | pdev->vendor))
+		return false;
+	if (pci_read_config_dword(pdev, PCI_BASE_ADDRESS_0, &bar))
+		return false;
+	return bar == pdev->saved_config_space[PCI_BASE_ADDRESS_0 / 4];
+}
+
+/*
+ * Reset a device dda holds, the way the PCI core resets it (its ranked
+ * reset_method list, device quirks, PCI_DEV_FLAGS_NO_BUS_RESET, hotplug
+ * slots whose link-down must not remove the device), as vfio does, and
+ * record how, how long it took and how the device came out of it. Config
+ * space is saved before and restored after, so the device keeps its
+ * resources; bus master stays off; user space cannot touch config space
+ * meanwhile. The method recorded is the first the core ranks: it tries the
+ * next only when one does not apply at reset time, which it ruled out when
+ * it ranked them. The caller holds the device lock.
+ *
+ * Returns 0, also when no method applies (recorded as none: nothing was
+ * tried, and the survey warns of it); -EIO when the reset failed or the
+ * device does not answer afterwards (asked even when no reset ran): it is
+ * then marked unhealthy.
  */
 int dda_reset(struct dda_dev *dd)
 {
 	struct pci_dev *pdev = dd->pdev;
-	enum dda_reset method = DDA_RESET_NONE;
+	enum dda_reset method = dda_reset_method(pdev, 0);
+	enum dda_health health = DDA_HEALTH_OK;
 	ktime_t start = ktime_get();
 	int err;
 
 	device_lock_assert(&pdev->dev);
 	pci_clear_master(pdev);
 	pci_save_state(pdev);
-
-	err = pcie_reset_flr(pdev, PCI_RESET_PROBE);
-	if (!err) {
-		method = DDA_RESET_FLR;
-		err = pcie_reset_flr(pdev, PCI_RESET_DO_RESET);
-	}
-	if (err == -ENOTTY) {
-		method = DDA_RESET_PM;
-		err = dda_reset_pm(pdev);
-	}
-	if (err == -ENOTTY) {
-		method = DDA_RESET_BUS;
-		err = dda_reset_bus(pdev);
-	}
-	if (err)
-		method = DDA_RESET_NONE;
-
+	pci_cfg_access_lock(pdev);
+	err = __pci_reset_function_locked(pdev);
+	pci_cfg_access_unlock(pdev);
 	pci_restore_state(pdev);
-	dda_dev_set_reset(dd, method,
-			  ktime_to_us(ktime_sub(ktime_get(), start)));
-	if (err == -ENOTTY)
+
+	if (err == -ENOTTY) {
+		method = DDA_RESET_NONE;
+		err = 0;
 		pci_warn(pdev, "no reset method: state may pass to the next owner\n");
-	else if (err)
-		pci_err(pdev, "reset failed (%d)\n", err);
+	}
+	if (err) {
+		health = DDA_HEALTH_RESET_FAILED;
+		pci_err(pdev, "reset failed (%d): kept in quarantine, unhealthy\n",
+			err);
+		err = -EIO;
+	} else if (!dda_answers(pdev)) {
+		health = DDA_HEALTH_NO_ANSWER;
+		err = -EIO;
+		pci_err(pdev, "does not answer as itself: kept in quarantine, unhealthy\n");
+	}
+	dda_dev_set_reset(dd, method,
+			  ktime_to_us(ktime_sub(ktime_get(), start)), health);
 	return err;
+}
+
+/*
+ * Keep the config space the last reset left, for the next owner: handover
+ * loads it before vfio-pci probes.
+ */
+void dda_save_for_next(struct dda_dev *dd)
+{
+	struct pci_dev *pdev = dd->pdev;
+
+	pci_save_state(pdev);
+	kfree(dd->saved);
+	dd->saved = pci_store_saved_state(pdev);
 }
 
 /*
@@ -260,13 +261,12 @@ static int dda_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_end;
 	}
 
-	err = dda_reset(dd);
-	if (err && err != -ENOTTY)
-		goto err_group;
-
-	pci_save_state(pdev);
-	pci_load_and_free_saved_state(pdev, &dd->saved);
-	dd->saved = pci_store_saved_state(pdev);
+	/*
+	 * DMA is blocked from here on: a device whose reset fails stays, and
+	 * is marked unhealthy, rather than go back unbound and unowned.
+	 */
+	dda_reset(dd);
+	dda_save_for_next(dd);
 	pci_set_drvdata(pdev, g);
 
 	/* Bound from outside a dda request, e.g. by a udev rule. */
@@ -274,8 +274,6 @@ static int dda_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		dda_dev_end(dd, DDA_STATE_QUARANTINED, DDA_REASON_SELECTED);
 	return 0;
 
-err_group:
-	dda_group_put(g);
 err_end:
 	if (adopted)
 		dda_dev_end(dd, DDA_STATE_HOST, DDA_REASON_SELECTED);

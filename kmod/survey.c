@@ -194,28 +194,44 @@ static void dda_survey_acs(struct dda_survey *s)
 			 "on the root bus: no ports to check for ACS");
 }
 
+static const char *const dda_reset_texts[] = {
+	[DDA_RESET_NONE] = "none",
+	[DDA_RESET_FLR] = "function level reset",
+	[DDA_RESET_AF_FLR] = "advanced features FLR",
+	[DDA_RESET_PM] = "D3hot -> D0 (PM reset)",
+	[DDA_RESET_BUS] = "secondary bus reset",
+	[DDA_RESET_DEVICE_SPECIFIC] = "a device-specific reset",
+	[DDA_RESET_ACPI] = "ACPI _RST",
+	[DDA_RESET_CXL_BUS] = "CXL bus reset",
+	[DDA_RESET_OTHER] = "another method of the PCI core",
+};
+
+/*
+ * How dda would reset the device: what dda_reset() runs, the PCI core's
+ * first ranked method, from what the core found when it ranked them (no
+ * config space is read, so no sleeping device is woken); and how it came
+ * out of its last reset.
+ */
 static void dda_survey_reset(struct dda_survey *s)
 {
-	struct pci_dev *pdev = s->pdev;
-	u16 csr = PCI_PM_CTRL_NO_SOFT_RESET;
+	enum dda_reset first = dda_reset_method(s->pdev, 0);
+	enum dda_health health = dda_health_of(s->pdev);
 
-	if (pdev->pm_cap)
-		pci_read_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, &csr);
-
-	if (!pcie_reset_flr(pdev, PCI_RESET_PROBE))
-		dda_find(s, DDA_CHECK_RESET, DDA_SEVERITY_INFO, 0, NULL,
-			 "resets by function level reset");
-	else if (!(csr & PCI_PM_CTRL_NO_SOFT_RESET) &&
-		 !(pdev->dev_flags & PCI_DEV_FLAGS_NO_PM_RESET))
-		dda_find(s, DDA_CHECK_RESET, DDA_SEVERITY_INFO, 0, NULL,
-			 "resets by D3hot -> D0 (PM reset)");
-	else if (!pci_is_root_bus(pdev->bus) &&
-		 list_is_singular(&pdev->bus->devices))
-		dda_find(s, DDA_CHECK_RESET, DDA_SEVERITY_INFO, 0, NULL,
-			 "resets by a secondary bus reset (alone on its bus)");
-	else
+	if (first == DDA_RESET_NONE)
 		dda_find(s, DDA_CHECK_RESET, DDA_SEVERITY_WARNING, 0, NULL,
 			 "no reset method: state may pass from one owner to the next");
+	else
+		dda_find(s, DDA_CHECK_RESET, DDA_SEVERITY_INFO, 0, NULL,
+			 "resets by %s%s", dda_reset_texts[first],
+			 dda_reset_method(s->pdev, 1) == DDA_RESET_NONE ? "" :
+			 ", the first of the PCI core's methods for it");
+	if (health != DDA_HEALTH_OK)
+		dda_find(s, DDA_CHECK_RESET, DDA_SEVERITY_BLOCKER, -EIO,
+			 "the device did not come back from its last reset: reset it again",
+			 "unhealthy: %s; it stays quarantined until a reset goes well",
+			 health == DDA_HEALTH_RESET_FAILED ?
+			 "its last reset failed" :
+			 "it does not answer as itself after its last reset");
 }
 
 static void dda_survey_bars(struct dda_survey *s)

@@ -303,11 +303,23 @@ static int __dda_mount(struct pci_dev *pdev, bool group,
 	if (err)
 		goto out_put;
 
-/* A reset before the host has it again, then out of quarantine. */
+	/*
+	 * A reset before the host has it again, then out of quarantine. A
+	 * device that does not come out of its reset well stays, with the
+	 * rest of its group, where DMA is blocked.
+	 */
 	for (i = 0; i < m.n; i++) {
 		device_lock(&m.pdev[i]->dev);
-		dda_reset(m.dd[i]);
+		if (dda_reset(m.dd[i]))
+			err = -EIO;
 		device_unlock(&m.pdev[i]->dev);
+	}
+	if (err) {
+		NL_SET_ERR_MSG(extack,
+			       "the device did not come back from its reset: it stays quarantined, unhealthy");
+		for (i = 0; i < m.n; i++)
+			dda_dev_end(m.dd[i], DDA_STATE_QUARANTINED, reason);
+		goto out_put;
 	}
 	dda_release(&m);
 
@@ -362,6 +374,21 @@ static bool dda_group_all(struct pci_dev *pdev, enum dda_state state)
 	return every;
 }
 
+/* Did every device of @pdev's group come out of its last reset well? */
+static bool dda_group_healthy(struct pci_dev *pdev)
+{
+	struct dda_members all;
+	bool healthy = true;
+	unsigned int i;
+
+	if (dda_group_members(pdev, &all))
+		return false;
+	for (i = 0; i < all.n; i++)
+		healthy &= dda_health_of(all.pdev[i]) == DDA_HEALTH_OK;
+	dda_members_put(&all);
+	return healthy;
+}
+
 #define DDA_VFIO_DRIVER	"vfio-pci"
 
 /*
@@ -382,6 +409,11 @@ int dda_handover(struct pci_dev *pdev, bool group,
 			       "its IOMMU group is not wholly quarantined: dismount the whole group first");
 		return dda_state_of(pdev) == DDA_STATE_QUARANTINED ? -EBUSY :
 		       -EINVAL;
+	}
+	if (!dda_group_healthy(pdev)) {
+		NL_SET_ERR_MSG(extack,
+			       "a device of its IOMMU group did not come back from its last reset: reset it again first");
+		return -EIO;
 	}
 	/* Built in, or loaded already; else ask modprobe for it. */
 	if (!driver_find(DDA_VFIO_DRIVER, &pci_bus_type) &&
@@ -474,3 +506,41 @@ void dda_mount_all(void)
 		pci_dev_put(pdev);
 	}
 }
+
+/*
+ * Reset: a quarantined device (with @group, every quarantined device of its
+ * IOMMU group) is reset again, and its config space kept for the next
+ * owner. The administrator's way to clear a device that did not come back
+ * from a reset: it is healthy again when this reset goes well.
+ */
+int dda_reset_again(struct pci_dev *pdev, bool group,
+		    struct netlink_ext_ack *extack)
+{
+	struct dda_members m;
+	unsigned int i;
+	int err;
+
+	err = dda_members_get(&m, pdev, group, DDA_STATE_QUARANTINED, extack);
+	if (err)
+		goto out_put;
+	err = dda_members_begin(&m, DDA_STATE_QUARANTINED, extack);
+	if (err)
+		goto out_put;
+
+	for (i = 0; i < m.n; i++) {
+		device_lock(&m.pdev[i]->dev);
+		if (dda_reset(m.dd[i]))
+			err = -EIO;
+		else
+			dda_save_for_next(m.dd[i]);
+		device_unlock(&m.pdev[i]->dev);
+		dda_dev_end(m.dd[i], DDA_STATE_QUARANTINED, DDA_REASON_RESET);
+	}
+	if (err)
+		NL_SET_ERR_MSG(extack,
+			       "the device did not come back from its reset: it stays quarantined, unhealthy");
+out_put:
+	dda_members_put(&m);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(dda_reset_again);

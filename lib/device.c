@@ -63,6 +63,11 @@ int dda_device_from_attrs(struct nlattr *const *tb, struct dda_device *out)
 	if (tb[DDA_A_DEV_RESET_USEC] &&
 	    dda_attr_u32(tb[DDA_A_DEV_RESET_USEC], &dev.reset_usec))
 		return -EBADMSG;
+	if (tb[DDA_A_DEV_HEALTH]) {
+		if (dda_attr_u32(tb[DDA_A_DEV_HEALTH], &u32))
+			return -EBADMSG;
+		dev.health = u32;
+	}
 
 	*out = dev;
 	return 0;

@@ -71,7 +71,7 @@ int dda_event_parse(struct nlmsghdr *nlh, struct dda_event *out)
 	};
 	struct nlattr *tb[DDA_A_MAX + 1];
 	struct dda_event event = { 0 };
-	uint32_t old_state, state, reason, method;
+	uint32_t old_state, state, reason, method, health = DDA_HEALTH_OK;
 	size_t i;
 
 	/* No policy: every attribute is checked below. */
@@ -95,6 +95,10 @@ int dda_event_parse(struct nlmsghdr *nlh, struct dda_event *out)
 		event.reset = true;
 		event.reset_method = method;
 	}
+	if (tb[DDA_A_DEV_HEALTH] &&
+	    dda_attr_u32(tb[DDA_A_DEV_HEALTH], &health))
+		return -EBADMSG;
+	event.health = health;
 	event.old_state = old_state;
 	event.state = state;
 	event.reason = reason;

@@ -43,6 +43,7 @@ struct dda_device {
 	char original_driver[DDA_DRIVER_SIZE];	/* before DISMOUNT */
 	enum dda_reset reset_method;		/* of the last reset */
 	uint32_t reset_usec;			/* how long it took, or 0 */
+	enum dda_health health;			/* how it came out of it */
 };
 
 /* One finding of a survey (DDA_A_SURVEY_FINDING). */
@@ -68,7 +69,8 @@ struct dda_event {
 	enum dda_reason reason;
 	bool reset;				/* the change reset the device: */
 	enum dda_reset reset_method;		/* how, */
-	uint32_t reset_usec;			/* and how long it took */
+	uint32_t reset_usec;			/* how long it took, */
+	enum dda_health health;			/* and how the device came out */
 };
 
 /*
@@ -147,6 +149,16 @@ int dda_reclaim(struct dda *dda, const char *address,
 		struct dda_device *out);
 
 /*
+ * Resets the quarantined device at address again (with group, every
+ * quarantined device of its IOMMU group): how an administrator clears a
+ * device that did not come back from a reset (health not DDA_HEALTH_OK),
+ * which dda.ko keeps in quarantine, refusing to hand it over or mount it.
+ * -EIO: it still does not come back. Otherwise as dda_dismount().
+ */
+int dda_reset(struct dda *dda, const char *address, bool group,
+	      struct dda_device *out);
+
+/*
  * Surveys the device at address. On success out holds its findings, to be
  * released with dda_survey_free(). -ENODEV: no PCI device has this address.
  */
@@ -186,8 +198,14 @@ int dda_event_read(struct dda *dda, struct dda_event *out);
 /* "host", "quarantined", "assigned"; "unknown" for anything else. */
 const char *dda_state_name(enum dda_state state);
 
-/* "none", "flr", "af_flr", "pm", "bus"; "unknown" for anything else. */
+/*
+ * "none", "flr", "af_flr", "pm", "bus", "device_specific", "acpi",
+ * "cxl_bus", "other"; "unknown" for anything else.
+ */
 const char *dda_reset_name(enum dda_reset reset);
+
+/* "ok", "reset_failed", "no_answer"; "unknown" for anything else. */
+const char *dda_health_name(enum dda_health health);
 
 /* "assignable", "caveats", "blocked"; "unknown" for anything else. */
 const char *dda_verdict_name(enum dda_verdict verdict);

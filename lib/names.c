@@ -19,6 +19,16 @@ static const char *const dda_reset_names[] = {
 	[DDA_RESET_AF_FLR] = "af_flr",
 	[DDA_RESET_PM] = "pm",
 	[DDA_RESET_BUS] = "bus",
+	[DDA_RESET_DEVICE_SPECIFIC] = "device_specific",
+	[DDA_RESET_ACPI] = "acpi",
+	[DDA_RESET_CXL_BUS] = "cxl_bus",
+	[DDA_RESET_OTHER] = "other",
+};
+
+static const char *const dda_health_names[] = {
+	[DDA_HEALTH_OK] = "ok",
+	[DDA_HEALTH_RESET_FAILED] = "reset_failed",
+	[DDA_HEALTH_NO_ANSWER] = "no_answer",
 };
 
 static const char *const dda_verdict_names[] = {
@@ -54,6 +64,7 @@ static const char *const dda_reason_names[] = {
 	[DDA_REASON_SELECTED] = "selected",
 	[DDA_REASON_REMOVED] = "removed",
 	[DDA_REASON_UNLOAD] = "unload",
+	[DDA_REASON_RESET] = "reset",
 };
 
 /* names[value], or "unknown" for a value it has no name for. */
@@ -73,6 +84,11 @@ const char *dda_state_name(enum dda_state state)
 const char *dda_reset_name(enum dda_reset reset)
 {
 	return name_of(dda_reset_names, ARRAY_SIZE(dda_reset_names), reset);
+}
+
+const char *dda_health_name(enum dda_health health)
+{
+	return name_of(dda_health_names, ARRAY_SIZE(dda_health_names), health);
 }
 
 const char *dda_verdict_name(enum dda_verdict verdict)

@@ -3,12 +3,13 @@
  * Transitions: DDA_CMD_DEV_DISMOUNT (host -> quarantined) and
  * DDA_CMD_DEV_MOUNT (quarantined -> host), of one device or of its whole
  * IOMMU group; DDA_CMD_DEV_HANDOVER (quarantined -> assigned, to vfio-pci)
- * and DDA_CMD_DEV_RECLAIM (assigned -> quarantined), of the whole group.
+ * and DDA_CMD_DEV_RECLAIM (assigned -> quarantined), of the whole group;
+ * DDA_CMD_DEV_RESET (quarantined, reset again).
  *
- * Both are admin commands. The genetlink core refuses them without
+ * All are admin commands. The genetlink core refuses them without
  * CAP_NET_ADMIN before dda.ko sees them, with -EPERM and no extended ACK;
- * libdda gives that refusal its reason. dda.ko's own refusals always come
- * with one.
+ * libdda gives that refusal its reason. dda.ko's own refusals, CAP_SYS_ADMIN
+ * missing among them, always come with one.
  */
 #include <errno.h>
 #include <string.h>
@@ -53,7 +54,7 @@ int dda_change_reply(struct nlmsghdr *nlh, void *arg)
 int dda_change_error(struct dda *dda, int err)
 {
 	if (err == -EPERM && !dda->error[0])
-		dda_set_error(dda, "changing a device needs CAP_NET_ADMIN (run as root)");
+		dda_set_error(dda, "changing a device needs CAP_SYS_ADMIN and CAP_NET_ADMIN (run as root)");
 	return err;
 }
 
@@ -106,4 +107,10 @@ int dda_handover(struct dda *dda, const char *address, struct dda_device *out)
 int dda_reclaim(struct dda *dda, const char *address, struct dda_device *out)
 {
 	return dda_change(dda, DDA_CMD_DEV_RECLAIM, address, false, out);
+}
+
+int dda_reset(struct dda *dda, const char *address, bool group,
+	      struct dda_device *out)
+{
+	return dda_change(dda, DDA_CMD_DEV_RESET, address, group, out);
 }

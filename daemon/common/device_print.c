@@ -187,6 +187,11 @@ static void get_reset_usec(const struct device_view *view,
 		value_number(value, view->dev->reset_usec);
 }
 
+static void get_health(const struct device_view *view, struct value *value)
+{
+	value_string(value, dda_health_name(view->dev->health));
+}
+
 static const struct device_field device_fields[] = {
 	{ "address", "ADDRESS", IN_JSON | IN_LIST | IN_SHOW, get_address },
 	{ "vendor", NULL, IN_JSON | IN_SHOW, get_vendor },
@@ -205,6 +210,7 @@ static const struct device_field device_fields[] = {
 	{ "description", "DESCRIPTION", IN_LIST | IN_SHOW, get_description },
 	{ "reset_method", NULL, IN_SHOW, get_reset_method },
 	{ "reset_usec", NULL, IN_SHOW, get_reset_usec },
+	{ "health", NULL, IN_JSON | IN_SHOW, get_health },
 };
 
 struct json_object *device_json(const struct device_view *view)

@@ -47,7 +47,9 @@ struct json_object *event_json(const struct dda_event *event)
 	if (event->reset &&
 	    (!add(obj, "reset_method",
 		  json_object_new_string(dda_reset_name(event->reset_method))) ||
-	     !add(obj, "reset_usec", json_object_new_int64(event->reset_usec))))
+	     !add(obj, "reset_usec", json_object_new_int64(event->reset_usec)) ||
+	     !add(obj, "health",
+		  json_object_new_string(dda_health_name(event->health)))))
 		goto err;
 	return obj;
 err:
@@ -76,6 +78,8 @@ int event_print(FILE *f, const struct dda_event *event, bool json)
 	else if (event->reset)
 		fprintf(f, ", reset by %s in %" PRIu32 " us",
 			dda_reset_name(event->reset_method), event->reset_usec);
+	if (event->reset && event->health != DDA_HEALTH_OK)
+		fprintf(f, ", unhealthy: %s", dda_health_name(event->health));
 	fprintf(f, ")\n");
 	return ferror(f) ? -EIO : 0;
 }

@@ -37,6 +37,8 @@ static const struct command commands[] = {
 	  "take a device into quarantine (root)" },
 	{ "mount", mount_main, "ADDRESS [--group] [--json]",
 	  "give a device back to its host (root)" },
+	{ "reset", reset_main, "ADDRESS [--group] [--json]",
+	  "reset a quarantined device again; clears unhealthy (root)" },
 	{ "events", events_main, "[--json]",
 	  "print state changes live, until killed" },
 	{ "policy", policy_main,

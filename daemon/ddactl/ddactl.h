@@ -33,6 +33,7 @@ int show_main(const struct command *cmd, int argc, char *argv[]);
 /* transition.c */
 int dismount_main(const struct command *cmd, int argc, char *argv[]);
 int mount_main(const struct command *cmd, int argc, char *argv[]);
+int reset_main(const struct command *cmd, int argc, char *argv[]);
 
 /* survey.c */
 int survey_main(const struct command *cmd, int argc, char *argv[]);

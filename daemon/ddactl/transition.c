@@ -20,8 +20,11 @@
 typedef int (*change_fn)(struct dda *dda, const char *address, bool group,
 			 struct dda_device *out);
 
-/* Does this process hold CAP_NET_ADMIN, which admin commands need? */
-static bool net_admin(void)
+/*
+ * Does this process hold what admin commands need: CAP_SYS_ADMIN, which
+ * dda.ko asks for, and CAP_NET_ADMIN, which the genetlink core asks for?
+ */
+static bool admin(void)
 {
 	struct __user_cap_header_struct header = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
@@ -30,14 +33,16 @@ static bool net_admin(void)
 
 	if (syscall(SYS_capget, &header, data))
 		return false;
-	return data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective &
-	       CAP_TO_MASK(CAP_NET_ADMIN);
+	return (data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective &
+		CAP_TO_MASK(CAP_NET_ADMIN)) &&
+	       (data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &
+		CAP_TO_MASK(CAP_SYS_ADMIN));
 }
 
 /*
  * Did dda.ko refuse by its policy, so that the survey says why? -EPERM is
- * policy only with CAP_NET_ADMIN: without it the genetlink core refused
- * before dda.ko saw the request.
+ * policy only for an administrator: without the capabilities the genetlink
+ * core or dda.ko refused before looking at the device.
  */
 static bool refused(int err)
 {
@@ -48,7 +53,7 @@ static bool refused(int err)
 	case -E2BIG:
 		return true;
 	case -EPERM:
-		return net_admin();
+		return admin();
 	default:
 		return false;
 	}
@@ -112,4 +117,9 @@ int dismount_main(const struct command *cmd, int argc, char *argv[])
 int mount_main(const struct command *cmd, int argc, char *argv[])
 {
 	return change_main(cmd, argc, argv, dda_mount);
+}
+
+int reset_main(const struct command *cmd, int argc, char *argv[])
+{
+	return change_main(cmd, argc, argv, dda_reset);
 }

@@ -565,6 +565,70 @@ static void dda_handover_reclaim_test(struct kunit *test)
 	pci_dev_put(pdev);
 }
 
+struct dda_test_reset_survey {
+	bool blocker;
+	const char *reason;
+};
+
+static int dda_test_reset_finding(void *ctx, const struct dda_finding *f)
+{
+	struct dda_test_reset_survey *t = ctx;
+
+	if (f->check == DDA_CHECK_RESET &&
+	    f->severity == DDA_SEVERITY_BLOCKER) {
+		t->blocker = true;
+		t->reason = f->reason;
+	}
+	return 0;
+}
+
+/*
+ * A device that stops answering (the PCI core's own mark of a device that
+ * is gone: every config read then returns all ones) fails the check after
+ * its reset: it stays quarantined, bound to dda with its DMA blocked, marked
+ * unhealthy; the survey says so; handover refuses its group and mount keeps
+ * it. Once it answers again, a reset clears it, and it mounts.
+ */
+static void dda_unhealthy_test(struct kunit *test)
+{
+	struct pci_dev *pdev = dda_test_edu(test);
+	struct netlink_ext_ack extack = {};
+	struct dda_test_reset_survey t = {};
+
+	KUNIT_ASSERT_EQ_MSG(test, dda_dismount(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_EXPECT_EQ(test, (int)dda_health_of(pdev), (int)DDA_HEALTH_OK);
+
+	pdev->error_state = pci_channel_io_perm_failure;
+	KUNIT_EXPECT_EQ(test, dda_reset_again(pdev, false, &extack), -EIO);
+	KUNIT_EXPECT_EQ(test, (int)dda_health_of(pdev),
+			(int)DDA_HEALTH_NO_ANSWER);
+	KUNIT_EXPECT_EQ(test, (int)dda_state_of(pdev),
+			(int)DDA_STATE_QUARANTINED);
+	KUNIT_EXPECT_TRUE(test, dda_test_bound_to(pdev, "dda"));
+	dda_expect_blocking(test, iommu_get_domain_for_dev(&pdev->dev));
+
+	KUNIT_EXPECT_EQ(test, dda_survey(pdev, dda_test_reset_finding, &t), 0);
+	KUNIT_EXPECT_TRUE(test, t.blocker);
+
+	KUNIT_EXPECT_EQ(test, dda_handover(pdev, false, &extack), -EIO);
+	KUNIT_EXPECT_STREQ(test, extack._msg,
+			   "a device of its IOMMU group did not come back from its last reset: reset it again first");
+	KUNIT_EXPECT_EQ(test, dda_mount(pdev, false, &extack), -EIO);
+	KUNIT_EXPECT_TRUE(test, dda_test_bound_to(pdev, "dda"));
+	KUNIT_EXPECT_EQ(test, (int)dda_state_of(pdev),
+			(int)DDA_STATE_QUARANTINED);
+
+	pdev->error_state = pci_channel_io_normal;
+	KUNIT_EXPECT_EQ_MSG(test, dda_reset_again(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_EXPECT_EQ(test, (int)dda_health_of(pdev), (int)DDA_HEALTH_OK);
+	KUNIT_ASSERT_EQ_MSG(test, dda_mount(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_EXPECT_TRUE(test, dda_test_bound_to(pdev, ""));
+	pci_dev_put(pdev);
+}
+
 /* A host bridge is refused by the survey's check, and nothing changes. */
 static void dda_dismount_bridge_test(struct kunit *test)
 {
@@ -617,6 +681,7 @@ static struct kunit_case dda_state_test_cases[] = {
 	KUNIT_CASE(dda_dismount_bridge_test),
 	KUNIT_CASE(dda_dismount_mount_test),
 	KUNIT_CASE(dda_handover_reclaim_test),
+	KUNIT_CASE(dda_unhealthy_test),
 	{}
 };
 

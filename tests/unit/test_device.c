@@ -17,7 +17,7 @@
 #define OPTIONAL	(BIT(DDA_A_DEV_DRIVER) | BIT(DDA_A_DEV_IOMMU_GROUP) | \
 			 BIT(DDA_A_DEV_ORIGINAL_DRIVER) | \
 			 BIT(DDA_A_DEV_RESET_METHOD) | \
-			 BIT(DDA_A_DEV_RESET_USEC))
+			 BIT(DDA_A_DEV_RESET_USEC) | BIT(DDA_A_DEV_HEALTH))
 #define FAMILY		0x1d	/* any id: parsing does not read it */
 
 static const int required[] = {
@@ -69,6 +69,8 @@ static struct nl_msg *device_msg(unsigned int omit)
 	    nla_put_u32(msg, DDA_A_DEV_RESET_METHOD, DDA_RESET_FLR));
 	PUT(DDA_A_DEV_RESET_USEC,
 	    nla_put_u32(msg, DDA_A_DEV_RESET_USEC, 103000));
+	PUT(DDA_A_DEV_HEALTH,
+	    nla_put_u32(msg, DDA_A_DEV_HEALTH, DDA_HEALTH_RESET_FAILED));
 #undef PUT
 	return msg;
 }
@@ -113,6 +115,7 @@ static void test_full(void)
 	is_str(dev.original_driver, "ixgbe", "original_driver");
 	is_int(dev.reset_method, DDA_RESET_FLR, "reset_method");
 	is_int(dev.reset_usec, 103000, "reset_usec");
+	is_int(dev.health, DDA_HEALTH_RESET_FAILED, "health");
 }
 
 static void test_required_only(void)
@@ -134,6 +137,7 @@ static void test_required_only(void)
 	is_int(dev.reset_method, DDA_RESET_NONE,
 	       "no RESET_METHOD: DDA_RESET_NONE");
 	is_int(dev.reset_usec, 0, "no RESET_USEC: 0");
+	is_int(dev.health, DDA_HEALTH_OK, "no HEALTH: DDA_HEALTH_OK");
 }
 
 static void test_missing_required(void)

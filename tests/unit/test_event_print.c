@@ -15,22 +15,24 @@
 
 static const struct dda_event events[] = {
 	{ "0000:00:03.0", DDA_STATE_HOST, DDA_STATE_QUARANTINED,
-	  DDA_REASON_DISMOUNT, true, DDA_RESET_PM, 39012 },
+	  DDA_REASON_DISMOUNT, true, DDA_RESET_PM, 39012, DDA_HEALTH_OK },
 	{ "0000:3a:00.1", DDA_STATE_QUARANTINED, DDA_STATE_ASSIGNED,
-	  DDA_REASON_HANDOVER, false, DDA_RESET_NONE, 0 },
+	  DDA_REASON_HANDOVER, false, DDA_RESET_NONE, 0, DDA_HEALTH_OK },
 	{ "0000:3a:00.1", DDA_STATE_ASSIGNED, DDA_STATE_QUARANTINED,
-	  DDA_REASON_RECLAIM, true, DDA_RESET_FLR, 104233 },
+	  DDA_REASON_RECLAIM, true, DDA_RESET_FLR, 104233, DDA_HEALTH_OK },
 	{ "abcd:ef:1f.7", DDA_STATE_QUARANTINED, DDA_STATE_HOST,
-	  DDA_REASON_UNLOAD, false, DDA_RESET_NONE, 0 },
+	  DDA_REASON_UNLOAD, false, DDA_RESET_NONE, 0, DDA_HEALTH_OK },
 	{ "0000:00:1f.7", DDA_STATE_HOST, DDA_STATE_QUARANTINED,
-	  DDA_REASON_SELECTED, true, DDA_RESET_NONE, 12 },
+	  DDA_REASON_SELECTED, true, DDA_RESET_NONE, 12, DDA_HEALTH_OK },
 	{ "0000:00:1f.7", DDA_STATE_QUARANTINED, DDA_STATE_HOST,
-	  DDA_REASON_REMOVED, false, DDA_RESET_NONE, 0 },
+	  DDA_REASON_REMOVED, false, DDA_RESET_NONE, 0, DDA_HEALTH_OK },
 	{ "0000:00:03.0", DDA_STATE_QUARANTINED, DDA_STATE_HOST,
-	  DDA_REASON_MOUNT, false, DDA_RESET_NONE, 0 },
+	  DDA_REASON_MOUNT, false, DDA_RESET_NONE, 0, DDA_HEALTH_OK },
+	{ "0000:00:04.0", DDA_STATE_QUARANTINED, DDA_STATE_QUARANTINED,
+	  DDA_REASON_RESET, true, DDA_RESET_FLR, 2031, DDA_HEALTH_NO_ANSWER },
 	/* From a newer dda.ko. */
 	{ "0000:00:03.0", (enum dda_state)3, (enum dda_state)4,
-	  (enum dda_reason)7, false, DDA_RESET_NONE, 0 },
+	  (enum dda_reason)99, false, DDA_RESET_NONE, 0, DDA_HEALTH_OK },
 };
 
 #define N	ARRAY_SIZE(events)
@@ -43,6 +45,7 @@ static const char *const lines[N] = {
 	"0000:00:1f.7 host -> quarantined (selected, no reset method)",
 	"0000:00:1f.7 quarantined -> host (removed)",
 	"0000:00:03.0 quarantined -> host (mount)",
+	"0000:00:04.0 quarantined -> quarantined (reset, reset by flr in 2031 us, unhealthy: no_answer)",
 	"0000:00:03.0 unknown -> unknown (unknown)",
 };
 
@@ -71,10 +74,10 @@ static void check_object(struct json_object *obj,
 {
 	static const char *const keys[] = {
 		"address", "old_state", "state", "reason",
-		"reset_method", "reset_usec",
+		"reset_method", "reset_usec", "health",
 	};
-	/* The reset's two only when the change ran one. */
-	size_t k, count = 0, want = ARRAY_SIZE(keys) - (event->reset ? 0 : 2);
+	/* The reset's three only when the change ran one. */
+	size_t k, count = 0, want = ARRAY_SIZE(keys) - (event->reset ? 0 : 3);
 	struct json_object *usec;
 
 	if (!ok(json_object_is_type(obj, json_type_object),
@@ -108,6 +111,8 @@ static void check_object(struct json_object *obj,
 	   json_object_is_type(usec, json_type_int) &&
 	   json_object_get_int64(usec) == event->reset_usec,
 	   "event %zu: reset_usec %u", i, event->reset_usec);
+	ok(string_is(obj, "health", dda_health_name(event->health)),
+	   "event %zu: health \"%s\"", i, dda_health_name(event->health));
 }
 
 static void test_text(void)

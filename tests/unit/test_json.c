@@ -54,7 +54,7 @@ static const char *const vms[N] = { NULL, NULL, NULL, "win11" };
 static const char *const json_keys[] = {
 	"address", "vendor", "device", "subsystem_vendor",
 	"subsystem_device", "class", "driver", "iommu_group", "state", "vm",
-	"original_driver",
+	"original_driver", "health",
 };
 
 static void views_of(struct device_view *views)
@@ -145,6 +145,7 @@ static void check_object(struct json_object *obj, const struct dda_device *dev,
 	STRING_OR_NULL("state", dda_state_name(dev->state));
 	STRING_OR_NULL("vm", vm);
 	STRING_OR_NULL("original_driver", dev->original_driver);
+	STRING_OR_NULL("health", dda_health_name(dev->health));
 #undef STRING_OR_NULL
 
 	if (dev->iommu_group >= 0)
@@ -306,6 +307,7 @@ static void test_show_text(void)
 		"description: 3D controller",
 		"reset_method: bus",
 		"reset_usec: 250000",
+		"health: ok",
 	};
 	struct device_view views[N];
 	char *text = NULL, *lines[32];

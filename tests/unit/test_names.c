@@ -27,7 +27,19 @@ int main(void)
 	is_str(dda_reset_name(DDA_RESET_AF_FLR), "af_flr", "reset af_flr");
 	is_str(dda_reset_name(DDA_RESET_PM), "pm", "reset pm");
 	is_str(dda_reset_name(DDA_RESET_BUS), "bus", "reset bus");
-	is_str(dda_reset_name((enum dda_reset)5), "unknown", "reset 5");
+	is_str(dda_reset_name(DDA_RESET_DEVICE_SPECIFIC), "device_specific",
+	       "reset device_specific");
+	is_str(dda_reset_name(DDA_RESET_ACPI), "acpi", "reset acpi");
+	is_str(dda_reset_name(DDA_RESET_CXL_BUS), "cxl_bus", "reset cxl_bus");
+	is_str(dda_reset_name(DDA_RESET_OTHER), "other", "reset other");
+	is_str(dda_reset_name((enum dda_reset)9), "unknown", "reset 9");
+
+	is_str(dda_health_name(DDA_HEALTH_OK), "ok", "health ok");
+	is_str(dda_health_name(DDA_HEALTH_RESET_FAILED), "reset_failed",
+	       "health reset_failed");
+	is_str(dda_health_name(DDA_HEALTH_NO_ANSWER), "no_answer",
+	       "health no_answer");
+	is_str(dda_health_name((enum dda_health)3), "unknown", "health 3");
 
 	is_str(dda_verdict_name(DDA_VERDICT_ASSIGNABLE), "assignable",
 	       "verdict assignable");
@@ -75,7 +87,8 @@ int main(void)
 	is_str(dda_reason_name(DDA_REASON_REMOVED), "removed",
 	       "reason removed");
 	is_str(dda_reason_name(DDA_REASON_UNLOAD), "unload", "reason unload");
-	is_str(dda_reason_name((enum dda_reason)7), "unknown", "reason 7");
+	is_str(dda_reason_name(DDA_REASON_RESET), "reset", "reason reset");
+	is_str(dda_reason_name((enum dda_reason)8), "unknown", "reason 8");
 
 	/* Base class and subclass, whatever the programming interface. */
 	class_is(0x020000, "Ethernet controller");

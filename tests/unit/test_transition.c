@@ -16,7 +16,7 @@
 #include "unit.h"
 
 #define FAMILY		0x1d	/* any id: parsing does not read it */
-#define CAP_REASON	"changing a device needs CAP_NET_ADMIN (run as root)"
+#define CAP_REASON	"changing a device needs CAP_SYS_ADMIN and CAP_NET_ADMIN (run as root)"
 #define RMRR_REASON	\
 	"firmware keeps DMA to a reserved region (RMRR) of this device"
 

@@ -15,7 +15,9 @@
  * full form "DDDD:BB:DD.F": DDA_ADDRESS_LEN characters of hex, lower or upper
  * case, NUL-terminated.
  *
- * Commands marked "admin" need CAP_NET_ADMIN (GENL_ADMIN_PERM). The family
+ * Commands marked "admin" need CAP_SYS_ADMIN, besides the CAP_NET_ADMIN
+ * that GENL_ADMIN_PERM asks for; anyone may get, dump, survey and listen to
+ * events. The family
  * exists in the initial network namespace only. Every request is validated
  * strictly: unknown attributes are refused, and the extended ACK names the
  * attribute at fault.
@@ -28,7 +30,8 @@
  *		  DDA_A_DEV_CLASS, DDA_A_DEV_STATE,
  *		  [DDA_A_DEV_DRIVER], [DDA_A_DEV_IOMMU_GROUP],
  *		  [DDA_A_DEV_ORIGINAL_DRIVER],
- *		  [DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC]
+ *		  [DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC,
+ *		   DDA_A_DEV_HEALTH]
  *
  * DDA_CMD_DEV_DISMOUNT (do, admin): host -> quarantined; with
  *	DDA_A_DEV_GROUP every other device of the IOMMU group too, as one
@@ -57,6 +60,19 @@
  *	request:  DDA_A_DEV_ADDRESS
  *	reply:    as DISMOUNT
  *
+ * Every reset dda makes is the PCI core's (the device's reset_method list,
+ * its quirks), and afterwards the device must answer with its own IDs and
+ * config space. One that does not (DDA_A_DEV_HEALTH not DDA_HEALTH_OK)
+ * stays quarantined, its DMA blocked: HANDOVER refuses its group and MOUNT
+ * keeps it, until a RESET goes well.
+ *
+ * DDA_CMD_DEV_RESET (do, admin): quarantined -> quarantined, reset again
+ *	(with DDA_A_DEV_GROUP every quarantined device of the group); the
+ *	administrator's way to clear an unhealthy device. Always reported
+ *	on the events group, with the reset and its health.
+ *	request:  DDA_A_DEV_ADDRESS, [DDA_A_DEV_GROUP]
+ *	reply:    as DISMOUNT; -EIO when the device still does not come back
+ *
  * DDA_CMD_DEV_SURVEY (do, dump): may this device be assigned, and why not
  *	request:  do: DDA_A_DEV_ADDRESS; dump: nothing
  *	reply:    DDA_A_DEV_ADDRESS, DDA_A_SURVEY_VERDICT,
@@ -67,7 +83,8 @@
  * DDA_CMD_DEV_EVENT (notification on DDA_MCGRP_EVENTS, never a request):
  *	a state change: DDA_A_DEV_ADDRESS, DDA_A_EVENT_OLD_STATE,
  *	DDA_A_DEV_STATE, DDA_A_EVENT_REASON, and when the change reset the
- *	device, [DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC] of that reset.
+ *	device, [DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC,
+ *	DDA_A_DEV_HEALTH] of that reset.
  *	Events carry no secrets.
  *
  * All enums are append-only: a number, once given, keeps its meaning.
@@ -96,6 +113,7 @@ enum dda_cmd {
 	DDA_CMD_DEV_RECLAIM = 5,	/* assigned -> quarantined, reset */
 	DDA_CMD_DEV_SURVEY = 6,		/* assignability verdict and reasons */
 	DDA_CMD_DEV_EVENT = 7,		/* notification: a state change */
+	DDA_CMD_DEV_RESET = 8,		/* quarantined: reset again */
 
 	__DDA_CMD_MAX,
 	DDA_CMD_MAX = __DDA_CMD_MAX - 1
@@ -120,6 +138,7 @@ enum dda_attr {
 	DDA_A_EVENT_REASON = 15,	/* u32: enum dda_reason */
 	DDA_A_SURVEY_VERDICT = 16,	/* u32: enum dda_verdict */
 	DDA_A_SURVEY_FINDING = 17,	/* nested, repeated: enum dda_finding_attr */
+	DDA_A_DEV_HEALTH = 18,		/* u32: enum dda_health after the last reset */
 
 	__DDA_A_MAX,
 	DDA_A_MAX = __DDA_A_MAX - 1
@@ -146,7 +165,17 @@ enum dda_reset {
 	DDA_RESET_FLR = 1,		/* PCIe function level reset */
 	DDA_RESET_AF_FLR = 2,		/* conventional PCI advanced features FLR */
 	DDA_RESET_PM = 3,		/* D3hot -> D0 power management reset */
-	DDA_RESET_BUS = 4,		/* secondary bus reset of its bridge */
+	DDA_RESET_BUS = 4,		/* secondary bus or hotplug slot reset */
+	DDA_RESET_DEVICE_SPECIFIC = 5,	/* a quirk of the PCI core for this device */
+	DDA_RESET_ACPI = 6,		/* the firmware's _RST method */
+	DDA_RESET_CXL_BUS = 7,		/* CXL secondary bus reset */
+	DDA_RESET_OTHER = 8,		/* a method of the PCI core dda does not name */
+};
+
+enum dda_health {
+	DDA_HEALTH_OK = 0,		/* came back from its last reset, or none ran */
+	DDA_HEALTH_RESET_FAILED = 1,	/* the reset itself failed */
+	DDA_HEALTH_NO_ANSWER = 2,	/* reset, but it no longer answers as itself */
 };
 
 enum dda_reason {
@@ -157,6 +186,7 @@ enum dda_reason {
 	DDA_REASON_SELECTED = 4,	/* chosen at load: ids= or addresses= */
 	DDA_REASON_REMOVED = 5,		/* the device left the bus */
 	DDA_REASON_UNLOAD = 6,		/* dda.ko unloading gave it back */
+	DDA_REASON_RESET = 7,		/* DDA_CMD_DEV_RESET */
 };
 
 enum dda_verdict {

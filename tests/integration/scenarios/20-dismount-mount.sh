@@ -37,14 +37,15 @@ check "it is bound to dda" is_driver "$nic" dda
 check "its state is quarantined" is_state "$nic" quarantined
 check "its interface $ifname is gone" no_netdev "$nic"
 check "its IOMMU group is quarantined" grep -q "$nic: IOMMU group [0-9]* quarantined: DMA is blocked" <(dmesg)
-# The reset dda did is the one the kernel ranks first among FLR, PM and bus
-# reset (sysfs reset_method; enum dda_reset numbers 1, 3, 4).
+# The reset dda did is the one the kernel ranks first (sysfs reset_method;
+# enum dda_reset numbers, little-endian u32), none when it ranks none.
 reset_as_kernel_ranks() {
 	local m want=00000000
 	for m in $(cat "/sys/bus/pci/devices/$1/reset_method" 2>/dev/null); do
 		case $m in
-		flr) want=01000000 ;; pm) want=03000000 ;; bus) want=04000000 ;;
-		*) continue ;;
+		flr) want=01000000 ;; af_flr) want=02000000 ;; pm) want=03000000 ;;
+		bus) want=04000000 ;; device_specific) want=05000000 ;;
+		acpi) want=06000000 ;; cxl_bus) want=07000000 ;; *) want=08000000 ;;
 		esac
 		break
 	done
@@ -87,8 +88,35 @@ nvme=$(vm_pci_addr nvme0)
 check "the NVMe controller has FLR" grep -qw flr "/sys/bus/pci/devices/$nvme/reset_method"
 check "dismount the NVMe controller" "$genl" dev_dismount dev_address="$nvme"
 check "it was reset by FLR, as the kernel ranks first" reset_as_kernel_ranks "$nvme"
+
+# ddactl reset: again, by the PCI core's method, the device answers, the
+# events group hears it though the state stays.
+$ddactl events --json >/tmp/events.json 2>&1 &
+events=$!
+# Subscribed once it waits in poll(2) for the first event.
+listening() { grep -q poll "/proc/$events/wchan"; }
+check "ddactl events is listening" wait_for 20 listening
+check "ddactl reset of the quarantined NVMe controller" sh -c \
+	"$ddactl reset --json $nvme > /tmp/reset.json"
+check "it is quarantined and healthy" python3 -c "
+import json
+d = json.load(open('/tmp/reset.json'))
+assert d['state'] == 'quarantined' and d['health'] == 'ok', d"
+check "reset by FLR again" reset_as_kernel_ranks "$nvme"
+check "the events group heard the reset, by flr, healthy" wait_for 10 python3 -c "
+import json
+ev = [json.loads(l) for l in open('/tmp/events.json') if l.startswith('{')]
+assert any(e['reason'] == 'reset' and e['old_state'] == e['state'] == 'quarantined'
+           and e['reset_method'] == 'flr' and e['health'] == 'ok'
+           and e['address'] == '$nvme' for e in ev), ev"
+kill "$events"
+check "ddactl show says health: ok" sh -c "$ddactl show $nvme | grep -qx 'health: ok'"
+check "survey finds no blocker in its reset" sh -c \
+	"! $ddactl survey --json $nvme | grep -q '\"check\": *\"reset\", *\"severity\": *\"blocker\"'"
 check "mount it back to nvme" "$genl" dev_mount dev_address="$nvme"
 check "it is bound to nvme again" is_driver "$nvme" nvme
+check "a reset of a device dda does not hold is refused" sh -c \
+	"$genl dev_reset dev_address=$nvme | grep -q '^error EINVAL: the device is not held by dda: dismount it first'"
 
 check "a host bridge is refused" sh -c \
 	"$genl dev_dismount dev_address=0000:00:00.0 | grep -q '^error EINVAL: host and PCI bridges cannot be assigned'"
