@@ -16,7 +16,7 @@
 #@ devices: rootport rootport rootport
 #@ udev: yes
 #@ boot: yes
-#@ timeout: 240
+#@ timeout: 480
 . "$DDA_TESTLIB"
 . "$DDA_SRC/tests/integration/boot.sh"
 

@@ -14,7 +14,7 @@
 #    `-- edu            00:02.0               `-- rp1   / plugged by ddad
 #
 #@ devices: e1000e edu
-#@ timeout: 240
+#@ timeout: 480
 . "$DDA_TESTLIB"
 
 ddad=$DDA_SAN_BIN/ddad

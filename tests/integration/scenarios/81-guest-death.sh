@@ -11,7 +11,7 @@
 #   guests g1, g2, g3: QEMU in the VM, two pcie-root-ports each
 #
 #@ devices: e1000e edu
-#@ timeout: 240
+#@ timeout: 480
 . "$DDA_TESTLIB"
 
 ddad=$DDA_SAN_BIN/ddad

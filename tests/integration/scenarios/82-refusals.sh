@@ -13,7 +13,7 @@
 #   (one IOMMU group); guest g1: QEMU in the VM with ONE pcie-root-port
 #
 #@ devices: e1000e edu bridge2nic
-#@ timeout: 240
+#@ timeout: 480
 . "$DDA_TESTLIB"
 
 ddad=$DDA_SAN_BIN/ddad
