@@ -141,6 +141,9 @@ $(B)/san/tests/%: $(B)/san/tests/unit/%.o $(SAN_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDA_LIBS)
 
+# The ddactl tests link the ddactl module they test.
+$(B)/san/tests/test_ddactl_args: $(B)/san/daemon/ddactl/args.o
+
 # Keep the objects of test programs between runs (make would delete them as
 # intermediates and rebuild them every time).
 .SECONDARY: $(UNIT_SRCS:%.c=$(B)/san/%.o)

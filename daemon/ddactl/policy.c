@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,101 +35,6 @@
 #define SELECT_MAX	32
 
 extern char **environ;
-
-struct policy_args {
-	const char *sub;	/* check, apply, modprobe */
-	const char **files;	/* --file, in order; NULL: the policy path */
-	size_t n_files;
-	bool json;
-	bool udev;
-};
-
-/* The synopsis; with full, what each does too. */
-static void policy_usage(FILE *f, bool full)
-{
-	fprintf(f,
-		"Usage: ddactl policy check [--file FILE]... [--json]\n"
-		"       ddactl policy apply [--file FILE]... [--udev]\n"
-		"       ddactl policy modprobe [--file FILE]...\n");
-	if (!full)
-		return;
-	fprintf(f,
-		"\n"
-		"check     validate the policy; list the devices it selects now\n"
-		"apply     set driver_override \"dda\" on the selected devices that have\n"
-		"          no driver yet (root); --udev: for udev/60-dda.rules, print\n"
-		"          \"load\" when dda.ko must load, log to the kernel log\n"
-		"modprobe  print modprobe.d lines quarantining the selected devices when\n"
-		"          dda.ko loads, before their host drivers (softdep)\n"
-		"\n"
-		"The policy is every *.conf in %s\n"
-		"(or $%s), or the --file given. See dda.conf(5).\n"
-		"Exit status: 0 success, 1 the operation failed, 2 bad usage or a\n"
-		"malformed policy.\n",
-		POLICY_PATH, POLICY_PATH_ENV);
-}
-
-static int policy_args_parse(int argc, char *argv[], struct policy_args *a)
-{
-	bool options = true;
-	int i;
-
-	memset(a, 0, sizeof(*a));
-	a->files = calloc(argc, sizeof(*a->files));
-	if (!a->files)
-		return command_failed(NULL, -ENOMEM, "policy");
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-
-		if (options && arg[0] == '-' && arg[1]) {
-			if (!strcmp(arg, "--")) {
-				options = false;
-			} else if (!strcmp(arg, "--help") ||
-				   !strcmp(arg, "-h")) {
-				policy_usage(stdout, true);
-				return DDACTL_OK;
-			} else if (!strcmp(arg, "--json") ||
-				   !strcmp(arg, "-j")) {
-				a->json = true;
-			} else if (!strcmp(arg, "--udev")) {
-				a->udev = true;
-			} else if (!strcmp(arg, "--file")) {
-				if (i + 1 == argc) {
-					warnx("--file needs a FILE");
-					policy_usage(stderr, false);
-					return DDACTL_USAGE;
-				}
-				a->files[a->n_files++] = argv[++i];
-			} else if (!strncmp(arg, "--file=", 7) && arg[7]) {
-				a->files[a->n_files++] = arg + 7;
-			} else {
-				warnx("unexpected parameter '%s'", arg);
-				policy_usage(stderr, false);
-				return DDACTL_USAGE;
-			}
-			continue;
-		}
-		if (a->sub) {
-			warnx("unexpected parameter '%s'", arg);
-			policy_usage(stderr, false);
-			return DDACTL_USAGE;
-		}
-		a->sub = arg;
-	}
-	if (!a->sub) {
-		warnx("policy: missing arguments");
-		policy_usage(stderr, false);
-		return DDACTL_USAGE;
-	}
-	if ((a->json && strcmp(a->sub, "check")) ||
-	    (a->udev && strcmp(a->sub, "apply"))) {
-		warnx("policy %s: unexpected parameter '%s'", a->sub,
-		      a->json ? "--json" : "--udev");
-		policy_usage(stderr, false);
-		return DDACTL_USAGE;
-	}
-	return -1;
-}
 
 /*
  * A line for the kernel log, as "<level>ddactl: ...": at boot, udev keeps
@@ -157,17 +63,17 @@ static void kmsg(int level, const char *fmt, ...)
 }
 
 /* Reads the policy; DDACTL_USAGE after saying why not, else -1. */
-static int policy_load(const struct policy_args *a, struct policy *policy)
+static int policy_load(const struct args *a, struct policy *policy)
 {
 	char error[POLICY_ERROR_SIZE];
 	size_t i;
 	int err = 0;
 
 	memset(policy, 0, sizeof(*policy));
-	if (!a->n_files)
+	if (!a->files.n)
 		err = policy_read(policy, error);
-	for (i = 0; !err && i < a->n_files; i++)
-		err = policy_read_file(policy, a->files[i], error);
+	for (i = 0; !err && i < a->files.n; i++)
+		err = policy_read_file(policy, a->files.items[i], error);
 	if (!err)
 		return -1;
 	if (a->udev)
@@ -348,13 +254,14 @@ out:
 	return err;
 }
 
-static int check_main(const struct policy_args *a)
+static int check_main(const struct command *cmd, const struct args *a)
 {
 	struct dda_device *devs = NULL;
 	struct policy policy;
 	size_t count = 0;
 	int ret, err;
 
+	(void)cmd;
 	ret = policy_load(a, &policy);
 	if (ret >= 0)
 		return ret;
@@ -370,7 +277,7 @@ out:
 	return ret;
 }
 
-static int apply_main(const struct policy_args *a)
+static int apply_main(const struct command *cmd, const struct args *a)
 {
 	struct policy_apply result;
 	struct policy policy;
@@ -379,6 +286,7 @@ static int apply_main(const struct policy_args *a)
 	FILE *report = stdout;
 	int ret, err;
 
+	(void)cmd;
 	ret = policy_load(a, &policy);
 	if (ret >= 0)
 		return ret;
@@ -568,7 +476,7 @@ static int modprobe_options(const struct policy *policy,
 	return err;
 }
 
-static int modprobe_main(const struct policy_args *a)
+static int modprobe_main(const struct command *cmd, const struct args *a)
 {
 	struct words ids = { 0 }, addresses = { 0 }, drivers = { 0 };
 	const struct policy_selector *s;
@@ -578,6 +486,7 @@ static int modprobe_main(const struct policy_args *a)
 	size_t count = 0, i;
 	int ret, err = 0;
 
+	(void)cmd;
 	ret = policy_load(a, &policy);
 	if (ret >= 0)
 		return ret;
@@ -651,26 +560,30 @@ out:
 	return ret;
 }
 
-int policy_main(const struct command *cmd, int argc, char *argv[])
-{
-	struct policy_args a;
-	int ret;
+#define OPTION_UDEV	{ "--udev", 0, OPTION_FLAG, offsetof(struct args, udev), \
+			  NULL, false, NULL }
 
-	(void)cmd;
-	ret = policy_args_parse(argc, argv, &a);
-	if (ret < 0) {
-		if (!strcmp(a.sub, "check")) {
-			ret = check_main(&a);
-		} else if (!strcmp(a.sub, "apply")) {
-			ret = apply_main(&a);
-		} else if (!strcmp(a.sub, "modprobe")) {
-			ret = modprobe_main(&a);
-		} else {
-			warnx("'%s' is not a policy command (check, apply, modprobe)",
-			      a.sub);
-			ret = DDACTL_USAGE;
-		}
-	}
-	free(a.files);
-	return ret;
-}
+const struct command policy_commands[] = {
+	{ .name = "policy check", .function = check_main,
+	  .options = (const struct command_option[]){
+		OPTION_FILE, OPTION_JSON, { NULL } },
+	  .help = "validate the policy; list the devices it selects now" },
+	{ .name = "policy apply", .function = apply_main,
+	  .options = (const struct command_option[]){
+		OPTION_FILE, OPTION_UDEV, { NULL } },
+	  .help = "set driver_override \"dda\" on the selected devices "
+		  "that have no driver yet (root)" },
+	{ .name = "policy modprobe", .function = modprobe_main,
+	  .options = (const struct command_option[]){ OPTION_FILE, { NULL } },
+	  .help = "print modprobe.d lines quarantining the selected devices "
+		  "when dda.ko loads, before their host drivers (softdep)" },
+	{ NULL }
+};
+
+const char policy_notes[] =
+	"apply --udev is for udev/60-dda.rules: it prints \"load\" when dda.ko\n"
+	"must load, and logs to the kernel log.\n"
+	"The policy is every *.conf in " POLICY_PATH "\n"
+	"(or $" POLICY_PATH_ENV "), or the --file given. See dda.conf(5).\n"
+	"Exit status: 0 success, 1 the operation failed, 2 bad usage or a\n"
+	"malformed policy.\n";

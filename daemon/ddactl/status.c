@@ -52,21 +52,18 @@ static int status_print(struct json_object *devices)
 	return err;
 }
 
-int status_main(const struct command *cmd, int argc, char *argv[])
+int status_main(const struct command *cmd, const struct args *args)
 {
 	struct json_object *result;
-	bool json = false;
 	int ret, err;
 
-	ret = command_options(cmd, argc, argv, &json, NULL, NULL, 0, 0);
-	if (ret >= 0)
-		return ret;
+	(void)cmd;
 	ret = ddad_call(ddad_request("status"), DDAD_TIMEOUT_MS, &result);
 	if (ret)
 		return ret;
 	if (!json_object_is_type(result, json_type_array))
 		err = -EBADMSG;
-	else if (json)
+	else if (args->json)
 		err = print_json(stdout, result);
 	else if (!json_object_array_length(result))
 		err = printf("No device is quarantined or assigned.\n") < 0 ?
