@@ -214,6 +214,13 @@ const char *dda_reason_name(enum dda_reason reason);
  */
 const char *dda_class_name(uint32_t class_code);
 
+/*
+ * Is a device of class code 0xBBSSPP a bridge, which dda.ko never takes: a
+ * host bridge (0x0600), or a bridge the kernel's pci_is_bridge() sees by its
+ * header type, PCI-to-PCI (0x0604, 0x0609) or CardBus (0x0607)?
+ */
+bool dda_class_is_bridge(uint32_t class_code);
+
 #ifdef __cplusplus
 }
 #endif

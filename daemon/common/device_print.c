@@ -14,8 +14,7 @@
 
 #include "device_print.h"
 #include "print.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 /* Where a field appears. */
 enum {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "util.h"
 
 /* A policy file larger than this is refused: it is not a policy. */
 #define POLICY_FILE_MAX		(1 << 20)
@@ -37,17 +38,6 @@ static void error_at(char error[POLICY_ERROR_SIZE], const char *file,
 	va_start(ap, fmt);
 	vsnprintf(error + n, POLICY_ERROR_SIZE - n, fmt, ap);
 	va_end(ap);
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Exactly n hex digits, text[0] to text[n - 1], into *value. */
@@ -548,26 +538,13 @@ static bool selector_matches(const struct policy_selector *s,
 	return false;
 }
 
-/* Host, PCI-to-PCI, CardBus and semi-transparent bridges: never dda's. */
-static bool bridge_class(uint32_t class_code)
-{
-	switch (class_code >> 8 & 0xffff) {
-	case 0x0600:
-	case 0x0604:
-	case 0x0607:
-	case 0x0609:
-		return true;
-	default:
-		return false;
-	}
-}
-
 const struct policy_selector *policy_match(const struct policy *policy,
 					   const struct dda_device *dev)
 {
 	size_t i;
 
-	if (bridge_class(dev->class_code))
+	/* Bridges are never dda's. */
+	if (dda_class_is_bridge(dev->class_code))
 		return NULL;
 	for (i = 0; i < policy->n_selectors; i++)
 		if (selector_matches(&policy->selectors[i], dev))

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "ddactl.h"
+#include "ddad_socket.h"
 
 #ifndef DDA_VERSION
 #define DDA_VERSION "unknown"
@@ -121,7 +122,7 @@ static void usage(FILE *f)
 		   "--group acts on every device of its IOMMU group at once.\n"
 		   "--json prints JSON for scripts instead of text.\n"
 		   "--socket PATH (or $DDA_SOCKET) is ddad's socket, for the commands\n"
-		   "marked ddad (default /run/dda/ddad.sock).\n"
+		   "marked ddad (default " DDAD_SOCKET ").\n"
 		   "Exit status: 0 success, 1 the operation failed,"
 		   " 2 bad usage or input.\n");
 }

@@ -48,7 +48,7 @@ extern const struct command vm_commands[];
 struct json_object;
 struct device_view;
 
-/* --socket PATH, or NULL: then $DDA_SOCKET, else /run/dda/ddad.sock. */
+/* --socket PATH, or NULL: then $DDA_SOCKET, else DDAD_SOCKET. */
 extern const char *ddactl_socket;
 
 /* How long a quick request may take. */

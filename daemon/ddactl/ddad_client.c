@@ -2,7 +2,7 @@
 /*
  * ddactl as a client of ddad: one request on ddad's socket, one reply
  * (PROTOCOL.md). The socket is --socket PATH, else $DDA_SOCKET, else
- * /run/dda/ddad.sock. The commands that need ddad say so when it is not
+ * DDAD_SOCKET. The commands that need ddad say so when it is not
  * running; list and show ask it quietly for the guests, and do without.
  */
 #include <err.h>
@@ -18,9 +18,9 @@
 #include <json-c/json.h>
 
 #include "ddactl.h"
+#include "ddad_socket.h"
 #include "device_print.h"
 
-#define DDAD_SOCKET_DEFAULT	"/run/dda/ddad.sock"
 #define REPLY_MAX		(16 << 20)
 
 const char *ddactl_socket;
@@ -31,7 +31,7 @@ const char *ddad_socket(void)
 
 	if (ddactl_socket)
 		return ddactl_socket;
-	return env && *env ? env : DDAD_SOCKET_DEFAULT;
+	return env && *env ? env : DDAD_SOCKET;
 }
 
 static long long ms_now(void)

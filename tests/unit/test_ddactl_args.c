@@ -11,8 +11,7 @@
 
 #include "../../daemon/ddactl/args.h"
 #include "unit.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 #define OPTION_VM	{ "--vm", 0, OPTION_VALUE, offsetof(struct args, vm), \
 			  "NAME", true, "the guest" }

@@ -10,8 +10,7 @@
 
 #include "event_print.h"
 #include "unit.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 static const struct dda_event events[] = {
 	{ "0000:00:03.0", DDA_STATE_HOST, DDA_STATE_QUARANTINED,

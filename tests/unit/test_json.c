@@ -12,8 +12,7 @@
 
 #include "device_print.h"
 #include "unit.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 static const struct dda_device devices[] = {
 	{	/* bound to its host driver */

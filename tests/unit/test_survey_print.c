@@ -11,8 +11,7 @@
 
 #include "survey_print.h"
 #include "unit.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 static struct dda_finding nic_findings[] = {
 	{ DDA_CHECK_IOMMU, DDA_SEVERITY_INFO,
