@@ -13,7 +13,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 pkgs=(
 	gcc make pkg-config perl python3
-	libnl-3-dev libnl-genl-3-dev libjson-c-dev libudev-dev
+	libnl-3-dev libnl-genl-3-dev libjson-c-dev libkmod-dev
 	linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio xz-utils
 	qemu-system-x86 busybox-static kmod pciutils udev socat util-linux
 	iproute2 valgrind jq dkms groff-base

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../daemon/ddactl/args.h"
+#include "args.h"
 #include "unit.h"
 #include "util.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Events printed by daemon/common, as `ddactl events` prints them: a line
+ * Events printed by daemon/ddactl/event_print.c, as `ddactl events` prints them: a line
  * each, in text or as one JSON object, read back with json-c.
  */
 #include <stdio.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Devices printed by daemon/common: the JSON of `list --json` and
+ * Devices printed by daemon/ddactl/device_print.c: the JSON of `list --json` and
  * `show --json`, read back with json-c, and the aligned `list` table and
  * the `show` lines.
  */

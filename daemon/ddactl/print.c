@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Printing helpers shared by ddactl and ddad: aligned text tables and JSON.
+ * ddactl's printing helpers: aligned text tables and JSON.
  */
 #include <errno.h>
 #include <stdlib.h>
