@@ -209,8 +209,9 @@ const char *dda_reason_name(enum dda_reason reason);
 
 /*
  * A short name for a PCI class code 0xBBSSPP, from its base class and
- * subclass as pci.ids names them ("Ethernet controller"), else from its base
- * class alone ("Network controller"), else "Unknown class".
+ * subclass as the system's pci.ids names them ("Ethernet controller"), else
+ * from its base class alone ("Network controller"), else "Unknown class"
+ * (also for every class when there is no pci.ids to read).
  */
 const char *dda_class_name(uint32_t class_code);
 
