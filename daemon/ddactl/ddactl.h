@@ -84,8 +84,16 @@ int ddad_ask(struct json_object *request, int timeout_ms,
  */
 struct json_object *ddad_vms(struct device_view *views, size_t count);
 
-/* A string member of obj, or "-" for none. */
-const char *json_text_or_dash(struct json_object *obj, const char *key);
+struct json_column;
+
+/*
+ * Asks ddad for op, whose result is an array of objects, and prints it: as
+ * ddad's JSON, else as a table of columns[n], or the line empty when there
+ * is no row. Returns the exit code, after saying what failed.
+ */
+int ddad_print_list(const char *op, bool json,
+		    const struct json_column *columns, size_t n,
+		    const char *empty);
 
 /* ddactl.c */
 

@@ -20,6 +20,7 @@
 #include "ddactl.h"
 #include "ddad_socket.h"
 #include "device_print.h"
+#include "print.h"
 
 #define REPLY_MAX		(16 << 20)
 
@@ -263,4 +264,26 @@ struct json_object *ddad_vms(struct device_view *views, size_t count)
 				views[j].vm = json_object_get_string(vm);
 	}
 	return reply;
+}
+
+int ddad_print_list(const char *op, bool json,
+		    const struct json_column *columns, size_t n,
+		    const char *empty)
+{
+	struct json_object *result;
+	int ret, err;
+
+	ret = ddad_call(ddad_request(op), DDAD_TIMEOUT_MS, &result);
+	if (ret)
+		return ret;
+	if (!json_object_is_type(result, json_type_array))
+		err = -EBADMSG;
+	else if (json)
+		err = print_json(stdout, result);
+	else if (!json_object_array_length(result))
+		err = printf("%s\n", empty) < 0 ? -EIO : 0;
+	else
+		err = print_json_table(stdout, result, columns, n);
+	json_object_put(result);
+	return err ? command_failed(NULL, err, op) : DDACTL_OK;
 }

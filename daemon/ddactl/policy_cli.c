@@ -117,12 +117,23 @@ static int devices_get(struct dda_device **out, size_t *count)
 	return -1;
 }
 
+/* Adds "selector", "file" and "line" of s to obj. */
+static void selector_json(struct json_object *obj,
+			  const struct policy_selector *s)
+{
+	char text[POLICY_SELECTOR_SIZE];
+
+	policy_selector_text(s, text);
+	json_object_object_add(obj, "selector", json_object_new_string(text));
+	json_object_object_add(obj, "file", json_object_new_string(s->file));
+	json_object_object_add(obj, "line", json_object_new_int(s->line));
+}
+
 static int check_json(const struct policy *policy,
 		      const struct dda_device *devs, size_t count)
 {
 	struct json_object *root, *files, *selectors, *selected, *obj;
 	const struct policy_selector *s;
-	char text[POLICY_SELECTOR_SIZE];
 	struct device_view view;
 	size_t i;
 	int err = -ENOMEM;
@@ -143,36 +154,24 @@ static int check_json(const struct policy *policy,
 			goto out;
 	for (i = 0; i < policy->n_selectors; i++) {
 		s = &policy->selectors[i];
-		policy_selector_text(s, text);
 		obj = json_object_new_object();
 		if (!obj || json_object_array_add(selectors, obj)) {
 			json_object_put(obj);
 			goto out;
 		}
-		json_object_object_add(obj, "selector",
-				       json_object_new_string(text));
-		json_object_object_add(obj, "file",
-				       json_object_new_string(s->file));
-		json_object_object_add(obj, "line",
-				       json_object_new_int(s->line));
+		selector_json(obj, s);
 	}
 	for (i = 0; i < count; i++) {
 		s = policy_match(policy, &devs[i]);
 		if (!s)
 			continue;
-		policy_selector_text(s, text);
 		view = (struct device_view){ .dev = &devs[i] };
 		obj = device_json(&view);
 		if (!obj || json_object_array_add(selected, obj)) {
 			json_object_put(obj);
 			goto out;
 		}
-		json_object_object_add(obj, "selector",
-				       json_object_new_string(text));
-		json_object_object_add(obj, "file",
-				       json_object_new_string(s->file));
-		json_object_object_add(obj, "line",
-				       json_object_new_int(s->line));
+		selector_json(obj, s);
 	}
 	err = print_json(stdout, root);
 out:

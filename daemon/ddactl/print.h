@@ -29,4 +29,25 @@ int print_json(FILE *f, struct json_object *obj);
  */
 int print_json_line(FILE *f, struct json_object *obj);
 
+/* A column of a table of JSON objects: its header and the member it shows. */
+struct json_column {
+	const char *header;
+	const char *key;
+	enum {
+		COLUMN_STRING,	/* a string; "-" when missing or not one */
+		COLUMN_YES_NO,	/* a boolean: "yes" or "no" */
+		COLUMN_LIST,	/* an array of strings: "a,b"; "-" if empty */
+	} kind;
+};
+
+/*
+ * Prints array, of JSON objects, as print_table() does, a row each under
+ * the headers of columns[n]. Returns 0, -ENOMEM or -EIO.
+ */
+int print_json_table(FILE *f, struct json_object *array,
+		     const struct json_column *columns, size_t n);
+
+/* A string member of obj, or "-" for none. */
+const char *json_text_or_dash(struct json_object *obj, const char *key);
+
 #endif /* DDA_PRINT_H */
