@@ -149,17 +149,14 @@ static int check_json(const struct policy *policy,
 	json_object_object_add(root, "selected", selected);
 
 	for (i = 0; i < policy->n_files; i++)
-		if (json_object_array_add(files,
+		if (!json_array_append(files,
 			json_object_new_string(policy->files[i])))
 			goto out;
 	for (i = 0; i < policy->n_selectors; i++) {
-		s = &policy->selectors[i];
 		obj = json_object_new_object();
-		if (!obj || json_object_array_add(selectors, obj)) {
-			json_object_put(obj);
+		if (!json_array_append(selectors, obj))
 			goto out;
-		}
-		selector_json(obj, s);
+		selector_json(obj, &policy->selectors[i]);
 	}
 	for (i = 0; i < count; i++) {
 		s = policy_match(policy, &devs[i]);
@@ -167,10 +164,8 @@ static int check_json(const struct policy *policy,
 			continue;
 		view = (struct device_view){ .dev = &devs[i] };
 		obj = device_json(&view);
-		if (!obj || json_object_array_add(selected, obj)) {
-			json_object_put(obj);
+		if (!json_array_append(selected, obj))
 			goto out;
-		}
 		selector_json(obj, s);
 	}
 	err = print_json(stdout, root);

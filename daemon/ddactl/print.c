@@ -63,6 +63,26 @@ int print_json(FILE *f, struct json_object *obj)
 	return ferror(f) ? -EIO : 0;
 }
 
+int print_json_put(FILE *f, struct json_object *obj)
+{
+	int err;
+
+	if (!obj)
+		return -ENOMEM;
+	err = print_json(f, obj);
+	json_object_put(obj);
+	return err;
+}
+
+bool json_array_append(struct json_object *array, struct json_object *item)
+{
+	if (!array || !item || json_object_array_add(array, item)) {
+		json_object_put(item);
+		return false;
+	}
+	return true;
+}
+
 int print_json_line(FILE *f, struct json_object *obj)
 {
 	const int flags = JSON_C_TO_STRING_SPACED |

@@ -5,6 +5,7 @@
 #ifndef DDA_PRINT_H
 #define DDA_PRINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -22,6 +23,18 @@ int print_table(FILE *f, const char *const *cells, size_t rows, size_t cols);
  * -ENOMEM, or -EIO if writing to f failed.
  */
 int print_json(FILE *f, struct json_object *obj);
+
+/*
+ * Prints obj as print_json() does, then puts it; NULL, as a JSON maker
+ * returns when out of memory, is -ENOMEM. Returns as print_json().
+ */
+int print_json_put(FILE *f, struct json_object *obj);
+
+/*
+ * Appends item to array, taking it over: false when either is NULL or
+ * appending failed; then item is put, and array left as it was.
+ */
+bool json_array_append(struct json_object *array, struct json_object *item);
 
 /*
  * Prints obj as JSON on one line, and a newline: what a stream of objects

@@ -3,6 +3,7 @@
  * ddactl's printers (daemon/ddactl/print.c): JSON objects as a table, a
  * column each of a table of columns, on a table of cases.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <json-c/json.h>
@@ -57,5 +58,21 @@ int main(void)
 		free(text);
 		json_object_put(array);
 	}
+	f = open_memstream(&text, &len);
+	is_int(print_json_put(f, NULL), -ENOMEM,
+	       "print_json_put(NULL): out of memory, nothing printed");
+	is_int(print_json_put(f, json_object_new_int(7)), 0,
+	       "print_json_put() prints");
+	fclose(f);
+	is_str(text, "7\n", "the object, and a newline");
+	free(text);
+
+	array = json_object_new_array();
+	ok(json_array_append(array, json_object_new_int(1)), "appends");
+	ok(!json_array_append(array, NULL), "not NULL");
+	ok(!json_array_append(NULL, json_object_new_int(2)),
+	   "not to NULL (the item is put: no leak)");
+	is_int(json_object_array_length(array), 1, "one item appended");
+	json_object_put(array);
 	return unit_done();
 }
