@@ -242,27 +242,43 @@ out:
 	return err;
 }
 
-static int check_main(const struct command *cmd, const struct args *a)
+/* What check and modprobe do with the policy and every PCI device. */
+typedef int (*devices_fn)(const struct args *a, const struct policy *policy,
+			  const struct dda_device *devs, size_t count);
+
+/* Reads the policy and the devices, then hands them to use. */
+static int with_devices(const struct args *a, devices_fn use)
 {
 	struct dda_device *devs = NULL;
 	struct policy policy;
 	size_t count = 0;
-	int ret, err;
+	int ret;
 
-	(void)cmd;
 	ret = policy_load(a, &policy);
 	if (ret >= 0)
 		return ret;
 	ret = devices_get(&devs, &count);
-	if (ret >= 0)
-		goto out;
-	err = a->json ? check_json(&policy, devs, count) :
-			check_text(&policy, devs, count);
-	ret = err ? command_failed(NULL, err, "policy check") : DDACTL_OK;
-out:
+	if (ret < 0)
+		ret = use(a, &policy, devs, count);
 	free(devs);
 	policy_free(&policy);
 	return ret;
+}
+
+static int check(const struct args *a, const struct policy *policy,
+		 const struct dda_device *devs, size_t count)
+{
+	int err;
+
+	err = a->json ? check_json(policy, devs, count) :
+			check_text(policy, devs, count);
+	return err ? command_failed(NULL, err, "policy check") : DDACTL_OK;
+}
+
+static int check_main(const struct command *cmd, const struct args *a)
+{
+	(void)cmd;
+	return with_devices(a, check);
 }
 
 static int apply_main(const struct command *cmd, const struct args *a)
@@ -314,33 +330,25 @@ static int apply_main(const struct command *cmd, const struct args *a)
 	return DDACTL_OK;
 }
 
-static int modprobe_main(const struct command *cmd, const struct args *a)
+static int modprobe(const struct args *a, const struct policy *policy,
+		    const struct dda_device *devs, size_t count)
 {
-	struct dda_device *devs = NULL;
-	struct policy policy;
-	size_t count = 0;
-	int ret, err;
+	int err;
 
-	(void)cmd;
-	ret = policy_load(a, &policy);
-	if (ret >= 0)
-		return ret;
-	ret = devices_get(&devs, &count);
-	if (ret >= 0)
-		goto out;
-	err = policy_modprobe(&policy, devs, count, stdout);
+	(void)a;
+	err = policy_modprobe(policy, devs, count, stdout);
 	if (err == -E2BIG) {
 		warnx("dda.ko takes at most %d ids and %d addresses",
 		      POLICY_SELECT_MAX, POLICY_SELECT_MAX);
-		ret = DDACTL_FAILED;
-	} else {
-		ret = err ? command_failed(NULL, err, "policy modprobe") :
-			    DDACTL_OK;
+		return DDACTL_FAILED;
 	}
-out:
-	free(devs);
-	policy_free(&policy);
-	return ret;
+	return err ? command_failed(NULL, err, "policy modprobe") : DDACTL_OK;
+}
+
+static int modprobe_main(const struct command *cmd, const struct args *a)
+{
+	(void)cmd;
+	return with_devices(a, modprobe);
 }
 
 #define OPTION_UDEV	{ "--udev", 0, OPTION_FLAG, offsetof(struct args, udev), \
