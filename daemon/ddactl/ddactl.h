@@ -87,11 +87,11 @@ struct json_object *ddad_vms(struct device_view *views, size_t count);
 struct json_column;
 
 /*
- * Asks ddad for op, whose result is an array of objects, and prints it: as
- * ddad's JSON, else as a table of columns[n], or the line empty when there
- * is no row. Returns the exit code, after saying what failed.
+ * Asks ddad for op, whose result is an array of objects, and prints it for
+ * cmd: as ddad's JSON, else as a table of columns[n], or the line empty
+ * when there is no row. Returns the exit code, after saying what failed.
  */
-int ddad_print_list(const char *op, bool json,
+int ddad_print_list(const struct command *cmd, const char *op, bool json,
 		    const struct json_column *columns, size_t n,
 		    const char *empty);
 

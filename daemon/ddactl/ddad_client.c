@@ -266,7 +266,7 @@ struct json_object *ddad_vms(struct device_view *views, size_t count)
 	return reply;
 }
 
-int ddad_print_list(const char *op, bool json,
+int ddad_print_list(const struct command *cmd, const char *op, bool json,
 		    const struct json_column *columns, size_t n,
 		    const char *empty)
 {
@@ -285,5 +285,5 @@ int ddad_print_list(const char *op, bool json,
 	else
 		err = print_json_table(stdout, result, columns, n);
 	json_object_put(result);
-	return err ? command_failed(NULL, err, op) : DDACTL_OK;
+	return err ? command_failed(NULL, err, cmd->name) : DDACTL_OK;
 }

@@ -16,8 +16,7 @@ static const struct json_column status_columns[] = {
 
 int status_main(const struct command *cmd, const struct args *args)
 {
-	(void)cmd;
-	return ddad_print_list("status", args->json, status_columns,
+	return ddad_print_list(cmd, "status", args->json, status_columns,
 			       ARRAY_SIZE(status_columns),
 			       "No device is quarantined or assigned.");
 }

@@ -65,8 +65,7 @@ static int vm_remove(const struct command *cmd, const struct args *args)
 
 static int vm_list(const struct command *cmd, const struct args *args)
 {
-	(void)cmd;
-	return ddad_print_list("vm_list", args->json, vm_columns,
+	return ddad_print_list(cmd, "vm_list", args->json, vm_columns,
 			       ARRAY_SIZE(vm_columns),
 			       "No vm: add one with 'ddactl vm add NAME --qmp PATH'.");
 }
