@@ -35,26 +35,28 @@ MAKEFLAGS += --no-print-directory
 endif
 
 B := build
-PKGS := libnl-genl-3.0 libnl-3.0 json-c libudev
+PKGS := libnl-genl-3.0 libnl-3.0 json-c
 
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 DDA_CPPFLAGS := -Iinclude/uapi -Ilib -Idaemon/common -D_GNU_SOURCE \
-	-DDDA_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	-DDDA_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) libkmod 2>/dev/null)
 DDA_CFLAGS := -std=c11 $(WARN) $(CFLAGS)
 DDA_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# What ddactl alone links: libkmod, for the modules of a modalias.
+DDACTL_LIBS := $(shell pkg-config --libs libkmod 2>/dev/null)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRCS := $(wildcard lib/*.c)
-COMMON_SRCS := $(wildcard daemon/common/*.c)
 DDACTL_SRCS := $(wildcard daemon/ddactl/*.c)
 DDAD_SRCS := $(wildcard daemon/ddad/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
-COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/%.o)
-SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(B)/san/%.o) $(COMMON_SRCS:%.c=$(B)/san/%.o)
+SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(B)/san/%.o)
+# ddactl's modules without its main(), for the unit tests to link.
+SAN_DDACTL_A := $(B)/san/daemon/ddactl.a
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/san/tests/%)
 
 LIBDDA_SO := $(B)/lib/libdda.so.$(VERSION)
@@ -135,27 +137,34 @@ $(B)/lib/dda.pc: lib/dda.pc.in Makefile
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-$(DDACTL): $(DDACTL_SRCS:%.c=$(B)/%.o) $(COMMON_OBJS) $(LIBDDA_A)
+$(DDACTL): $(DDACTL_SRCS:%.c=$(B)/%.o) $(LIBDDA_A)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo '  LD      $@')
-	$(Q)$(CC) $(DDA_CFLAGS) -o $@ $^ $(DDA_LIBS)
+	$(Q)$(CC) $(DDA_CFLAGS) -o $@ $^ $(DDACTL_LIBS) $(DDA_LIBS)
 
-$(DDAD): $(DDAD_SRCS:%.c=$(B)/%.o) $(COMMON_OBJS) $(LIBDDA_A)
+$(DDAD): $(DDAD_SRCS:%.c=$(B)/%.o) $(LIBDDA_A)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo '  LD      $@')
 	$(Q)$(CC) $(DDA_CFLAGS) -o $@ $^ $(DDA_LIBS)
 
 $(SAN_DDACTL): $(DDACTL_SRCS:%.c=$(B)/san/%.o) $(SAN_LIB_OBJS)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDA_LIBS)
+	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDACTL_LIBS) $(DDA_LIBS)
 
 $(SAN_DDAD): $(DDAD_SRCS:%.c=$(B)/san/%.o) $(SAN_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDA_LIBS)
 
-$(B)/san/tests/%: $(B)/san/tests/unit/%.o $(SAN_LIB_OBJS)
+$(SAN_DDACTL_A): $(filter-out %/ddactl.o,$(DDACTL_SRCS:%.c=$(B)/san/%.o))
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDA_LIBS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/san/tests/%: $(B)/san/tests/unit/%.o $(SAN_LIB_OBJS) $(SAN_DDACTL_A)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDACTL_LIBS) $(DDA_LIBS)
+
+# The tests of ddactl's modules see their headers.
+$(UNIT_SRCS:%.c=$(B)/san/%.o): DDA_CPPFLAGS += -Idaemon/ddactl
 
 # Keep the objects of test programs between runs (make would delete them as
 # intermediates and rebuild them every time).
@@ -213,11 +222,11 @@ bench: kmods lib tools $(B)/bench/ddactl-static
 
 # For the benchmarks only, never installed: the same ddactl linked
 # statically, to tell what starting a process costs from what ddactl does.
-$(B)/bench/ddactl-static: $(DDACTL_SRCS:%.c=$(B)/%.o) $(COMMON_OBJS) $(LIBDDA_A)
+$(B)/bench/ddactl-static: $(DDACTL_SRCS:%.c=$(B)/%.o) $(LIBDDA_A)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo '  LD      $@')
 	$(Q)$(CC) $(DDA_CFLAGS) -static -Wl,--no-warnings -o $@ $^ \
-		$(shell pkg-config --static --libs libnl-genl-3.0 libnl-3.0 json-c 2>/dev/null)
+		$(shell pkg-config --static --libs libkmod libnl-genl-3.0 libnl-3.0 json-c 2>/dev/null)
 
 # --- install ---------------------------------------------------------------
 

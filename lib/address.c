@@ -10,20 +10,10 @@
 #include <stdio.h>
 
 #include "libdda.h"
+#include "util.h"
 
 #define PCI_DEVICE_MAX		0x1f
 #define PCI_FUNCTION_MAX	0x7
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /*
  * Reads exactly digits hex digits at *p into *value and moves *p past them.

@@ -12,8 +12,7 @@
 #include <netlink/msg.h>
 
 #include "libdda.h"
-
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 /* Bytes for the reason dda_error() gives, with its NUL. */
 #define DDA_ERROR_SIZE		256

@@ -227,10 +227,18 @@ const char *dda_reason_name(enum dda_reason reason);
 
 /*
  * A short name for a PCI class code 0xBBSSPP, from its base class and
- * subclass as pci.ids names them ("Ethernet controller"), else from its base
- * class alone ("Network controller"), else "Unknown class".
+ * subclass as the system's pci.ids names them ("Ethernet controller"), else
+ * from its base class alone ("Network controller"), else "Unknown class"
+ * (also for every class when there is no pci.ids to read).
  */
 const char *dda_class_name(uint32_t class_code);
+
+/*
+ * Is a device of class code 0xBBSSPP a bridge, which dda.ko never takes: a
+ * host bridge (0x0600), or a bridge the kernel's pci_is_bridge() sees by its
+ * header type, PCI-to-PCI (0x0604, 0x0609) or CardBus (0x0607)?
+ */
+bool dda_class_is_bridge(uint32_t class_code);
 
 #ifdef __cplusplus
 }

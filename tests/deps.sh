@@ -19,7 +19,7 @@ export DEBIAN_FRONTEND=noninteractive INITRD=No
 
 pkgs=(
 	gcc make pkg-config perl python3
-	libnl-3-dev libnl-genl-3-dev libjson-c-dev libudev-dev
+	libnl-3-dev libnl-genl-3-dev libjson-c-dev libkmod-dev
 	bc flex bison libelf-dev libssl-dev cpio xz-utils dwarves
 	qemu-system-x86 busybox-static kmod pciutils udev socat util-linux
 	iproute2 valgrind jq dkms groff-base

@@ -49,33 +49,19 @@ static int assign_print(struct json_object *result, bool json)
 	return n < 0 ? -EIO : 0;
 }
 
-/* op ADDRESS [--vm NAME] [--timeout SECONDS] */
-static int change_main(const struct command *cmd, int argc, char *argv[],
-		       const char *op, bool takes_vm, bool takes_timeout)
+/* op ADDRESS [--vm NAME] [--timeout SECONDS], as cmd's table allows. */
+static int change_main(const struct command *cmd, const struct args *args,
+		       const char *op)
 {
-	const char *address = NULL, *vm = NULL, *timeout = NULL;
-	struct option_value values[3] = { { NULL, NULL } };
+	const char *vm = args->vm, *timeout = args->timeout;
 	struct json_object *request, *result;
 	char canonical[DDA_ADDRESS_LEN + 1];
-	int ret, i = 0, wait_ms = ASSIGN_TIMEOUT_MS;
+	int ret, wait_ms = ASSIGN_TIMEOUT_MS;
 	double seconds = 0;
-	bool json = false;
 
-	if (takes_vm)
-		values[i++] = (struct option_value){ "--vm", &vm };
-	if (takes_timeout)
-		values[i++] = (struct option_value){ "--timeout", &timeout };
-	ret = command_options(cmd, argc, argv, &json, values, &address, 1, 1);
+	ret = command_address(args->operands[0], canonical);
 	if (ret >= 0)
 		return ret;
-	ret = command_address(address, canonical);
-	if (ret >= 0)
-		return ret;
-	if (takes_vm && !vm) {
-		warnx("%s: --vm NAME is missing: the guest to assign %s to",
-		      cmd->name, canonical);
-		return DDACTL_USAGE;
-	}
 	if (timeout) {
 		seconds = timeout_parse(timeout);
 		if (seconds < 0)
@@ -96,22 +82,22 @@ static int change_main(const struct command *cmd, int argc, char *argv[],
 	ret = ddad_call(request, wait_ms, &result);
 	if (ret)
 		return ret;
-	ret = assign_print(result, json);
+	ret = assign_print(result, args->json);
 	json_object_put(result);
 	return ret ? command_failed(NULL, ret, cmd->name) : DDACTL_OK;
 }
 
-int assign_main(const struct command *cmd, int argc, char *argv[])
+int assign_main(const struct command *cmd, const struct args *args)
 {
-	return change_main(cmd, argc, argv, "assign", true, false);
+	return change_main(cmd, args, "assign");
 }
 
-int unassign_main(const struct command *cmd, int argc, char *argv[])
+int unassign_main(const struct command *cmd, const struct args *args)
 {
-	return change_main(cmd, argc, argv, "unassign", false, true);
+	return change_main(cmd, args, "unassign");
 }
 
-int reassign_main(const struct command *cmd, int argc, char *argv[])
+int reassign_main(const struct command *cmd, const struct args *args)
 {
-	return change_main(cmd, argc, argv, "reassign", true, true);
+	return change_main(cmd, args, "reassign");
 }

@@ -2,8 +2,9 @@
 /*
  * ddactl: the command line of dda, discrete device assignment.
  *
- * ddactl COMMAND [ARGS...] runs the command of that name in commands[];
- * each command group lives in a file of its own.
+ * ddactl COMMAND [ARGS...] runs the command of that name in commands[],
+ * which declares each command's options and operands for the one parser,
+ * args.c; each command group lives in a file of its own.
  *
  * Exit codes:
  *	0	success
@@ -13,69 +14,102 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ddactl.h"
+#include "ddad_socket.h"
 
 #ifndef DDA_VERSION
 #define DDA_VERSION "unknown"
 #endif
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+static int help_main(const struct command *cmd, const struct args *args);
 
-static int help_main(const struct command *cmd, int argc, char *argv[]);
+#define OPTION_VM	{ "--vm", 0, OPTION_VALUE, offsetof(struct args, vm), \
+			  "NAME", true, "the guest to give the device to" }
 
+/* Each command: its function, options, operands and what it does. */
 static const struct command commands[] = {
-	{ "list", list_main, "[--json]",
-	  "list the PCI devices and their dda state" },
-	{ "show", show_main, "ADDRESS [--json]",
-	  "show one PCI device" },
-	{ "survey", survey_main, "[ADDRESS] [--json]",
-	  "may a device be assigned, and why not" },
-	{ "dismount", dismount_main, "ADDRESS [--group] [--json]",
-	  "take a device into quarantine (root)" },
-	{ "mount", mount_main, "ADDRESS [--group] [--json]",
-	  "give a device back to its host (root)" },
-	{ "reset", reset_main, "ADDRESS [--group] [--json]",
-	  "reset a quarantined device again; clears unhealthy (root)" },
-	{ "events", events_main, "[--json]",
-	  "print state changes live, until killed" },
-	{ "policy", policy_main,
-	  "check|apply|modprobe [--file FILE] [--json|--udev]",
-	  "the policy of quarantine at boot (dda.conf(5))" },
-	{ "status", status_main, "[--json]",
-	  "the devices ddad manages, and their guests (ddad)" },
-	{ "assign", assign_main, "ADDRESS --vm NAME [--json]",
-	  "give a quarantined device to a running guest (root, ddad)" },
-	{ "unassign", unassign_main, "ADDRESS [--timeout SECONDS] [--json]",
-	  "take a device back from its guest into quarantine (root, ddad)" },
-	{ "reassign", reassign_main,
-	  "ADDRESS --vm NAME [--timeout SECONDS] [--json]",
-	  "move a device to another guest, through quarantine (root, ddad)" },
-	{ "vm", vm_main, "add|list|remove ...",
-	  "the guests ddad manages (ddad)" },
-	{ "help", help_main, "[COMMAND]",
-	  "show this help, or a command's" },
+	{ .name = "list", .function = list_main,
+	  .options = (const struct command_option[]){ OPTION_JSON, { NULL } },
+	  .help = "list the PCI devices and their dda state" },
+	{ .name = "show", .function = show_main,
+	  .options = (const struct command_option[]){ OPTION_JSON, { NULL } },
+	  .operands = "ADDRESS", .min = 1, .max = 1,
+	  .help = "show one PCI device" },
+	{ .name = "survey", .function = survey_main,
+	  .options = (const struct command_option[]){ OPTION_JSON, { NULL } },
+	  .operands = "[ADDRESS]", .min = 0, .max = 1,
+	  .help = "may a device be assigned, and why not" },
+	{ .name = "dismount", .function = dismount_main,
+	  .options = (const struct command_option[]){
+		OPTION_GROUP, OPTION_JSON, { NULL } },
+	  .operands = "ADDRESS", .min = 1, .max = 1,
+	  .help = "take a device into quarantine (root)" },
+	{ .name = "mount", .function = mount_main,
+	  .options = (const struct command_option[]){
+		OPTION_GROUP, OPTION_JSON, { NULL } },
+	  .operands = "ADDRESS", .min = 1, .max = 1,
+	  .help = "give a device back to its host (root)" },
+	{ .name = "reset", .function = reset_main,
+	  .options = (const struct command_option[]){
+		OPTION_GROUP, OPTION_JSON, { NULL } },
+	  .operands = "ADDRESS", .min = 1, .max = 1,
+	  .help = "reset a quarantined device again; clears unhealthy (root)" },
+	{ .name = "events", .function = events_main,
+	  .options = (const struct command_option[]){ OPTION_JSON, { NULL } },
+	  .help = "print state changes live, until killed" },
+	{ .name = "policy", .subcommands = policy_commands,
+	  .notes = policy_notes,
+	  .help = "the policy of quarantine at boot (dda.conf(5))" },
+	{ .name = "status", .function = status_main,
+	  .options = (const struct command_option[]){ OPTION_JSON, { NULL } },
+	  .help = "the devices ddad manages, and their guests (ddad)" },
+	{ .name = "assign", .function = assign_main,
+	  .options = (const struct command_option[]){
+		OPTION_VM, OPTION_JSON, { NULL } },
+	  .operands = "ADDRESS", .min = 1, .max = 1,
+	  .help = "give a quarantined device to a running guest (root, ddad)" },
+	{ .name = "unassign", .function = unassign_main,
+	  .options = (const struct command_option[]){
+		OPTION_TIMEOUT, OPTION_JSON, { NULL } },
+	  .operands = "ADDRESS", .min = 1, .max = 1,
+	  .help = "take a device back from its guest into quarantine (root, ddad)" },
+	{ .name = "reassign", .function = reassign_main,
+	  .options = (const struct command_option[]){
+		OPTION_VM, OPTION_TIMEOUT, OPTION_JSON, { NULL } },
+	  .operands = "ADDRESS", .min = 1, .max = 1,
+	  .help = "move a device to another guest, through quarantine (root, ddad)" },
+	{ .name = "vm", .subcommands = vm_commands,
+	  .help = "the guests ddad manages (ddad)" },
+	{ .name = "help", .function = help_main,
+	  .operands = "[COMMAND [SUBCOMMAND]]", .min = 0, .max = 2,
+	  .help = "show this help, or a command's" },
+	{ NULL }
 };
 
-static const struct command *command_find(const char *name)
+/* A group's synopsis, short: "add|list|remove ..." */
+static void synopsis_short(const struct command *cmd, char *buf, size_t size)
 {
-	size_t i;
+	char *blank;
 
-	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(commands[i].name, name))
-			return &commands[i];
-	return NULL;
+	command_synopsis(cmd, buf, size);
+	blank = strchr(buf, ' ');
+	if (cmd->subcommands && blank && blank + 4 < buf + size)
+		strcpy(blank, " ...");
 }
 
 static void usage(FILE *f)
 {
 	const struct command *cmd;
+	char synopsis[256];
 	int width = 0, len;
 
-	for (cmd = commands; cmd < commands + ARRAY_SIZE(commands); cmd++) {
-		len = strlen(cmd->name) + 1 + strlen(cmd->args);
+	for (cmd = commands; cmd->name; cmd++) {
+		synopsis_short(cmd, synopsis, sizeof(synopsis));
+		len = strlen(cmd->name) + 1 + strlen(synopsis);
 		if (len > width)
 			width = len;
 	}
@@ -83,91 +117,46 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: ddactl [--socket PATH] COMMAND [ARGS...]\n"
 		   "       ddactl --version\n\n"
 		   "Commands:\n");
-	for (cmd = commands; cmd < commands + ARRAY_SIZE(commands); cmd++)
+	for (cmd = commands; cmd->name; cmd++) {
+		synopsis_short(cmd, synopsis, sizeof(synopsis));
 		fprintf(f, "  %s %-*s  %s\n", cmd->name,
-			width - (int)strlen(cmd->name) - 1, cmd->args,
+			width - (int)strlen(cmd->name) - 1, synopsis,
 			cmd->help);
+	}
 	fprintf(f, "\nADDRESS is a PCI address, DDDD:BB:DD.F or BB:DD.F.\n"
 		   "--group acts on every device of its IOMMU group at once.\n"
 		   "--json prints JSON for scripts instead of text.\n"
 		   "--socket PATH (or $DDA_SOCKET) is ddad's socket, for the commands\n"
-		   "marked ddad (default /run/dda/ddad.sock).\n"
+		   "marked ddad (default " DDAD_SOCKET ").\n"
 		   "Exit status: 0 success, 1 the operation failed,"
 		   " 2 bad usage or input.\n");
 }
 
-static void command_usage(FILE *f, const struct command *cmd)
+static int help_main(const struct command *cmd, const struct args *args)
 {
-	fprintf(f, "Usage: ddactl %s %s\n%s\n", cmd->name, cmd->args,
-		cmd->help);
-}
+	const struct command *topic = NULL, *sub;
+	size_t i;
 
-static int help_main(const struct command *cmd, int argc, char *argv[])
-{
-	const struct command *topic;
-	const char *name = NULL;
-	int ret;
-
-	if (argc > 1) {
-		ret = command_args(cmd, argc, argv, NULL, NULL, &name, 1, 1);
-		if (ret >= 0)
-			return ret;
-	}
-	if (!name) {
+	(void)cmd;
+	if (!args->n_operands) {
 		usage(stdout);
 		return DDACTL_OK;
 	}
-	topic = command_find(name);
-	if (!topic) {
-		warnx("'%s' is not a command; see 'ddactl help'", name);
-		return DDACTL_USAGE;
+	for (i = 0; i < args->n_operands; i++) {
+		sub = !topic ? command_find(commands, args->operands[i]) :
+		      topic->subcommands ?
+		      command_find(topic->subcommands, args->operands[i]) :
+		      NULL;
+		if (!sub) {
+			warnx("'%s' is not a command; see 'ddactl help%s%s'",
+			      args->operands[i], topic ? " " : "",
+			      topic ? topic->name : "");
+			return DDACTL_USAGE;
+		}
+		topic = sub;
 	}
 	command_usage(stdout, topic);
 	return DDACTL_OK;
-}
-
-int command_args(const struct command *cmd, int argc, char *argv[],
-		 bool *json, bool *group, const char **operands, int min,
-		 int max)
-{
-	bool options = true;
-	int i, count = 0;
-
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-
-		if (options && arg[0] == '-' && arg[1]) {
-			if (!strcmp(arg, "--")) {
-				options = false;
-			} else if (!strcmp(arg, "--help") ||
-				   !strcmp(arg, "-h")) {
-				command_usage(stdout, cmd);
-				return DDACTL_OK;
-			} else if (json && (!strcmp(arg, "--json") ||
-					    !strcmp(arg, "-j"))) {
-				*json = true;
-			} else if (group && !strcmp(arg, "--group")) {
-				*group = true;
-			} else {
-				warnx("unexpected parameter '%s'", arg);
-				command_usage(stderr, cmd);
-				return DDACTL_USAGE;
-			}
-			continue;
-		}
-		if (count == max) {
-			warnx("unexpected parameter '%s'", arg);
-			command_usage(stderr, cmd);
-			return DDACTL_USAGE;
-		}
-		operands[count++] = arg;
-	}
-	if (count < min) {
-		warnx("%s: missing arguments", cmd->name);
-		command_usage(stderr, cmd);
-		return DDACTL_USAGE;
-	}
-	return -1;
 }
 
 int command_address(const char *text, char out[DDA_ADDRESS_LEN + 1])
@@ -245,12 +234,12 @@ int main(int argc, char *argv[])
 		return DDACTL_OK;
 	}
 
-	cmd = command_find(argv[1]);
+	cmd = command_find(commands, argv[1]);
 	if (!cmd) {
 		warnx("'%s' is not a command; see 'ddactl help'", argv[1]);
 		return DDACTL_USAGE;
 	}
-	ret = cmd->function(cmd, argc - 1, argv + 1);
+	ret = command_run(cmd, argc - 1, argv + 1);
 
 	if (fflush(stdout) || ferror(stdout)) {
 		warn("cannot write the output");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What ddactl's subcommand files share: the command table's entries, the
- * exit codes, and the helpers that parse arguments and report failures.
+ * What ddactl's command files share: their functions, the requests to
+ * ddad, and the helpers that check an address and report failures.
  */
 #ifndef DDACTL_H
 #define DDACTL_H
@@ -9,58 +9,47 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "args.h"
 #include "libdda.h"
 
-/* Exit codes; see the top of ddactl.c. */
-enum {
-	DDACTL_OK = 0,
-	DDACTL_FAILED = 1,
-	DDACTL_USAGE = 2,
-};
-
-struct command {
-	const char *name;
-	/* argv[0] is the subcommand's name; returns an exit code. */
-	int (*function)(const struct command *cmd, int argc, char *argv[]);
-	const char *args;	/* the synopsis of its arguments */
-	const char *help;	/* what it does, in one line */
-};
+/* The commands' functions, by file; ddactl.c has their table. */
 
 /* device.c */
-int list_main(const struct command *cmd, int argc, char *argv[]);
-int show_main(const struct command *cmd, int argc, char *argv[]);
+int list_main(const struct command *cmd, const struct args *args);
+int show_main(const struct command *cmd, const struct args *args);
 
 /* transition.c */
-int dismount_main(const struct command *cmd, int argc, char *argv[]);
-int mount_main(const struct command *cmd, int argc, char *argv[]);
-int reset_main(const struct command *cmd, int argc, char *argv[]);
+int dismount_main(const struct command *cmd, const struct args *args);
+int mount_main(const struct command *cmd, const struct args *args);
+int reset_main(const struct command *cmd, const struct args *args);
 
 /* survey.c */
-int survey_main(const struct command *cmd, int argc, char *argv[]);
+int survey_main(const struct command *cmd, const struct args *args);
 
 /* event.c */
-int events_main(const struct command *cmd, int argc, char *argv[]);
+int events_main(const struct command *cmd, const struct args *args);
 
-/* policy.c */
-int policy_main(const struct command *cmd, int argc, char *argv[]);
+/* policy.c: check, apply, modprobe */
+extern const struct command policy_commands[];
+extern const char policy_notes[];
 
 /* assign.c */
-int assign_main(const struct command *cmd, int argc, char *argv[]);
-int unassign_main(const struct command *cmd, int argc, char *argv[]);
-int reassign_main(const struct command *cmd, int argc, char *argv[]);
+int assign_main(const struct command *cmd, const struct args *args);
+int unassign_main(const struct command *cmd, const struct args *args);
+int reassign_main(const struct command *cmd, const struct args *args);
 
 /* status.c */
-int status_main(const struct command *cmd, int argc, char *argv[]);
+int status_main(const struct command *cmd, const struct args *args);
 
-/* vm.c */
-int vm_main(const struct command *cmd, int argc, char *argv[]);
+/* vm.c: add, list, remove */
+extern const struct command vm_commands[];
 
 /* ddad_client.c: requests to ddad */
 
 struct json_object;
 struct device_view;
 
-/* --socket PATH, or NULL: then $DDA_SOCKET, else /run/dda/ddad.sock. */
+/* --socket PATH, or NULL: then $DDA_SOCKET, else DDAD_SOCKET. */
 extern const char *ddactl_socket;
 
 /* How long a quick request may take. */
@@ -96,35 +85,18 @@ int ddad_ask(struct json_object *request, int timeout_ms,
  */
 struct json_object *ddad_vms(struct device_view *views, size_t count);
 
-/* A string member of obj, or "-" for none. */
-const char *json_text_or_dash(struct json_object *obj, const char *key);
-
-/* options.c */
-
-/* An option with a value: "--vm NAME" or "--vm=NAME". */
-struct option_value {
-	const char *name;
-	const char **value;	/* set to its value; left alone if absent */
-};
+struct json_column;
 
 /*
- * As command_args(), with the options values[] (ended by a NULL name) and
- * --json when json is not NULL.
+ * Asks ddad for op, whose result is an array of objects, and prints it for
+ * cmd: as ddad's JSON, else as a table of columns[n], or the line empty
+ * when there is no row. Returns the exit code, after saying what failed.
  */
-int command_options(const struct command *cmd, int argc, char *argv[],
-		    bool *json, const struct option_value *values,
-		    const char **operands, int min, int max);
+int ddad_print_list(const struct command *cmd, const char *op, bool json,
+		    const struct json_column *columns, size_t n,
+		    const char *empty);
 
-/*
- * Reads a subcommand's arguments, in any order: --json or -j when json is
- * not NULL, --group when group is not NULL, --help or -h, and from min to
- * max operands into operands[], those not given left alone; "--" ends the
- * options. Returns -1 to go on, else the exit code to end with: 0 after
- * printing the help, DDACTL_USAGE after saying what is wrong.
- */
-int command_args(const struct command *cmd, int argc, char *argv[],
-		 bool *json, bool *group, const char **operands, int min,
-		 int max);
+/* ddactl.c */
 
 /*
  * Canonicalizes a PCI address given on the command line. Returns -1 to go

@@ -2,7 +2,7 @@
 /*
  * ddactl as a client of ddad: one request on ddad's socket, one reply
  * (PROTOCOL.md). The socket is --socket PATH, else $DDA_SOCKET, else
- * /run/dda/ddad.sock. The commands that need ddad say so when it is not
+ * DDAD_SOCKET. The commands that need ddad say so when it is not
  * running; list and show ask it quietly for the guests, and do without.
  */
 #include <err.h>
@@ -18,9 +18,10 @@
 #include <json-c/json.h>
 
 #include "ddactl.h"
+#include "ddad_socket.h"
 #include "device_print.h"
+#include "print.h"
 
-#define DDAD_SOCKET_DEFAULT	"/run/dda/ddad.sock"
 #define REPLY_MAX		(16 << 20)
 
 const char *ddactl_socket;
@@ -31,7 +32,7 @@ const char *ddad_socket(void)
 
 	if (ddactl_socket)
 		return ddactl_socket;
-	return env && *env ? env : DDAD_SOCKET_DEFAULT;
+	return env && *env ? env : DDAD_SOCKET;
 }
 
 static long long ms_now(void)
@@ -263,4 +264,26 @@ struct json_object *ddad_vms(struct device_view *views, size_t count)
 				views[j].vm = json_object_get_string(vm);
 	}
 	return reply;
+}
+
+int ddad_print_list(const struct command *cmd, const char *op, bool json,
+		    const struct json_column *columns, size_t n,
+		    const char *empty)
+{
+	struct json_object *result;
+	int ret, err;
+
+	ret = ddad_call(ddad_request(op), DDAD_TIMEOUT_MS, &result);
+	if (ret)
+		return ret;
+	if (!json_object_is_type(result, json_type_array))
+		err = -EBADMSG;
+	else if (json)
+		err = print_json(stdout, result);
+	else if (!json_object_array_length(result))
+		err = printf("%s\n", empty) < 0 ? -EIO : 0;
+	else
+		err = print_json_table(stdout, result, columns, n);
+	json_object_put(result);
+	return err ? command_failed(NULL, err, cmd->name) : DDACTL_OK;
 }

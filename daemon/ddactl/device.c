@@ -10,19 +10,16 @@
 #include "ddactl.h"
 #include "device_print.h"
 
-int list_main(const struct command *cmd, int argc, char *argv[])
+int list_main(const struct command *cmd, const struct args *args)
 {
 	struct device_view *views = NULL;
 	struct json_object *guests;
 	struct dda_device *devs;
 	struct dda *dda;
-	bool json = false;
 	size_t count, i;
 	int ret, err;
 
-	ret = command_args(cmd, argc, argv, &json, NULL, NULL, 0, 0);
-	if (ret >= 0)
-		return ret;
+	(void)cmd;
 	ret = command_open(&dda);
 	if (ret >= 0)
 		return ret;
@@ -44,7 +41,7 @@ int list_main(const struct command *cmd, int argc, char *argv[])
 		views[i] = (struct device_view){ .dev = &devs[i] };
 	guests = ddad_vms(views, count);
 
-	err = device_print_list(stdout, views, count, json);
+	err = device_print_list(stdout, views, count, args->json);
 	json_object_put(guests);
 	ret = err ? command_failed(NULL, err, "list") : DDACTL_OK;
 	free(views);
@@ -55,21 +52,17 @@ out_close:
 	return ret;
 }
 
-int show_main(const struct command *cmd, int argc, char *argv[])
+int show_main(const struct command *cmd, const struct args *args)
 {
 	char address[DDA_ADDRESS_LEN + 1];
 	struct json_object *guests;
 	struct device_view view;
 	struct dda_device dev;
-	const char *operand;
 	struct dda *dda;
-	bool json = false;
 	int ret, err;
 
-	ret = command_args(cmd, argc, argv, &json, NULL, &operand, 1, 1);
-	if (ret >= 0)
-		return ret;
-	ret = command_address(operand, address);
+	(void)cmd;
+	ret = command_address(args->operands[0], address);
 	if (ret >= 0)
 		return ret;
 	ret = command_open(&dda);
@@ -83,7 +76,7 @@ int show_main(const struct command *cmd, int argc, char *argv[])
 	}
 	view = (struct device_view){ .dev = &dev };
 	guests = ddad_vms(&view, 1);
-	err = device_print_show(stdout, &view, json);
+	err = device_print_show(stdout, &view, args->json);
 	json_object_put(guests);
 	ret = err ? command_failed(NULL, err, "show") : DDACTL_OK;
 out:

@@ -11,17 +11,14 @@
 #include "ddactl.h"
 #include "event_print.h"
 
-int events_main(const struct command *cmd, int argc, char *argv[])
+int events_main(const struct command *cmd, const struct args *args)
 {
 	struct dda_event event;
 	struct pollfd pfd;
 	struct dda *dda;
-	bool json = false;
 	int ret, err;
 
-	ret = command_args(cmd, argc, argv, &json, NULL, NULL, 0, 0);
-	if (ret >= 0)
-		return ret;
+	(void)cmd;
 	ret = command_open_events(&dda);
 	if (ret >= 0)
 		return ret;
@@ -30,7 +27,7 @@ int events_main(const struct command *cmd, int argc, char *argv[])
 	for (;;) {
 		err = dda_event_read(dda, &event);
 		if (!err) {
-			if (event_print(stdout, &event, json) ||
+			if (event_print(stdout, &event, args->json) ||
 			    fflush(stdout)) {
 				warn("cannot write the output");
 				ret = DDACTL_FAILED;

@@ -1,492 +1,722 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * ddactl policy check|apply|modprobe: the policy of quarantine at boot
- * (dda.conf(5)).
- *
- *   check     validates the policy and lists the devices it selects now
- *   apply     sets driver_override "dda" on the selected devices that have
- *             no driver yet; what udev/60-dda.rules runs, with --udev
- *   modprobe  prints modprobe.d lines doing the same when dda.ko loads:
- *             "options dda ids=... addresses=..." and a "softdep DRIVER
- *             pre: dda" for each host driver of a selected device
- *
- * The devices come from dda.ko when it is loaded, else from sysfs.
+ * The policy: its files, their syntax, which devices it selects, applying
+ * it to them, and the modprobe.d lines that apply it when dda.ko loads. The syntax is in policy.h and dda.conf(5). Parsing is all or nothing: a file
+ * with one bad line adds no selector, and a path with one bad file adds
+ * none of its files.
  */
-#include <err.h>
+#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#include <json-c/json.h>
+#include <libkmod.h>
 
-#include "ddactl.h"
-#include "device_print.h"
 #include "policy.h"
-#include "print.h"
 #include "sysfs_pci.h"
+#include "util.h"
 
-/* dda.ko takes at most this many ids= and addresses= (kmod/select.c). */
-#define SELECT_MAX	32
+/* A policy file larger than this is refused: it is not a policy. */
+#define POLICY_FILE_MAX		(1 << 20)
 
-extern char **environ;
+/* Words on a line: a selector has at most 4, one more shows the excess. */
+#define LINE_WORDS		5
 
-struct policy_args {
-	const char *sub;	/* check, apply, modprobe */
-	const char **files;	/* --file, in order; NULL: the policy path */
-	size_t n_files;
-	bool json;
-	bool udev;
-};
+static void error_at(char error[POLICY_ERROR_SIZE], const char *file,
+		     unsigned int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-/* The synopsis; with full, what each does too. */
-static void policy_usage(FILE *f, bool full)
+static void error_at(char error[POLICY_ERROR_SIZE], const char *file,
+		     unsigned int line, const char *fmt, ...)
 {
-	fprintf(f,
-		"Usage: ddactl policy check [--file FILE]... [--json]\n"
-		"       ddactl policy apply [--file FILE]... [--udev]\n"
-		"       ddactl policy modprobe [--file FILE]...\n");
-	if (!full)
-		return;
-	fprintf(f,
-		"\n"
-		"check     validate the policy; list the devices it selects now\n"
-		"apply     set driver_override \"dda\" on the selected devices that have\n"
-		"          no driver yet (root); --udev: for udev/60-dda.rules, print\n"
-		"          \"load\" when dda.ko must load, log to the kernel log\n"
-		"modprobe  print modprobe.d lines quarantining the selected devices when\n"
-		"          dda.ko loads, before their host drivers (softdep)\n"
-		"\n"
-		"The policy is every *.conf in %s\n"
-		"(or $%s), or the --file given. See dda.conf(5).\n"
-		"Exit status: 0 success, 1 the operation failed, 2 bad usage or a\n"
-		"malformed policy.\n",
-		POLICY_PATH, POLICY_PATH_ENV);
-}
-
-static int policy_args_parse(int argc, char *argv[], struct policy_args *a)
-{
-	bool options = true;
-	int i;
-
-	memset(a, 0, sizeof(*a));
-	a->files = calloc(argc, sizeof(*a->files));
-	if (!a->files)
-		return command_failed(NULL, -ENOMEM, "policy");
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-
-		if (options && arg[0] == '-' && arg[1]) {
-			if (!strcmp(arg, "--")) {
-				options = false;
-			} else if (!strcmp(arg, "--help") ||
-				   !strcmp(arg, "-h")) {
-				policy_usage(stdout, true);
-				return DDACTL_OK;
-			} else if (!strcmp(arg, "--json") ||
-				   !strcmp(arg, "-j")) {
-				a->json = true;
-			} else if (!strcmp(arg, "--udev")) {
-				a->udev = true;
-			} else if (!strcmp(arg, "--file")) {
-				if (i + 1 == argc) {
-					warnx("--file needs a FILE");
-					policy_usage(stderr, false);
-					return DDACTL_USAGE;
-				}
-				a->files[a->n_files++] = argv[++i];
-			} else if (!strncmp(arg, "--file=", 7) && arg[7]) {
-				a->files[a->n_files++] = arg + 7;
-			} else {
-				warnx("unexpected parameter '%s'", arg);
-				policy_usage(stderr, false);
-				return DDACTL_USAGE;
-			}
-			continue;
-		}
-		if (a->sub) {
-			warnx("unexpected parameter '%s'", arg);
-			policy_usage(stderr, false);
-			return DDACTL_USAGE;
-		}
-		a->sub = arg;
-	}
-	if (!a->sub) {
-		warnx("policy: missing arguments");
-		policy_usage(stderr, false);
-		return DDACTL_USAGE;
-	}
-	if ((a->json && strcmp(a->sub, "check")) ||
-	    (a->udev && strcmp(a->sub, "apply"))) {
-		warnx("policy %s: unexpected parameter '%s'", a->sub,
-		      a->json ? "--json" : "--udev");
-		policy_usage(stderr, false);
-		return DDACTL_USAGE;
-	}
-	return -1;
-}
-
-/*
- * A line for the kernel log, as "<level>ddactl: ...": at boot, udev keeps
- * what its programs print for its debug log only. Else to stderr.
- */
-static void kmsg(int level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void kmsg(int level, const char *fmt, ...)
-{
-	char line[1024];
 	va_list ap;
-	int fd, n;
+	int n;
 
-	n = snprintf(line, sizeof(line), "<%d>ddactl: ", level);
+	n = line ? snprintf(error, POLICY_ERROR_SIZE, "%s:%u: ", file, line) :
+		   snprintf(error, POLICY_ERROR_SIZE, "%s: ", file);
+	if (n < 0 || n >= POLICY_ERROR_SIZE)
+		return;
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	vsnprintf(error + n, POLICY_ERROR_SIZE - n, fmt, ap);
 	va_end(ap);
-	/* Without its newline, readers see a record only once another comes. */
-	strcat(line, "\n");
-	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, line, strlen(line)) < 0)
-		fprintf(stderr, "%s", line + n);
-	if (fd >= 0)
-		close(fd);
 }
 
-/* Reads the policy; DDACTL_USAGE after saying why not, else -1. */
-static int policy_load(const struct policy_args *a, struct policy *policy)
+/* Exactly n hex digits, text[0] to text[n - 1], into *value. */
+static int hex_exact(const char *text, size_t n, uint32_t *value)
 {
-	char error[POLICY_ERROR_SIZE];
+	uint32_t v = 0;
 	size_t i;
-	int err = 0;
+	int d;
 
-	memset(policy, 0, sizeof(*policy));
-	if (!a->n_files)
-		err = policy_read(policy, error);
-	for (i = 0; !err && i < a->n_files; i++)
-		err = policy_read_file(policy, a->files[i], error);
-	if (!err)
-		return -1;
-	if (a->udev)
-		kmsg(3, "policy refused, nothing applied: %s", error);
-	else
-		warnx("%s", error);
-	policy_free(policy);
-	return err == -ENOMEM ? DDACTL_FAILED : DDACTL_USAGE;
+	for (i = 0; i < n; i++) {
+		d = hex_digit(text[i]);
+		if (d < 0)
+			return -EINVAL;
+		v = v << 4 | d;
+	}
+	*value = v;
+	return 0;
+}
+
+/* "8086:10d3": 4 hex digits, a colon, 4 hex digits. */
+static int id_parse(const char *text, uint16_t *vendor, uint16_t *device)
+{
+	uint32_t v, d;
+
+	if (strlen(text) != 9 || text[4] != ':' || hex_exact(text, 4, &v) ||
+	    hex_exact(text + 5, 4, &d))
+		return -EINVAL;
+	*vendor = v;
+	*device = d;
+	return 0;
+}
+
+/* Hex digits after an optional "0x": how many, or 0 for anything else. */
+static size_t hex_run(const char **text, size_t len)
+{
+	size_t i;
+
+	if (len >= 2 && (*text)[0] == '0' &&
+	    ((*text)[1] == 'x' || (*text)[1] == 'X')) {
+		*text += 2;
+		len -= 2;
+	}
+	for (i = 0; i < len; i++)
+		if (hex_digit((*text)[i]) < 0)
+			return 0;
+	return len;
 }
 
 /*
- * Every PCI device: from dda.ko when it is loaded, with their states; else
- * from sysfs, where nothing is quarantined. -1 to go on, else the exit code.
+ * "0xBB", "0xBBSS", "0xBBSSPP", each optionally "/0xMMMMMM". -EINVAL for a
+ * malformed value, -ERANGE for a value with bits outside its mask.
  */
-static int devices_get(struct dda_device **out, size_t *count)
+static int class_parse(const char *text, uint32_t *code, uint32_t *mask)
 {
-	struct sysfs_pci_device *sdevs;
-	struct dda *dda;
-	size_t i;
+	const char *slash = strchr(text, '/'), *value = text, *m;
+	size_t len = slash ? (size_t)(slash - text) : strlen(text), digits;
+	uint32_t v, mv;
+
+	digits = hex_run(&value, len);
+	if (digits != 2 && digits != 4 && digits != 6)
+		return -EINVAL;
+	if (hex_exact(value, digits, &v))
+		return -EINVAL;
+	v <<= 4 * (6 - digits);
+	mv = 0xffffff & ~((1u << 4 * (6 - digits)) - 1);
+
+	if (slash) {
+		m = slash + 1;
+		if (hex_run(&m, strlen(m)) != 6 || hex_exact(m, 6, &mv))
+			return -EINVAL;
+		if (v & ~mv)
+			return -ERANGE;
+	}
+	*code = v;
+	*mask = mv;
+	return 0;
+}
+
+/* Splits line at blanks into at most max words; returns how many. */
+static size_t words_split(char *line, char *words[], size_t max)
+{
+	size_t n = 0;
+	char *p = line;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\v' ||
+		       *p == '\f')
+			p++;
+		if (!*p || n == max)
+			return n;
+		words[n++] = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r' &&
+		       *p != '\v' && *p != '\f')
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+}
+
+/*
+ * Parses one line, its comment already cut. Returns 1 with a selector in
+ * *s, 0 for a blank line, -EINVAL after writing the error.
+ */
+static int line_parse(char *text, const char *file, unsigned int line,
+		      struct policy_selector *s,
+		      char error[POLICY_ERROR_SIZE])
+{
+	char *w[LINE_WORDS];
+	size_t n, want;
 	int err;
 
-	err = dda_open(&dda);
-	if (!err) {
-		err = dda_device_list(dda, out, count);
-		if (err)
-			command_failed(dda, err, "cannot list the devices");
-		dda_close(dda);
-		return err ? DDACTL_FAILED : -1;
-	}
-	if (err != -ENOENT)
-		return command_failed(NULL, err, "cannot connect to dda.ko");
+	n = words_split(text, w, LINE_WORDS);
+	if (!n)
+		return 0;
 
-	err = sysfs_pci_list(SYSFS_ROOT, &sdevs, count);
-	if (err)
-		return command_failed(NULL, err, "cannot list the PCI devices");
-	*out = NULL;
-	if (*count) {
-		*out = calloc(*count, sizeof(**out));
-		if (!*out) {
-			free(sdevs);
-			return command_failed(NULL, -ENOMEM, "policy");
+	memset(s, 0, sizeof(*s));
+	s->line = line;
+	if (!strcmp(w[0], "address")) {
+		s->kind = POLICY_ADDRESS;
+		want = 2;
+		if (n < want) {
+			error_at(error, file, line,
+				 "'address' needs a PCI address (DDDD:BB:DD.F or BB:DD.F)");
+			return -EINVAL;
 		}
-	}
-	for (i = 0; i < *count; i++)
-		(*out)[i] = sdevs[i].dev;
-	free(sdevs);
-	return -1;
-}
-
-static int check_json(const struct policy *policy,
-		      const struct dda_device *devs, size_t count)
-{
-	struct json_object *root, *files, *selectors, *selected, *obj;
-	const struct policy_selector *s;
-	char text[POLICY_SELECTOR_SIZE];
-	struct device_view view;
-	size_t i;
-	int err = -ENOMEM;
-
-	root = json_object_new_object();
-	files = json_object_new_array();
-	selectors = json_object_new_array();
-	selected = json_object_new_array();
-	if (!root || !files || !selectors || !selected)
-		goto fail;
-	json_object_object_add(root, "files", files);
-	json_object_object_add(root, "selectors", selectors);
-	json_object_object_add(root, "selected", selected);
-
-	for (i = 0; i < policy->n_files; i++)
-		if (json_object_array_add(files,
-			json_object_new_string(policy->files[i])))
-			goto out;
-	for (i = 0; i < policy->n_selectors; i++) {
-		s = &policy->selectors[i];
-		policy_selector_text(s, text);
-		obj = json_object_new_object();
-		if (!obj || json_object_array_add(selectors, obj)) {
-			json_object_put(obj);
-			goto out;
+		if (dda_address_parse(w[1], s->address)) {
+			error_at(error, file, line,
+				 "'%s' is not a PCI address (expected DDDD:BB:DD.F or BB:DD.F)",
+				 w[1]);
+			return -EINVAL;
 		}
-		json_object_object_add(obj, "selector",
-				       json_object_new_string(text));
-		json_object_object_add(obj, "file",
-				       json_object_new_string(s->file));
-		json_object_object_add(obj, "line",
-				       json_object_new_int(s->line));
-	}
-	for (i = 0; i < count; i++) {
-		s = policy_match(policy, &devs[i]);
-		if (!s)
-			continue;
-		policy_selector_text(s, text);
-		view = (struct device_view){ .dev = &devs[i] };
-		obj = device_json(&view);
-		if (!obj || json_object_array_add(selected, obj)) {
-			json_object_put(obj);
-			goto out;
+	} else if (!strcmp(w[0], "id")) {
+		s->kind = POLICY_ID;
+		want = 2;
+		if (n < want) {
+			error_at(error, file, line,
+				 "'id' needs VENDOR:DEVICE (4 hex digits each)");
+			return -EINVAL;
 		}
-		json_object_object_add(obj, "selector",
-				       json_object_new_string(text));
-		json_object_object_add(obj, "file",
-				       json_object_new_string(s->file));
-		json_object_object_add(obj, "line",
-				       json_object_new_int(s->line));
-	}
-	err = print_json(stdout, root);
-out:
-	json_object_put(root);
-	return err;
-
-fail:
-	json_object_put(root);
-	json_object_put(files);
-	json_object_put(selectors);
-	json_object_put(selected);
-	return err;
-}
-
-enum { COL_ADDRESS, COL_ID, COL_DRIVER, COL_STATE, COL_SELECTOR, COL_SOURCE,
-       N_COLS };
-
-static int check_text(const struct policy *policy,
-		      const struct dda_device *devs, size_t count)
-{
-	static const char *const header[N_COLS] = {
-		"ADDRESS", "VENDOR:DEVICE", "DRIVER", "STATE", "SELECTOR",
-		"SOURCE",
-	};
-	const struct policy_selector *s;
-	char text[POLICY_SELECTOR_SIZE];
-	size_t i, rows = 1, c;
-	char **cells;
-	int err = -ENOMEM;
-
-	printf("policy: %zu selector%s in %zu file%s\n", policy->n_selectors,
-	       policy->n_selectors == 1 ? "" : "s", policy->n_files,
-	       policy->n_files == 1 ? "" : "s");
-	for (i = 0; i < policy->n_files; i++)
-		printf("  %s\n", policy->files[i]);
-
-	cells = calloc((count + 1) * N_COLS, sizeof(*cells));
-	if (!cells)
-		return -ENOMEM;
-	for (c = 0; c < N_COLS; c++)
-		if (!(cells[c] = strdup(header[c])))
-			goto out;
-	for (i = 0; i < count; i++) {
-		char **row = cells + rows * N_COLS;
-
-		s = policy_match(policy, &devs[i]);
-		if (!s)
-			continue;
-		policy_selector_text(s, text);
-		rows++;
-		if (asprintf(&row[COL_ADDRESS], "%s", devs[i].address) < 0 ||
-		    asprintf(&row[COL_ID], "%04x:%04x", devs[i].vendor,
-			     devs[i].device) < 0 ||
-		    asprintf(&row[COL_DRIVER], "%s",
-			     *devs[i].driver ? devs[i].driver : "-") < 0 ||
-		    asprintf(&row[COL_STATE], "%s",
-			     dda_state_name(devs[i].state)) < 0 ||
-		    asprintf(&row[COL_SELECTOR], "%s", text) < 0 ||
-		    asprintf(&row[COL_SOURCE], "%s:%u", s->file, s->line) < 0)
-			goto out;
-	}
-	if (rows == 1) {
-		printf("no device present is selected\n");
-		err = ferror(stdout) ? -EIO : 0;
+		if (id_parse(w[1], &s->vendor, &s->device)) {
+			error_at(error, file, line,
+				 "'%s' is not an id (expected VENDOR:DEVICE, 4 hex digits each)",
+				 w[1]);
+			return -EINVAL;
+		}
+		if (n > 2 && !strcmp(w[2], "subsystem")) {
+			want = 4;
+			if (n < want) {
+				error_at(error, file, line,
+					 "'subsystem' needs VENDOR:DEVICE (4 hex digits each)");
+				return -EINVAL;
+			}
+			if (id_parse(w[3], &s->subsys_vendor,
+				     &s->subsys_device)) {
+				error_at(error, file, line,
+					 "'%s' is not a subsystem id (expected VENDOR:DEVICE, 4 hex digits each)",
+					 w[3]);
+				return -EINVAL;
+			}
+			s->subsystem = true;
+		}
+	} else if (!strcmp(w[0], "class")) {
+		s->kind = POLICY_CLASS;
+		want = 2;
+		if (n < want) {
+			error_at(error, file, line,
+				 "'class' needs a class code (0xBB, 0xBBSS or 0xBBSSPP, optionally /0xMMMMMM)");
+			return -EINVAL;
+		}
+		err = class_parse(w[1], &s->class_code, &s->class_mask);
+		if (err == -ERANGE) {
+			error_at(error, file, line,
+				 "'%s' has bits outside its mask", w[1]);
+			return -EINVAL;
+		}
+		if (err) {
+			error_at(error, file, line,
+				 "'%s' is not a class code (expected 0xBB, 0xBBSS or 0xBBSSPP, optionally /0xMMMMMM)",
+				 w[1]);
+			return -EINVAL;
+		}
 	} else {
-		err = print_table(stdout, (const char *const *)cells, rows,
-				  N_COLS);
+		error_at(error, file, line,
+			 "unknown word '%s' (expected address, id or class)",
+			 w[0]);
+		return -EINVAL;
 	}
-out:
-	for (i = 0; i < rows * N_COLS; i++)
-		free(cells[i]);
-	free(cells);
-	return err;
+
+	if (n > want) {
+		error_at(error, file, line, "unexpected word '%s'", w[want]);
+		return -EINVAL;
+	}
+	return 1;
 }
 
-static int check_main(const struct policy_args *a)
+/* Appends count selectors and the file they come from to policy. */
+static int policy_append(struct policy *policy, const char *file,
+			 const struct policy_selector *selectors, size_t count)
 {
-	struct dda_device *devs = NULL;
-	struct policy policy;
-	size_t count = 0;
-	int ret, err;
+	struct policy_selector *s;
+	char **files, *name;
+	size_t i;
 
-	ret = policy_load(a, &policy);
-	if (ret >= 0)
-		return ret;
-	ret = devices_get(&devs, &count);
-	if (ret >= 0)
-		goto out;
-	err = a->json ? check_json(&policy, devs, count) :
-			check_text(&policy, devs, count);
-	ret = err ? command_failed(NULL, err, "policy check") : DDACTL_OK;
-out:
-	free(devs);
-	policy_free(&policy);
-	return ret;
-}
-
-static int apply_main(const struct policy_args *a)
-{
-	struct policy_apply result;
-	struct policy policy;
-	char *log = NULL, *line, *next;
-	size_t log_size = 0;
-	FILE *report = stdout;
-	int ret, err;
-
-	ret = policy_load(a, &policy);
-	if (ret >= 0)
-		return ret;
-	if (a->udev) {
-		report = open_memstream(&log, &log_size);
-		if (!report) {
-			policy_free(&policy);
-			return command_failed(NULL, -errno, "policy apply");
+	name = strdup(file);
+	if (!name)
+		return -ENOMEM;
+	files = realloc(policy->files,
+			(policy->n_files + 1) * sizeof(*files));
+	if (!files) {
+		free(name);
+		return -ENOMEM;
+	}
+	policy->files = files;
+	if (count) {
+		s = realloc(policy->selectors,
+			    (policy->n_selectors + count) * sizeof(*s));
+		if (!s) {
+			free(name);
+			return -ENOMEM;
 		}
-	}
-	err = policy_apply(&policy, SYSFS_ROOT, report, &result);
-	policy_free(&policy);
-
-	if (a->udev) {
-		fclose(report);
-		for (line = log; line && *line; line = next) {
-			next = strchr(line, '\n');
-			if (next)
-				*next++ = '\0';
-			kmsg(5, "policy: %s", line);
+		policy->selectors = s;
+		for (i = 0; i < count; i++) {
+			s[policy->n_selectors + i] = selectors[i];
+			s[policy->n_selectors + i].file = name;
 		}
-		free(log);
-		if (err)
-			kmsg(3, "policy: cannot apply it: %s", strerror(-err));
-		/* What the rule reads: dda.ko has devices waiting for it. */
-		if (result.pending && !result.dda_loaded)
-			printf("load\n");
-		/* Whatever went wrong is logged: dda.ko still has to load. */
-		return DDACTL_OK;
+		policy->n_selectors += count;
 	}
-
-	printf("%zu selected, %zu marked, %zu waiting for dda.ko%s\n",
-	       result.selected, result.marked, result.pending,
-	       result.pending && !result.dda_loaded ? " (modprobe dda)" : "");
-	if (err)
-		return command_failed(NULL, err, "policy apply");
-	return DDACTL_OK;
+	policy->files[policy->n_files++] = name;
+	return 0;
 }
 
-/* The modalias of a PCI device, as the kernel writes it in its uevent. */
-static void modalias(const struct dda_device *dev, char *buf, size_t size)
+int policy_parse(struct policy *policy, const char *file, const char *text,
+		 char error[POLICY_ERROR_SIZE])
 {
-	snprintf(buf, size, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X",
-		 dev->vendor, dev->device, dev->subsys_vendor,
-		 dev->subsys_device, dev->class_code >> 16 & 0xff,
-		 dev->class_code >> 8 & 0xff, dev->class_code & 0xff);
-}
+	struct policy_selector *selectors = NULL, *grown;
+	size_t count = 0, size = 0, len;
+	const char *p = text, *end;
+	unsigned int line = 0;
+	char *buf, *hash;
+	int err = 0, ret;
 
-/*
- * The modules that `modprobe -R ALIAS` says would be loaded for alias,
- * one per line into *out (to be freed), "" for none. Returns 0 or -errno.
- */
-static int modules_of(const char *alias, char **out)
-{
-	char *argv[] = { "modprobe", "-R", (char *)alias, NULL };
-	posix_spawn_file_actions_t actions;
-	size_t size = 0, len = 0;
-	char *buf = NULL, *grown;
-	int fds[2], status, err;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe2(fds, O_CLOEXEC))
-		return -errno;
-	posix_spawn_file_actions_init(&actions);
-	posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null",
-					 O_WRONLY, 0);
-	err = -posix_spawnp(&pid, "modprobe", &actions, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&actions);
-	close(fds[1]);
-	if (err) {
-		close(fds[0]);
-		return err;
-	}
-	for (;;) {
-		if (len + 256 > size) {
-			size += 4096;
-			grown = realloc(buf, size);
+	error[0] = '\0';
+	while (*p) {
+		end = strchr(p, '\n');
+		len = end ? (size_t)(end - p) : strlen(p);
+		line++;
+		buf = strndup(p, len);
+		if (!buf) {
+			err = -ENOMEM;
+			break;
+		}
+		hash = strchr(buf, '#');
+		if (hash)
+			*hash = '\0';
+		if (count == size) {
+			size = size ? 2 * size : 8;
+			grown = realloc(selectors, size * sizeof(*grown));
 			if (!grown) {
+				free(buf);
 				err = -ENOMEM;
 				break;
 			}
-			buf = grown;
+			selectors = grown;
 		}
-		n = read(fds[0], buf + len, size - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0)
-				err = -errno;
+		ret = line_parse(buf, file, line, &selectors[count], error);
+		free(buf);
+		if (ret < 0) {
+			err = ret;
 			break;
 		}
-		len += n;
+		count += ret;
+		p += len + !!end;
 	}
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (err) {
-		free(buf);
+
+	if (!err)
+		err = policy_append(policy, file, selectors, count);
+	if (err == -ENOMEM)
+		snprintf(error, POLICY_ERROR_SIZE, "%s: out of memory", file);
+	free(selectors);
+	return err;
+}
+
+int policy_read_file(struct policy *policy, const char *path,
+		     char error[POLICY_ERROR_SIZE])
+{
+	size_t size = 0, n;
+	char *text, *grown;
+	FILE *f;
+	int err;
+
+	f = fopen(path, "re");
+	if (!f) {
+		err = -errno;
+		error_at(error, path, 0, "%s", strerror(-err));
 		return err;
 	}
-	if (!buf && !(buf = calloc(1, 1)))
+	text = NULL;
+	for (;;) {
+		grown = realloc(text, size + 4096 + 1);
+		if (!grown) {
+			err = -ENOMEM;
+			error_at(error, path, 0, "out of memory");
+			goto out;
+		}
+		text = grown;
+		n = fread(text + size, 1, 4096, f);
+		size += n;
+		if (n < 4096)
+			break;
+		if (size > POLICY_FILE_MAX) {
+			err = -EFBIG;
+			error_at(error, path, 0,
+				 "larger than %d bytes: not a policy",
+				 POLICY_FILE_MAX);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		err = -EIO;
+		error_at(error, path, 0, "cannot read it");
+		goto out;
+	}
+	text[size] = '\0';
+	if (strlen(text) != size) {
+		err = -EINVAL;
+		error_at(error, path, 0, "a NUL byte: not a text file");
+		goto out;
+	}
+	err = policy_parse(policy, path, text, error);
+out:
+	free(text);
+	fclose(f);
+	return err;
+}
+
+struct policy_file {
+	char *name;		/* its name, what orders and overrides */
+	char *path;		/* where it is */
+};
+
+static int policy_file_cmp(const void *a, const void *b)
+{
+	const struct policy_file *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+static bool policy_file_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	return name[0] != '.' && len > 5 && !strcmp(name + len - 5, ".conf");
+}
+
+/* Adds the "*.conf" of dir not yet in files[]. */
+static int policy_dir_scan(const char *dir, struct policy_file **files,
+			   size_t *count, char error[POLICY_ERROR_SIZE])
+{
+	struct policy_file *grown;
+	struct dirent *de;
+	size_t i, known = *count;
+	DIR *d;
+	int err = 0;
+
+	d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		err = -errno;
+		error_at(error, dir, 0, "%s", strerror(-err));
+		return err;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (!policy_file_name(de->d_name))
+			continue;
+		for (i = 0; i < known; i++)
+			if (!strcmp((*files)[i].name, de->d_name))
+				break;
+		if (i < known)
+			continue;
+		grown = realloc(*files, (*count + 1) * sizeof(*grown));
+		if (!grown)
+			goto nomem;
+		*files = grown;
+		grown[*count].name = strdup(de->d_name);
+		if (!grown[*count].name)
+			goto nomem;
+		if (asprintf(&grown[*count].path, "%s/%s", dir,
+			     de->d_name) < 0) {
+			free(grown[*count].name);
+			goto nomem;
+		}
+		(*count)++;
+	}
+	if (errno) {
+		err = -errno;
+		error_at(error, dir, 0, "%s", strerror(-err));
+	}
+	closedir(d);
+	return err;
+
+nomem:
+	closedir(d);
+	error_at(error, dir, 0, "out of memory");
+	return -ENOMEM;
+}
+
+/* Moves what from holds to the end of to; from is left empty. */
+static int policy_move(struct policy *to, struct policy *from)
+{
+	struct policy_selector *s;
+	char **files;
+
+	s = realloc(to->selectors, (to->n_selectors + from->n_selectors + 1) *
+				   sizeof(*s));
+	if (!s)
 		return -ENOMEM;
-	buf[len] = '\0';
-	/* Exit status 1 with nothing printed: no module has that alias. */
-	*out = buf;
+	to->selectors = s;
+	files = realloc(to->files,
+			(to->n_files + from->n_files + 1) * sizeof(*files));
+	if (!files)
+		return -ENOMEM;
+	to->files = files;
+	if (from->n_selectors)
+		memcpy(s + to->n_selectors, from->selectors,
+		       from->n_selectors * sizeof(*s));
+	if (from->n_files)
+		memcpy(files + to->n_files, from->files,
+		       from->n_files * sizeof(*files));
+	to->n_selectors += from->n_selectors;
+	to->n_files += from->n_files;
+	free(from->selectors);
+	free(from->files);
+	memset(from, 0, sizeof(*from));
 	return 0;
+}
+
+int policy_read_path(struct policy *policy, const char *path,
+		     char error[POLICY_ERROR_SIZE])
+{
+	struct policy_file *files = NULL;
+	struct policy read = { 0 };
+	char *dirs, *cursor, *dir;
+	size_t count = 0, i;
+	int err = 0;
+
+	error[0] = '\0';
+	dirs = strdup(path);
+	if (!dirs) {
+		snprintf(error, POLICY_ERROR_SIZE, "out of memory");
+		return -ENOMEM;
+	}
+	cursor = dirs;
+	while (!err && (dir = strsep(&cursor, ":")))
+		if (*dir)
+			err = policy_dir_scan(dir, &files, &count, error);
+	if (!err && count)
+		qsort(files, count, sizeof(*files), policy_file_cmp);
+	for (i = 0; !err && i < count; i++)
+		err = policy_read_file(&read, files[i].path, error);
+	if (!err) {
+		err = policy_move(policy, &read);
+		if (err)
+			snprintf(error, POLICY_ERROR_SIZE, "out of memory");
+	}
+
+	policy_free(&read);
+	for (i = 0; i < count; i++) {
+		free(files[i].name);
+		free(files[i].path);
+	}
+	free(files);
+	free(dirs);
+	return err;
+}
+
+int policy_read(struct policy *policy, char error[POLICY_ERROR_SIZE])
+{
+	const char *path = getenv(POLICY_PATH_ENV);
+
+	return policy_read_path(policy, path ? path : POLICY_PATH, error);
+}
+
+static bool selector_matches(const struct policy_selector *s,
+			     const struct dda_device *dev)
+{
+	switch (s->kind) {
+	case POLICY_ADDRESS:
+		return !strcmp(s->address, dev->address);
+	case POLICY_ID:
+		return s->vendor == dev->vendor && s->device == dev->device &&
+		       (!s->subsystem ||
+			(s->subsys_vendor == dev->subsys_vendor &&
+			 s->subsys_device == dev->subsys_device));
+	case POLICY_CLASS:
+		return (dev->class_code & s->class_mask) == s->class_code;
+	}
+	return false;
+}
+
+const struct policy_selector *policy_match(const struct policy *policy,
+					   const struct dda_device *dev)
+{
+	size_t i;
+
+	/* Bridges are never dda's. */
+	if (dda_class_is_bridge(dev->class_code))
+		return NULL;
+	for (i = 0; i < policy->n_selectors; i++)
+		if (selector_matches(&policy->selectors[i], dev))
+			return &policy->selectors[i];
+	return NULL;
+}
+
+void policy_selector_text(const struct policy_selector *s,
+			  char text[POLICY_SELECTOR_SIZE])
+{
+	switch (s->kind) {
+	case POLICY_ADDRESS:
+		snprintf(text, POLICY_SELECTOR_SIZE, "address %s", s->address);
+		return;
+	case POLICY_ID:
+		if (s->subsystem)
+			snprintf(text, POLICY_SELECTOR_SIZE,
+				 "id %04x:%04x subsystem %04x:%04x",
+				 s->vendor, s->device, s->subsys_vendor,
+				 s->subsys_device);
+		else
+			snprintf(text, POLICY_SELECTOR_SIZE, "id %04x:%04x",
+				 s->vendor, s->device);
+		return;
+	case POLICY_CLASS:
+		if (s->class_mask == 0xff0000)
+			snprintf(text, POLICY_SELECTOR_SIZE, "class 0x%02x",
+				 s->class_code >> 16);
+		else if (s->class_mask == 0xffff00)
+			snprintf(text, POLICY_SELECTOR_SIZE, "class 0x%04x",
+				 s->class_code >> 8);
+		else if (s->class_mask == 0xffffff)
+			snprintf(text, POLICY_SELECTOR_SIZE, "class 0x%06x",
+				 s->class_code);
+		else
+			snprintf(text, POLICY_SELECTOR_SIZE,
+				 "class 0x%06x/0x%06x", s->class_code,
+				 s->class_mask);
+		return;
+	}
+	snprintf(text, POLICY_SELECTOR_SIZE, "unknown");
+}
+
+void policy_free(struct policy *policy)
+{
+	size_t i;
+
+	for (i = 0; i < policy->n_files; i++)
+		free(policy->files[i]);
+	free(policy->files);
+	free(policy->selectors);
+	memset(policy, 0, sizeof(*policy));
+}
+
+/*
+ * Applying a policy is what udev/60-dda.rules runs (ddactl policy apply
+ * --udev) on every PCI "add". At coldplug udevd handles the events of
+ * several devices at once, and the first "kmod load" of a host driver binds
+ * every device it matches that has no driver_override yet. So each run
+ * marks every selected device present, not only the one of its event:
+ * whichever event comes first, all selected devices carry driver_override
+ * "dda" before any host driver is loaded.
+ */
+static void report_selector(FILE *report, const struct sysfs_pci_device *d,
+			    const struct policy_selector *s, const char *what)
+{
+	char text[POLICY_SELECTOR_SIZE];
+
+	if (!report)
+		return;
+	policy_selector_text(s, text);
+	fprintf(report, "%s: %s (%s, %s:%u)\n", d->dev.address, what, text,
+		s->file, s->line);
+}
+
+int policy_apply(const struct policy *policy, const char *root,
+		 FILE *report, struct policy_apply *result)
+{
+	const struct policy_selector *s;
+	struct sysfs_pci_device *devs;
+	char driver[DDA_DRIVER_SIZE];
+	bool *marked = NULL;
+	size_t count, i;
+	int lock, err, ret = 0;
+
+	memset(result, 0, sizeof(*result));
+	if (!policy->n_selectors)
+		return 0;
+	/*
+	 * One run at a time (udevd runs one per event, several at once): each
+	 * device is marked, and reported, once.
+	 */
+	lock = sysfs_pci_lock(root);
+	if (lock < 0)
+		return lock;
+	err = sysfs_pci_list(root, &devs, &count);
+	if (err) {
+		close(lock);
+		return err;
+	}
+	if (count) {
+		marked = calloc(count, sizeof(*marked));
+		if (!marked) {
+			free(devs);
+			close(lock);
+			return -ENOMEM;
+		}
+	}
+
+	for (i = 0; i < count; i++) {
+		struct sysfs_pci_device *d = &devs[i];
+
+		s = policy_match(policy, &d->dev);
+		if (!s)
+			continue;
+		result->selected++;
+		/* Taken by a driver, or promised to one: left alone. */
+		if (d->dev.driver[0] || d->boot_vga)
+			continue;
+		if (d->driver_override[0]) {
+			if (!strcmp(d->driver_override, SYSFS_DDA_DRIVER))
+				result->pending++;
+			continue;
+		}
+		err = sysfs_pci_set_override(root, d->dev.address,
+					     SYSFS_DDA_DRIVER);
+		if (err) {
+			if (report)
+				fprintf(report,
+					"%s: cannot set its driver_override: %s\n",
+					d->dev.address, strerror(-err));
+			if (!ret)
+				ret = err;
+			continue;
+		}
+		marked[i] = true;
+		result->marked++;
+		result->pending++;
+		report_selector(report, d, s, "driver_override set to dda");
+	}
+
+	/*
+	 * Looked at after marking: a dda.ko registering its driver since binds
+	 * what we marked; one registered before needs to be asked.
+	 */
+	result->dda_loaded = sysfs_pci_dda_loaded(root);
+	for (i = 0; result->dda_loaded && i < count; i++) {
+		if (!marked[i])
+			continue;
+		err = sysfs_pci_probe(root, devs[i].dev.address);
+		sysfs_pci_driver(root, devs[i].dev.address, driver,
+				 sizeof(driver));
+		if (!strcmp(driver, SYSFS_DDA_DRIVER)) {
+			result->pending--;
+			if (report)
+				fprintf(report, "%s: quarantined\n",
+					devs[i].dev.address);
+		} else if (report) {
+			fprintf(report,
+				"%s: dda.ko did not take it%s%s (see the kernel log)\n",
+				devs[i].dev.address, err ? ": " : "",
+				err ? strerror(-err) : "");
+		}
+	}
+
+	close(lock);
+	free(marked);
+	free(devs);
+	return ret;
 }
 
 /* A list of distinct words, for ids=, addresses= and softdeps. */
@@ -514,12 +744,15 @@ static int words_add(struct words *w, const char *word)
 	return 0;
 }
 
-static void words_print(const struct words *w, const char *sep)
+static void words_print(FILE *f, const char *prefix, const struct words *w)
 {
 	size_t i;
 
+	if (!w->n)
+		return;
+	fprintf(f, "%s", prefix);
 	for (i = 0; i < w->n; i++)
-		printf("%s%s", i ? sep : "", w->word[i]);
+		fprintf(f, "%s%s", i ? "," : "", w->word[i]);
 }
 
 static void words_free(struct words *w)
@@ -534,11 +767,13 @@ static void words_free(struct words *w)
 /*
  * The module parameters of policy: ids= from its ids without subsystem,
  * addresses= from its addresses and the devices its other selectors
- * (classes, ids with a subsystem) select now, which dda.ko cannot express.
+ * (classes, ids with a subsystem) select now, which dda.ko cannot express;
+ * a comment on f says so of each.
  */
 static int modprobe_options(const struct policy *policy,
 			    const struct dda_device *devs, size_t count,
-			    struct words *ids, struct words *addresses)
+			    struct words *ids, struct words *addresses,
+			    FILE *f)
 {
 	const struct policy_selector *s;
 	char text[POLICY_SELECTOR_SIZE];
@@ -561,116 +796,90 @@ static int modprobe_options(const struct policy *policy,
 		    (s->kind == POLICY_ID && !s->subsystem))
 			continue;
 		policy_selector_text(s, text);
-		printf("# %s is selected by %s (%s:%u): by its address\n",
-		       devs[i].address, text, s->file, s->line);
+		fprintf(f, "# %s is selected by %s (%s:%u): by its address\n",
+			devs[i].address, text, s->file, s->line);
 		err = words_add(addresses, devs[i].address);
 	}
 	return err;
 }
 
-static int modprobe_main(const struct policy_args *a)
+/* The modalias of a PCI device, as the kernel writes it in its uevent. */
+static void modalias(const struct dda_device *dev, char *buf, size_t size)
+{
+	snprintf(buf, size, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X",
+		 dev->vendor, dev->device, dev->subsys_vendor,
+		 dev->subsys_device, dev->class_code >> 16 & 0xff,
+		 dev->class_code >> 8 & 0xff, dev->class_code & 0xff);
+}
+
+/*
+ * Adds to drivers the modules that alias resolves to, as modprobe would
+ * load them for it (libkmod: its configuration, modules.alias, built-in
+ * modules), dda.ko's own left out. 0 or -errno.
+ */
+static int drivers_add(struct kmod_ctx *kmod, const char *alias,
+		       struct words *drivers)
+{
+	struct kmod_list *list = NULL, *l;
+	struct kmod_module *mod;
+	const char *name;
+	int err;
+
+	err = kmod_module_new_from_lookup(kmod, alias, &list);
+	if (err)
+		return err;
+	kmod_list_foreach(l, list) {
+		mod = kmod_module_get_module(l);
+		name = kmod_module_get_name(mod);
+		if (!err && strcmp(name, SYSFS_DDA_DRIVER))
+			err = words_add(drivers, name);
+		kmod_module_unref(mod);
+	}
+	kmod_module_unref_list(list);
+	return err;
+}
+
+int policy_modprobe(const struct policy *policy,
+		    const struct dda_device *devs, size_t count, FILE *f)
 {
 	struct words ids = { 0 }, addresses = { 0 }, drivers = { 0 };
-	const struct policy_selector *s;
-	char alias[64], *modules = NULL, *line, *next;
-	struct dda_device *devs = NULL;
-	struct policy policy;
-	size_t count = 0, i;
-	int ret, err = 0;
+	struct kmod_ctx *kmod;
+	char alias[64];
+	size_t i;
+	int err;
 
-	ret = policy_load(a, &policy);
-	if (ret >= 0)
-		return ret;
-	ret = devices_get(&devs, &count);
-	if (ret >= 0)
-		goto out;
-
-	printf("# dda: quarantine at load, before the host drivers; from\n"
-	       "# 'ddactl policy modprobe' (dda.conf(5)).\n");
-	err = modprobe_options(&policy, devs, count, &ids, &addresses);
+	kmod = kmod_new(NULL, NULL);
+	if (!kmod)
+		return -ENOMEM;
+	fprintf(f, "# dda: quarantine at load, before the host drivers; from\n"
+		   "# 'ddactl policy modprobe' (dda.conf(5)).\n");
+	err = modprobe_options(policy, devs, count, &ids, &addresses, f);
 	for (i = 0; !err && i < count; i++) {
-		s = policy_match(&policy, &devs[i]);
-		if (!s)
+		if (!policy_match(policy, &devs[i]))
 			continue;
 		modalias(&devs[i], alias, sizeof(alias));
-		err = modules_of(alias, &modules);
-		if (err) {
-			warnx("modprobe -R %s: %s", alias, strerror(-err));
-			break;
-		}
-		for (line = modules; *line; line = next) {
-			next = line + strcspn(line, "\n");
-			if (*next)
-				*next++ = '\0';
-			if (*line && strcmp(line, SYSFS_DDA_DRIVER))
-				err = err ? err : words_add(&drivers, line);
-		}
-		free(modules);
+		err = drivers_add(kmod, alias, &drivers);
 	}
-	if (err) {
-		ret = command_failed(NULL, err, "policy modprobe");
+	if (err)
 		goto out;
-	}
 
 	if (ids.n || addresses.n) {
-		printf("# or on the kernel command line:");
-		if (ids.n) {
-			printf(" dda.ids=");
-			words_print(&ids, ",");
-		}
-		if (addresses.n) {
-			printf(" dda.addresses=");
-			words_print(&addresses, ",");
-		}
-		printf("\noptions dda");
-		if (ids.n) {
-			printf(" ids=");
-			words_print(&ids, ",");
-		}
-		if (addresses.n) {
-			printf(" addresses=");
-			words_print(&addresses, ",");
-		}
-		printf("\n");
+		fprintf(f, "# or on the kernel command line:");
+		words_print(f, " dda.ids=", &ids);
+		words_print(f, " dda.addresses=", &addresses);
+		fprintf(f, "\noptions dda");
+		words_print(f, " ids=", &ids);
+		words_print(f, " addresses=", &addresses);
+		fprintf(f, "\n");
 	}
 	for (i = 0; i < drivers.n; i++)
-		printf("softdep %s pre: dda\n", drivers.word[i]);
-
-	ret = DDACTL_OK;
-	if (ids.n > SELECT_MAX || addresses.n > SELECT_MAX) {
-		warnx("dda.ko takes at most %d ids and %d addresses",
-		      SELECT_MAX, SELECT_MAX);
-		ret = DDACTL_FAILED;
-	}
+		fprintf(f, "softdep %s pre: dda\n", drivers.word[i]);
+	if (ids.n > POLICY_SELECT_MAX || addresses.n > POLICY_SELECT_MAX)
+		err = -E2BIG;
 out:
 	words_free(&ids);
 	words_free(&addresses);
 	words_free(&drivers);
-	free(devs);
-	policy_free(&policy);
-	return ret;
-}
-
-int policy_main(const struct command *cmd, int argc, char *argv[])
-{
-	struct policy_args a;
-	int ret;
-
-	(void)cmd;
-	ret = policy_args_parse(argc, argv, &a);
-	if (ret < 0) {
-		if (!strcmp(a.sub, "check")) {
-			ret = check_main(&a);
-		} else if (!strcmp(a.sub, "apply")) {
-			ret = apply_main(&a);
-		} else if (!strcmp(a.sub, "modprobe")) {
-			ret = modprobe_main(&a);
-		} else {
-			warnx("'%s' is not a policy command (check, apply, modprobe)",
-			      a.sub);
-			ret = DDACTL_USAGE;
-		}
-	}
-	free(a.files);
-	return ret;
+	kmod_unref(kmod);
+	return err;
 }

@@ -86,17 +86,14 @@ out:
 	return ret;
 }
 
-int survey_main(const struct command *cmd, int argc, char *argv[])
+int survey_main(const struct command *cmd, const struct args *args)
 {
+	const char *operand = args->n_operands ? args->operands[0] : NULL;
 	char address[DDA_ADDRESS_LEN + 1];
-	const char *operand = NULL;
 	struct dda *dda;
-	bool json = false;
 	int ret;
 
-	ret = command_args(cmd, argc, argv, &json, NULL, &operand, 0, 1);
-	if (ret >= 0)
-		return ret;
+	(void)cmd;
 	if (operand) {
 		ret = command_address(operand, address);
 		if (ret >= 0)
@@ -106,8 +103,8 @@ int survey_main(const struct command *cmd, int argc, char *argv[])
 	if (ret >= 0)
 		return ret;
 
-	ret = operand ? survey_one(dda, address, json) :
-			survey_all(dda, json);
+	ret = operand ? survey_one(dda, address, args->json) :
+			survey_all(dda, args->json);
 	dda_close(dda);
 	return ret;
 }

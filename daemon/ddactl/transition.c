@@ -73,28 +73,23 @@ static void explain(struct dda *dda, const char *address)
 	dda_survey_free(&survey);
 }
 
-static int change_main(const struct command *cmd, int argc, char *argv[],
+static int change_main(const struct command *cmd, const struct args *args,
 		       change_fn change)
 {
 	char address[DDA_ADDRESS_LEN + 1];
 	struct device_view view;
 	struct dda_device dev;
-	const char *operand;
 	struct dda *dda;
-	bool json = false, group = false;
 	int ret, err;
 
-	ret = command_args(cmd, argc, argv, &json, &group, &operand, 1, 1);
-	if (ret >= 0)
-		return ret;
-	ret = command_address(operand, address);
+	ret = command_address(args->operands[0], address);
 	if (ret >= 0)
 		return ret;
 	ret = command_open(&dda);
 	if (ret >= 0)
 		return ret;
 
-	err = change(dda, address, group, &dev);
+	err = change(dda, address, args->group, &dev);
 	if (err) {
 		ret = command_failed(dda, err, address);
 		if (refused(err))
@@ -102,24 +97,24 @@ static int change_main(const struct command *cmd, int argc, char *argv[],
 		goto out;
 	}
 	view = (struct device_view){ .dev = &dev };
-	err = device_print_show(stdout, &view, json);
+	err = device_print_show(stdout, &view, args->json);
 	ret = err ? command_failed(NULL, err, cmd->name) : DDACTL_OK;
 out:
 	dda_close(dda);
 	return ret;
 }
 
-int dismount_main(const struct command *cmd, int argc, char *argv[])
+int dismount_main(const struct command *cmd, const struct args *args)
 {
-	return change_main(cmd, argc, argv, dda_dismount);
+	return change_main(cmd, args, dda_dismount);
 }
 
-int mount_main(const struct command *cmd, int argc, char *argv[])
+int mount_main(const struct command *cmd, const struct args *args)
 {
-	return change_main(cmd, argc, argv, dda_mount);
+	return change_main(cmd, args, dda_mount);
 }
 
-int reset_main(const struct command *cmd, int argc, char *argv[])
+int reset_main(const struct command *cmd, const struct args *args)
 {
-	return change_main(cmd, argc, argv, dda_reset);
+	return change_main(cmd, args, dda_reset);
 }

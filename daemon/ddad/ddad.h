@@ -18,13 +18,13 @@
 #include <json-c/json_object.h>
 #include <json-c/json_tokener.h>
 
+#include "ddad_socket.h"
 #include "libdda.h"
+#include "util.h"
 
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
 
-#define DDAD_SOCKET		"/run/dda/ddad.sock"
 #define DDAD_STATE_DIR		"/var/lib/dda"
 #define DDAD_PROTOCOL		1
 

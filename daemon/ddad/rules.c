@@ -11,14 +11,6 @@
 
 #include "ddad.h"
 
-/* As the kernel's pci_is_bridge(): PCI-to-PCI and CardBus bridges. */
-static bool is_bridge(const struct dda_device *dev)
-{
-	unsigned int class = dev->class_code >> 8;
-
-	return class == 0x0604 || class == 0x0609 || class == 0x0607;
-}
-
 /*
  * For an assigned dev that no guest holds: the member of its IOMMU group
  * that a guest holds, with which dev went to vfio-pci; NULL if none.
@@ -91,7 +83,7 @@ int assign_check(const struct dda_device *dev, const struct dda_device *devs,
 		const struct dda_device *m = &devs[i];
 
 		if (m->iommu_group != dev->iommu_group ||
-		    !strcmp(m->address, dev->address) || is_bridge(m) ||
+		    !strcmp(m->address, dev->address) || dda_class_is_bridge(m->class_code) ||
 		    m->state != DDA_STATE_HOST)
 			continue;
 		snprintf(message, size,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Events printed by daemon/common, as `ddactl events` prints them: a line
+ * Events printed by daemon/ddactl/event_print.c, as `ddactl events` prints them: a line
  * each, in text or as one JSON object, read back with json-c.
  */
 #include <stdio.h>
@@ -10,8 +10,7 @@
 
 #include "event_print.h"
 #include "unit.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 static const struct dda_event events[] = {
 	{ "0000:00:03.0", DDA_STATE_HOST, DDA_STATE_QUARANTINED,

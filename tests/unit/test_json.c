@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Devices printed by daemon/common: the JSON of `list --json` and
+ * Devices printed by daemon/ddactl/device_print.c: the JSON of `list --json` and
  * `show --json`, read back with json-c, and the aligned `list` table and
  * the `show` lines.
  */
@@ -12,8 +12,7 @@
 
 #include "device_print.h"
 #include "unit.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 static const struct dda_device devices[] = {
 	{	/* bound to its host driver */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The policy (daemon/common/policy.c): its syntax, what it refuses and how
+ * The policy (daemon/ddactl/policy.c): its syntax, what it refuses and how
  * it names the fault, which devices each selector selects, and the
  * precedence of its files across the directories of the policy path.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Surveys printed by daemon/common: the JSON of `survey --json`, read back
+ * Surveys printed by daemon/ddactl/survey_print.c: the JSON of `survey --json`, read back
  * with json-c; the lines of `survey`; and the findings a refused dismount
  * or mount shows below its reason.
  */
@@ -11,8 +11,7 @@
 
 #include "survey_print.h"
 #include "unit.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 static struct dda_finding nic_findings[] = {
 	{ DDA_CHECK_IOMMU, DDA_SEVERITY_INFO,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * PCI devices read from sysfs and the policy applied to them
- * (daemon/common/sysfs_pci.c), on a tree of plain files shaped as sysfs:
+ * (daemon/ddactl/sysfs_pci.c), on a tree of plain files shaped as sysfs:
  * which devices get driver_override "dda", which are left alone, and when
  * dda.ko is asked to probe them.
  */
@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "policy.h"
 #include "sysfs_pci.h"
 #include "unit.h"
 

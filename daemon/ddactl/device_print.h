@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Devices for people and for scripts: the `list` table, the `show` lines
- * and their JSON, shared by ddactl and ddad.
+ * and their JSON.
  *
  * JSON object of a device, every key always there:
  *
@@ -29,7 +29,7 @@
 struct json_object;
 
 /*
- * A device as ddactl and ddad present it: what dda.ko says of it, and the
+ * A device as ddactl presents it: what dda.ko says of it, and the
  * guest it is assigned to, which only ddad knows (NULL if none or unknown).
  */
 struct device_view {

@@ -9,8 +9,7 @@
 
 #include "event_print.h"
 #include "print.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 /* Adds member to obj as key; on failure frees member and says so. */
 static bool add(struct json_object *obj, const char *key,

@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "libdda.h"
 
@@ -108,6 +109,43 @@ const struct policy_selector *policy_match(const struct policy *policy,
  */
 void policy_selector_text(const struct policy_selector *selector,
 			  char text[POLICY_SELECTOR_SIZE]);
+
+/* What policy_apply() did. */
+struct policy_apply {
+	size_t selected;	/* devices the policy selects */
+	size_t marked;		/* driver_override set to dda by this call */
+	size_t pending;		/* driver_override dda, no driver, yet */
+	bool dda_loaded;	/* dda.ko was there: marked ones were probed */
+};
+
+/*
+ * Applies policy to the PCI devices present: every selected device that
+ * has no driver and no driver_override gets driver_override "dda", so that
+ * no host driver can bind it from then on, and dda.ko binds it (probed
+ * here when dda.ko is loaded; else when it loads, which result->pending
+ * asks for). A device bound to a driver, or with a driver_override of its
+ * own, or the boot VGA device, is left alone. When report is not NULL,
+ * says there, one line per selected device, what became of it. Returns 0,
+ * or a negative errno when sysfs could not be read or written (after
+ * marking what could be).
+ */
+int policy_apply(const struct policy *policy, const char *root,
+		 FILE *report, struct policy_apply *result);
+
+/* dda.ko takes at most this many ids= and addresses= (kmod/select.c). */
+#define POLICY_SELECT_MAX	32
+
+/*
+ * Writes to f the modprobe.d lines that quarantine what policy selects
+ * among devs[count] when dda.ko loads, before their host drivers: "options
+ * dda ids=... addresses=...", the same for the kernel command line, and
+ * "softdep MODULE pre: dda" for each module the modalias of a selected
+ * device resolves to (libkmod, as modprobe would load it), with comments.
+ * Returns 0; -E2BIG, after writing them, when dda.ko cannot take that many
+ * ids or addresses (POLICY_SELECT_MAX); or -errno.
+ */
+int policy_modprobe(const struct policy *policy,
+		    const struct dda_device *devs, size_t count, FILE *f);
 
 /* Frees what policy holds, and zeroes it. */
 void policy_free(struct policy *policy);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Surveys for people and for scripts: the lines of `survey` and their
- * JSON, shared by ddactl and ddad.
+ * JSON.
  *
  * JSON object of a survey, every key always there:
  *
@@ -29,7 +29,7 @@
 struct json_object;
 
 /*
- * A survey as ddactl and ddad present it: what dda.ko says, and what the
+ * A survey as ddactl presents it: what dda.ko says, and what the
  * device is, its dda_class_name() (NULL if unknown).
  */
 struct survey_view {

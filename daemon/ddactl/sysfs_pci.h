@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * PCI devices as sysfs shows them, for when dda.ko is not there to ask
- * (udev at boot, before dda.ko loads), and the policy applied to them.
+ * (udev at boot, before dda.ko loads), and the attributes the policy
+ * writes. sysfs is read as files, not through libudev: these few
+ * attributes are the kernel's ABI, and a test can give a tree of its own.
  *
  * Every function takes the root of sysfs, "/sys" but for tests, which give
  * a tree of plain files and symbolic links of the same shape.
@@ -14,7 +16,6 @@
 #include <stdio.h>
 
 #include "libdda.h"
-#include "policy.h"
 
 #define SYSFS_ROOT	"/sys"
 
@@ -43,26 +44,21 @@ int sysfs_pci_list(const char *root, struct sysfs_pci_device **out,
 /* Is dda.ko's PCI driver registered? */
 bool sysfs_pci_dda_loaded(const char *root);
 
-/* What policy_apply() did. */
-struct policy_apply {
-	size_t selected;	/* devices the policy selects */
-	size_t marked;		/* driver_override set to dda by this call */
-	size_t pending;		/* driver_override dda, no driver, yet */
-	bool dda_loaded;	/* dda.ko was there: marked ones were probed */
-};
-
 /*
- * Applies policy to the PCI devices present: every selected device that
- * has no driver and no driver_override gets driver_override "dda", so that
- * no host driver can bind it from then on, and dda.ko binds it (probed
- * here when dda.ko is loaded; else when it loads, which result->pending
- * asks for). A device bound to a driver, or with a driver_override of its
- * own, or the boot VGA device, is left alone. When report is not NULL,
- * says there, one line per selected device, what became of it. Returns 0,
- * or a negative errno when sysfs could not be read or written (after
- * marking what could be).
+ * Takes the lock of root's PCI devices, one holder at a time (flock(2) on
+ * their directory): the fd to close() to let go, or -errno.
  */
-int policy_apply(const struct policy *policy, const char *root,
-		 FILE *report, struct policy_apply *result);
+int sysfs_pci_lock(const char *root);
+
+/* Writes driver into the driver_override of the device: 0 or -errno. */
+int sysfs_pci_set_override(const char *root, const char *address,
+			   const char *driver);
+
+/* Asks the PCI core to probe the device's drivers: 0 or -errno. */
+int sysfs_pci_probe(const char *root, const char *address);
+
+/* The driver bound to the device, into buf; "" for none. */
+void sysfs_pci_driver(const char *root, const char *address, char *buf,
+		      size_t size);
 
 #endif /* DDA_SYSFS_PCI_H */

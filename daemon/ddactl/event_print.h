@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Events for people and for scripts, one line each, shared by ddactl and
- * ddad.
+ * Events for people and for scripts, one line each.
  *
  * JSON object of an event, every key always there:
  *

@@ -14,8 +14,7 @@
 
 #include "device_print.h"
 #include "print.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 /* Where a field appears. */
 enum {
@@ -244,24 +243,17 @@ fail:
 static int device_print_json_list(FILE *f, const struct device_view *views,
 				  size_t n)
 {
-	struct json_object *array, *obj;
+	struct json_object *array;
 	size_t i;
-	int err;
 
 	array = json_object_new_array();
-	if (!array)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		obj = device_json(&views[i]);
-		if (!obj || json_object_array_add(array, obj)) {
-			json_object_put(obj);
+	for (i = 0; array && i < n; i++) {
+		if (!json_array_append(array, device_json(&views[i]))) {
 			json_object_put(array);
-			return -ENOMEM;
+			array = NULL;
 		}
 	}
-	err = print_json(f, array);
-	json_object_put(array);
-	return err;
+	return print_json_put(f, array);
 }
 
 static int device_print_table(FILE *f, const struct device_view *views,
@@ -317,18 +309,10 @@ int device_print_list(FILE *f, const struct device_view *views, size_t n,
 int device_print_show(FILE *f, const struct device_view *view, bool json)
 {
 	const struct device_field *field;
-	struct json_object *obj;
 	struct value value;
-	int err;
 
-	if (json) {
-		obj = device_json(view);
-		if (!obj)
-			return -ENOMEM;
-		err = print_json(f, obj);
-		json_object_put(obj);
-		return err;
-	}
+	if (json)
+		return print_json_put(f, device_json(view));
 
 	for (field = device_fields;
 	     field < device_fields + ARRAY_SIZE(device_fields); field++) {

@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * PCI devices as sysfs shows them, and the policy applied to them: what
- * udev/60-dda.rules runs (ddactl policy apply --udev) on every PCI "add".
- *
- * At coldplug udevd handles the events of several devices at once, and the
- * first "kmod load" of a host driver binds every device it matches that has
- * no driver_override yet. So each run marks every selected device present,
- * not only the one of its event: whichever event comes first, all selected
- * devices carry driver_override "dda" before any host driver is loaded.
+ * PCI devices as sysfs shows them, read and written as plain files: the
+ * few attributes the policy needs, under a root that tests replace.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -205,116 +199,40 @@ static int attr_write(const char *path, const char *text)
 	return err;
 }
 
-static void report_selector(FILE *report, const struct sysfs_pci_device *d,
-			    const struct policy_selector *s, const char *what)
+int sysfs_pci_lock(const char *root)
 {
-	char text[POLICY_SELECTOR_SIZE];
+	char path[PATH_MAX];
+	int fd;
 
-	if (!report)
-		return;
-	policy_selector_text(s, text);
-	fprintf(report, "%s: %s (%s, %s:%u)\n", d->dev.address, what, text,
-		s->file, s->line);
+	snprintf(path, sizeof(path), "%s/bus/pci/devices", root);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) && errno == EINTR)
+		;
+	return fd;
 }
 
-int policy_apply(const struct policy *policy, const char *root,
-		 FILE *report, struct policy_apply *result)
+int sysfs_pci_set_override(const char *root, const char *address,
+			   const char *driver)
 {
-	const struct policy_selector *s;
-	struct sysfs_pci_device *devs;
-	char path[PATH_MAX], driver[DDA_DRIVER_SIZE];
-	bool *marked = NULL;
-	size_t count, i;
-	int lock, err, ret = 0;
+	char path[PATH_MAX];
 
-	memset(result, 0, sizeof(*result));
-	if (!policy->n_selectors)
-		return 0;
-	/*
-	 * One run at a time (udevd runs one per event, several at once): each
-	 * device is marked, and reported, once.
-	 */
-	snprintf(path, sizeof(path), "%s/bus/pci/devices", root);
-	lock = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lock < 0)
-		return -errno;
-	while (flock(lock, LOCK_EX) && errno == EINTR)
-		;
-	err = sysfs_pci_list(root, &devs, &count);
-	if (err) {
-		close(lock);
-		return err;
-	}
-	if (count) {
-		marked = calloc(count, sizeof(*marked));
-		if (!marked) {
-			free(devs);
-			close(lock);
-			return -ENOMEM;
-		}
-	}
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/driver_override",
+		 root, address);
+	return attr_write(path, driver);
+}
 
-	for (i = 0; i < count; i++) {
-		struct sysfs_pci_device *d = &devs[i];
+int sysfs_pci_probe(const char *root, const char *address)
+{
+	char path[PATH_MAX];
 
-		s = policy_match(policy, &d->dev);
-		if (!s)
-			continue;
-		result->selected++;
-		/* Taken by a driver, or promised to one: left alone. */
-		if (d->dev.driver[0] || d->boot_vga)
-			continue;
-		if (d->driver_override[0]) {
-			if (!strcmp(d->driver_override, SYSFS_DDA_DRIVER))
-				result->pending++;
-			continue;
-		}
-		snprintf(path, sizeof(path),
-			 "%s/bus/pci/devices/%s/driver_override", root,
-			 d->dev.address);
-		err = attr_write(path, SYSFS_DDA_DRIVER);
-		if (err) {
-			if (report)
-				fprintf(report,
-					"%s: cannot set its driver_override: %s\n",
-					d->dev.address, strerror(-err));
-			if (!ret)
-				ret = err;
-			continue;
-		}
-		marked[i] = true;
-		result->marked++;
-		result->pending++;
-		report_selector(report, d, s, "driver_override set to dda");
-	}
+	snprintf(path, sizeof(path), "%s/bus/pci/drivers_probe", root);
+	return attr_write(path, address);
+}
 
-	/*
-	 * Looked at after marking: a dda.ko registering its driver since binds
-	 * what we marked; one registered before needs to be asked.
-	 */
-	result->dda_loaded = sysfs_pci_dda_loaded(root);
-	for (i = 0; result->dda_loaded && i < count; i++) {
-		if (!marked[i])
-			continue;
-		snprintf(path, sizeof(path), "%s/bus/pci/drivers_probe", root);
-		err = attr_write(path, devs[i].dev.address);
-		link_name(root, devs[i].dev.address, "driver", driver,
-			  sizeof(driver));
-		if (!strcmp(driver, SYSFS_DDA_DRIVER)) {
-			result->pending--;
-			if (report)
-				fprintf(report, "%s: quarantined\n",
-					devs[i].dev.address);
-		} else if (report) {
-			fprintf(report,
-				"%s: dda.ko did not take it%s%s (see the kernel log)\n",
-				devs[i].dev.address, err ? ": " : "",
-				err ? strerror(-err) : "");
-		}
-	}
-
-	close(lock);
-	free(marked);
-	free(devs);
-	return ret;
+void sysfs_pci_driver(const char *root, const char *address, char *buf,
+		      size_t size)
+{
+	link_name(root, address, "driver", buf, size);
 }

@@ -119,41 +119,25 @@ static int survey_print_text(FILE *f, const struct survey_view *views,
 int survey_print_list(FILE *f, const struct survey_view *views, size_t n,
 		      bool json)
 {
-	struct json_object *array, *obj;
+	struct json_object *array;
 	size_t i;
-	int err;
 
 	if (!json)
 		return survey_print_text(f, views, n);
 
 	array = json_object_new_array();
-	if (!array)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		obj = survey_json(views[i].survey);
-		if (!obj || json_object_array_add(array, obj)) {
-			json_object_put(obj);
+	for (i = 0; array && i < n; i++) {
+		if (!json_array_append(array, survey_json(views[i].survey))) {
 			json_object_put(array);
-			return -ENOMEM;
+			array = NULL;
 		}
 	}
-	err = print_json(f, array);
-	json_object_put(array);
-	return err;
+	return print_json_put(f, array);
 }
 
 int survey_print_show(FILE *f, const struct survey_view *view, bool json)
 {
-	struct json_object *obj;
-	int err;
-
 	if (!json)
 		return survey_print_text(f, view, 1);
-
-	obj = survey_json(view->survey);
-	if (!obj)
-		return -ENOMEM;
-	err = print_json(f, obj);
-	json_object_put(obj);
-	return err;
+	return print_json_put(f, survey_json(view->survey));
 }
