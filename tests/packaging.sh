@@ -63,8 +63,9 @@ else
 	check "dkms.conf names the Makefile's version $version" \
 		grep -qx "PACKAGE_VERSION=\"$version\"" dkms.conf
 	while read -r line kver; do
-		ko=$tmp/dkms-$kver/tree/dda/$version/$kver/$(uname -m)/module/dda.ko
 		check "$line: dkms build, against $kver, in a private tree" dkms_build "$kver"
+		# dda.ko, or dda.ko.xz where the kernel compresses its modules (6.12).
+		ko=$(ls "$tmp/dkms-$kver/tree/dda/$version/$kver/$(uname -m)/module/"dda.ko* 2>/dev/null | head -n 1)
 		check "$line: builds dda.ko" test -s "$ko"
 		check "$line: for $kver" sh -c "modinfo -F vermagic '$ko' | grep -q '^$kver '"
 		check "$line: with its parameters" sh -c "modinfo -F parm '$ko' | grep -q '^addresses:'"
