@@ -175,6 +175,31 @@ static int dda_members_take(struct dda_members *m)
 	return failed;
 }
 
+/* What a caller hears of a device that did not come back from its reset. */
+#define DDA_MSG_UNHEALTHY \
+	"the device did not come back from its reset: it stays quarantined, unhealthy"
+
+/*
+ * Reset every member, each under its device lock, and keep the config space
+ * of each one that came back well for its next owner. -EIO when any did
+ * not: dda_reset() marked it unhealthy.
+ */
+static int dda_members_reset(struct dda_members *m)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < m->n; i++) {
+		device_lock(&m->pdev[i]->dev);
+		if (dda_reset(m->dd[i]))
+			err = -EIO;
+		else
+			dda_save_for_next(m->dd[i]);
+		device_unlock(&m->pdev[i]->dev);
+	}
+	return err;
+}
+
 /*
  * Quarantine every member (again), and end each transition there. A device
  * dda cannot take stays unbound with driver_override "dda", so no host
@@ -308,15 +333,9 @@ static int __dda_mount(struct pci_dev *pdev, bool group,
 	 * device that does not come out of its reset well stays, with the
 	 * rest of its group, where DMA is blocked.
 	 */
-	for (i = 0; i < m.n; i++) {
-		device_lock(&m.pdev[i]->dev);
-		if (dda_reset(m.dd[i]))
-			err = -EIO;
-		device_unlock(&m.pdev[i]->dev);
-	}
+	err = dda_members_reset(&m);
 	if (err) {
-		NL_SET_ERR_MSG(extack,
-			       "the device did not come back from its reset: it stays quarantined, unhealthy");
+		NL_SET_ERR_MSG(extack, DDA_MSG_UNHEALTHY);
 		for (i = 0; i < m.n; i++)
 			dda_dev_end(m.dd[i], DDA_STATE_QUARANTINED, reason);
 		goto out_put;
@@ -527,18 +546,11 @@ int dda_reset_again(struct pci_dev *pdev, bool group,
 	if (err)
 		goto out_put;
 
-	for (i = 0; i < m.n; i++) {
-		device_lock(&m.pdev[i]->dev);
-		if (dda_reset(m.dd[i]))
-			err = -EIO;
-		else
-			dda_save_for_next(m.dd[i]);
-		device_unlock(&m.pdev[i]->dev);
+	err = dda_members_reset(&m);
+	for (i = 0; i < m.n; i++)
 		dda_dev_end(m.dd[i], DDA_STATE_QUARANTINED, DDA_REASON_RESET);
-	}
 	if (err)
-		NL_SET_ERR_MSG(extack,
-			       "the device did not come back from its reset: it stays quarantined, unhealthy");
+		NL_SET_ERR_MSG(extack, DDA_MSG_UNHEALTHY);
 out_put:
 	dda_members_put(&m);
 	return err;
