@@ -49,7 +49,7 @@ def ynl_dev(d):
     known = {"dev-address", "dev-vendor", "dev-device", "dev-subsys-vendor",
              "dev-subsys-device", "dev-class", "dev-driver", "dev-iommu-group",
              "dev-state", "dev-original-driver", "dev-reset-method",
-             "dev-reset-usec"}
+             "dev-reset-usec", "dev-health"}
     assert set(d) <= known, set(d) - known
     return {"address": d["dev-address"],
             "vendor": "%04x" % d["dev-vendor"],
@@ -60,7 +60,10 @@ def ynl_dev(d):
             "driver": d.get("dev-driver"),
             "iommu_group": d.get("dev-iommu-group"),
             "state": d["dev-state"],
-            "original_driver": d.get("dev-original-driver")}
+            "original_driver": d.get("dev-original-driver"),
+            # dda.ko tells the health of the devices it holds; ddactl
+            # says "ok" of the others, as libdda reads no attribute.
+            "health": d.get("dev-health", "ok").replace("-", "_")}
 
 def ddactl_dev(d):
     assert d.pop("vm") is None, d
@@ -84,6 +87,7 @@ elif what == "events":
         if "dev-reset-method" in n["msg"]:
             e["reset_method"] = n["msg"]["dev-reset-method"].replace("-", "_")
             e["reset_usec"] = n["msg"]["dev-reset-usec"]
+            e["health"] = n["msg"]["dev-health"].replace("-", "_")
         return e
     y = [ynl_ev(n) for n in load(ynl_path)]
     c = [json.loads(l) for l in open(ddactl_path) if l.startswith("{")]
