@@ -49,12 +49,14 @@ import json, sys
 ev = [json.loads(l) for l in open("/tmp/events.json") if l.startswith("{")]
 want = [{"address": sys.argv[1], "old_state": "host", "state": "quarantined", "reason": "dismount"},
         {"address": sys.argv[1], "old_state": "quarantined", "state": "host", "reason": "mount"}]
-# Each change reset the e1000e (PM here: QEMU's e1000e has no FLR) and
-# says how long that took.
+# Each change reset the e1000e (PM here: QEMU's e1000e has no FLR), says
+# how long that took and that the device came back from it.
 got = ev[-2:]
 usec = [e.pop("reset_usec", 0) for e in got]
 methods = [e.pop("reset_method", None) for e in got]
-sys.exit(0 if got == want and methods == ["pm", "pm"] and all(0 < u < 10**6 for u in usec) else 1)
+health = [e.pop("health", None) for e in got]
+sys.exit(0 if got == want and methods == ["pm", "pm"] and
+         health == ["ok", "ok"] and all(0 < u < 10**6 for u in usec) else 1)
 PY
 }
 check "events saw host -> quarantined -> host, with reasons and resets" wait_for 10 saw_both
