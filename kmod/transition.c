@@ -377,8 +377,9 @@ int dda_mount(struct pci_dev *pdev, bool group,
 }
 EXPORT_SYMBOL_IF_KUNIT(dda_mount);
 
-/* Is every non-bridge device of @pdev's group in @state? */
-static bool dda_group_all(struct pci_dev *pdev, enum dda_state state)
+/* Does @is hold of every device of @pdev's group? False without a group. */
+static bool dda_group_every(struct pci_dev *pdev,
+			    bool (*is)(struct pci_dev *member))
 {
 	struct dda_members all;
 	bool every = true;
@@ -387,25 +388,22 @@ static bool dda_group_all(struct pci_dev *pdev, enum dda_state state)
 	if (dda_group_members(pdev, &all))
 		return false;
 	for (i = 0; i < all.n; i++)
-		every &= pci_is_bridge(all.pdev[i]) ||
-			 dda_state_of(all.pdev[i]) == state;
+		every &= is(all.pdev[i]);
 	dda_members_put(&all);
 	return every;
 }
 
-/* Did every device of @pdev's group come out of its last reset well? */
-static bool dda_group_healthy(struct pci_dev *pdev)
+/* A bridge stays with the host; every other member goes to the guest. */
+static bool dda_quarantined_or_bridge(struct pci_dev *pdev)
 {
-	struct dda_members all;
-	bool healthy = true;
-	unsigned int i;
+	return pci_is_bridge(pdev) ||
+	       dda_state_of(pdev) == DDA_STATE_QUARANTINED;
+}
 
-	if (dda_group_members(pdev, &all))
-		return false;
-	for (i = 0; i < all.n; i++)
-		healthy &= dda_health_of(all.pdev[i]) == DDA_HEALTH_OK;
-	dda_members_put(&all);
-	return healthy;
+/* Came out of its last reset well. */
+static bool dda_healthy(struct pci_dev *pdev)
+{
+	return dda_health_of(pdev) == DDA_HEALTH_OK;
 }
 
 #define DDA_VFIO_DRIVER	"vfio-pci"
@@ -423,13 +421,13 @@ int dda_handover(struct pci_dev *pdev, bool group,
 	unsigned int i;
 	int err;
 
-	if (!dda_group_all(pdev, DDA_STATE_QUARANTINED)) {
+	if (!dda_group_every(pdev, dda_quarantined_or_bridge)) {
 		NL_SET_ERR_MSG(extack,
 			       "its IOMMU group is not wholly quarantined: dismount the whole group first");
 		return dda_state_of(pdev) == DDA_STATE_QUARANTINED ? -EBUSY :
 		       -EINVAL;
 	}
-	if (!dda_group_healthy(pdev)) {
+	if (!dda_group_every(pdev, dda_healthy)) {
 		NL_SET_ERR_MSG(extack,
 			       "a device of its IOMMU group did not come back from its last reset: reset it again first");
 		return -EIO;
