@@ -30,7 +30,7 @@ check "dismount the edu into quarantine" "$genl" dev_dismount dev_address="$edu"
 dmesg_mark
 check_fails "quarantined, the edu's DMA leaves the page unchanged" "$dma" "$edu"
 check "the IOMMU logged a DMA fault of the edu" wait_for 10 sh -c \
-	"dmesg | sed -n '/dda-test: mark 1\$/,\$p' | grep -qiE 'DMAR: \\[DMA Write.*Request device \\[${edu#0000:}\\]'"
+	"dmesg | sed -n '/dda-test: mark 1\$/,\$p' | grep -qiE 'DMAR: \\[DMA Write.*Request device \\[(0000:)?${edu#0000:}\\]'"
 log "$(dmesg | grep -i 'DMAR: \[DMA' | tail -n 2)"
 check "mount the edu back" "$genl" dev_mount dev_address="$edu"
 check "rmmod dda" rmmod dda
