@@ -76,9 +76,11 @@ void dda_dev_end(struct dda_dev *dd, enum dda_state state,
 		 enum dda_reason reason);
 void dda_dev_set_reset(struct dda_dev *dd, enum dda_reset method, u32 usec,
 		       enum dda_health health);
+void dda_dev_set_health(struct dda_dev *dd, enum dda_health health);
 enum dda_health dda_health_of(struct pci_dev *pdev);
 struct pci_dev *dda_dev_next_unload(void);
 void dda_driver_name(struct pci_dev *pdev, char *buf, size_t len);
+unsigned int dda_devices_generation(void);
 
 /* Devices of one IOMMU group, with references held. */
 #define DDA_MEMBERS_MAX	32
@@ -99,6 +101,7 @@ extern struct pci_driver dda_pci_driver;
 extern bool dda_allow_unsafe_interrupts;
 bool dda_bound(struct pci_dev *pdev);
 bool dda_isolated_msi(struct pci_dev *pdev);
+bool dda_default_identity(struct pci_dev *pdev);
 int dda_reset(struct dda_dev *dd);
 enum dda_reset dda_reset_method(struct pci_dev *pdev, unsigned int i);
 void dda_save_for_next(struct dda_dev *dd);
@@ -143,6 +146,14 @@ int dda_reclaim(struct pci_dev *pdev, bool group,
 int dda_reset_again(struct pci_dev *pdev, bool group,
 		    struct netlink_ext_ack *extack);
 void dda_mount_all(void);
+
+/* request.c */
+typedef int (*dda_change_fn)(struct pci_dev *pdev, bool group,
+			     struct netlink_ext_ack *extack);
+int dda_request(dda_change_fn change, struct pci_dev *pdev, bool group,
+		struct netlink_ext_ack *extack);
+int dda_requests_init(void);
+void dda_requests_exit(void);
 
 /* netlink.c */
 #if IS_ENABLED(CONFIG_KUNIT)

@@ -238,6 +238,14 @@ void dda_dev_set_reset(struct dda_dev *dd, enum dda_reset method, u32 usec,
 	mutex_unlock(&dda_devs_lock);
 }
 
+/* Mark @dd unhealthy for a reason other than its reset: see DDA_HEALTH_UNBOUND. */
+void dda_dev_set_health(struct dda_dev *dd, enum dda_health health)
+{
+	mutex_lock(&dda_devs_lock);
+	dd->health = health;
+	mutex_unlock(&dda_devs_lock);
+}
+
 /* How @pdev came out of its last reset by dda; ok when dda holds nothing. */
 enum dda_health dda_health_of(struct pci_dev *pdev)
 {
@@ -277,6 +285,18 @@ struct pci_dev *dda_dev_next_unload(void)
 }
 
 /*
+ * The generation of the set of PCI devices: it moves on whenever a device
+ * comes or goes, so that a dump that spans a change can say so (see
+ * dda_dump()). Never 0, which netlink takes for "no generation yet".
+ */
+static atomic_t dda_generation = ATOMIC_INIT(1);
+
+unsigned int dda_devices_generation(void)
+{
+	return atomic_read(&dda_generation);
+}
+
+/*
  * A device that leaves the bus leaves dda. An idle entry goes at once; a
  * busy one is marked, and its transition drops it when it ends.
  */
@@ -287,6 +307,10 @@ static int dda_bus_notify(struct notifier_block *nb, unsigned long action,
 	struct dda_dev *dd;
 	enum dda_state old;
 
+	if ((action == BUS_NOTIFY_ADD_DEVICE ||
+	     action == BUS_NOTIFY_DEL_DEVICE) &&
+	    !atomic_inc_return(&dda_generation))
+		atomic_inc(&dda_generation);
 	if (action != BUS_NOTIFY_DEL_DEVICE)
 		return NOTIFY_DONE;
 
@@ -321,19 +345,39 @@ int dda_device_init(void)
 	return bus_register_notifier(&pci_bus_type, &dda_bus_nb);
 }
 
+/*
+ * Unload: what is left are entries of devices with a guest, which stay
+ * with vfio-pci, and of devices dda could not give back, which stay
+ * unbound.
+ */
 void dda_device_exit(void)
 {
+	struct dda_dev *dd, *tmp;
+
 	bus_unregister_notifier(&pci_bus_type, &dda_bus_nb);
+	list_for_each_entry_safe(dd, tmp, &dda_devs, node) {
+		list_del(&dd->node);
+		dda_dev_free(dd);
+	}
 }
 
-/* Copy the name of @pdev's driver ("" for none) under its device lock. */
+/*
+ * Copy the name of @pdev's driver ("" for none), without its device lock,
+ * which a reclaim holds for as long as vfio-pci waits for a guest. Under
+ * rcu_read_lock() the driver, once seen bound, cannot be freed: a module's
+ * driver is unbound from every device before the module's memory goes, and
+ * free_module() waits for an RCU grace period first.
+ */
 void dda_driver_name(struct pci_dev *pdev, char *buf, size_t len)
 {
+	struct device_driver *drv;
+
 	buf[0] = '\0';
-	device_lock(&pdev->dev);
-	if (pdev->dev.driver)
-		strscpy(buf, pdev->dev.driver->name, len);
-	device_unlock(&pdev->dev);
+	rcu_read_lock();
+	drv = READ_ONCE(pdev->dev.driver);
+	if (drv)
+		strscpy(buf, drv->name, len);
+	rcu_read_unlock();
 }
 
 struct dda_group_walk {
@@ -399,7 +443,8 @@ static int dda_dev_fill_held(struct sk_buff *skb, struct pci_dev *pdev)
 			    dd->original_driver)) ||
 	    nla_put_u32(skb, DDA_A_DEV_RESET_METHOD, dd->reset_method) ||
 	    nla_put_u32(skb, DDA_A_DEV_RESET_USEC, dd->reset_usec) ||
-	    nla_put_u32(skb, DDA_A_DEV_HEALTH, dd->health))
+	    nla_put_u32(skb, DDA_A_DEV_HEALTH, dd->health) ||
+	    (dd->busy && nla_put_flag(skb, DDA_A_DEV_BUSY)))
 		err = -EMSGSIZE;
 out_unlock:
 	mutex_unlock(&dda_devs_lock);
@@ -408,8 +453,7 @@ out_unlock:
 
 /*
  * Fill the attributes of a device message (see DDA_CMD_DEV_GET in the uapi
- * header). Takes the device lock briefly, so that the bound driver cannot
- * change or go away while its name is copied: call it without locks held.
+ * header). Takes no device lock and wakes no device: anyone may list.
  */
 int dda_dev_fill(struct sk_buff *skb, struct pci_dev *pdev)
 {

@@ -30,9 +30,12 @@ static int __init dda_init(void)
 	err = dda_device_init();
 	if (err)
 		return err;
-	err = dda_netlink_init();
+	err = dda_requests_init();
 	if (err)
 		goto err_device;
+	err = dda_netlink_init();
+	if (err)
+		goto err_requests;
 	err = pci_register_driver(&dda_pci_driver);
 	if (err)
 		goto err_netlink;
@@ -44,18 +47,22 @@ static int __init dda_init(void)
 
 err_netlink:
 	dda_netlink_exit();
+err_requests:
+	dda_requests_exit();
 err_device:
 	dda_device_exit();
 	return err;
 }
 
 /*
- * Unload gives every quarantined device back to its host driver, while the
- * family still reports it; unregistering the driver then lets go of any
- * device that could not go back, which stays unbound.
+ * Unload lets no request start and waits for those running; then gives
+ * every quarantined device back to its host driver, while the family still
+ * reports it; unregistering the driver then lets go of any device that
+ * could not go back, which stays unbound with driver_override "dda".
  */
 static void __exit dda_exit(void)
 {
+	dda_requests_exit();
 	dda_mount_all();
 	pci_unregister_driver(&dda_pci_driver);
 	dda_netlink_exit();

@@ -129,27 +129,33 @@ static int dda_dump_start(struct netlink_callback *cb)
 
 /*
  * Dumps walk every PCI device; cb->args[0] counts the devices already
- * sent. Devices that come or go between two parts of a dump may be missed
- * or listed twice, as with any netlink dump of a changing set.
+ * sent. A device that comes or goes between two parts of a dump shifts
+ * that count: every message of a part that starts in another generation of
+ * the device set than the part before carries NLM_F_DUMP_INTR, and the
+ * reader asks again (libdda does).
  */
 static int dda_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		    dda_msg_fn fill, u8 cmd)
 {
 	struct pci_dev *pdev = NULL;
+	struct nlmsghdr *nlh;
 	long done = 0;
 	int err = 0;
 
+	cb->seq = dda_devices_generation();
 	for_each_pci_dev(pdev) {
 		if (done < cb->args[0]) {
 			done++;
 			continue;
 		}
+		nlh = (struct nlmsghdr *)skb_tail_pointer(skb);
 		err = fill(skb, pdev, NETLINK_CB(cb->skb).portid,
 			   cb->nlh->nlmsg_seq, NLM_F_MULTI, cmd);
 		if (err) {
 			pci_dev_put(pdev);
 			break;
 		}
+		nl_dump_check_consistent(cb, nlh);
 		done++;
 	}
 	cb->args[0] = done;
@@ -173,8 +179,7 @@ static int dda_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
  * CAP_SYS_ADMIN, of the socket's opener and of the sender.
  */
 static int dda_dev_change(struct sk_buff *skb, struct genl_info *info,
-			  int (*change)(struct pci_dev *pdev, bool group,
-					struct netlink_ext_ack *extack))
+			  dda_change_fn change)
 {
 	struct pci_dev *pdev;
 	int err;
@@ -187,8 +192,9 @@ static int dda_dev_change(struct sk_buff *skb, struct genl_info *info,
 	pdev = dda_genl_pci_dev(info);
 	if (IS_ERR(pdev))
 		return PTR_ERR(pdev);
-	err = change(pdev, nla_get_flag(info->attrs[DDA_A_DEV_GROUP]),
-		     info->extack);
+	err = dda_request(change, pdev,
+			  nla_get_flag(info->attrs[DDA_A_DEV_GROUP]),
+			  info->extack);
 	if (!err)
 		err = dda_reply(info, pdev, dda_dev_msg);
 	pci_dev_put(pdev);

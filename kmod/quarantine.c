@@ -24,6 +24,8 @@ MODULE_PARM_DESC(allow_unsafe_interrupts,
  * struct dda_group - an IOMMU group whose DMA dda owns.
  * @iommu_group: a reference is held
  * @users: members bound to dda; the last one out gives ownership back
+ * @identity: the group's default domain, as dda found it before it took
+ *	ownership, is identity (iommu=pt): see dda_default_identity()
  *
  * Owning the group's DMA is the quarantine: iommu_group_claim_dma_owner()
  * attaches the group's blocking domain, which lets no DMA through (a real
@@ -37,10 +39,45 @@ struct dda_group {
 	struct list_head node;
 	struct iommu_group *iommu_group;
 	unsigned int users;
+	bool identity;
 };
 
 static LIST_HEAD(dda_groups);
 static DEFINE_MUTEX(dda_groups_lock);
+
+static bool dda_domain_is_identity(struct pci_dev *pdev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(&pdev->dev);
+
+	return domain && domain->type == IOMMU_DOMAIN_IDENTITY;
+}
+
+/*
+ * Is the default domain of @pdev's IOMMU group identity? Then between two
+ * owners (dda has given the group up and vfio-pci's user has not claimed
+ * it yet, or the other way round) the group's devices reach all host
+ * memory. With the group dda's, as dda found it; else as it is now.
+ */
+bool dda_default_identity(struct pci_dev *pdev)
+{
+	struct iommu_group *iommu_group = iommu_group_get(&pdev->dev);
+	bool identity, found = false;
+	struct dda_group *g;
+
+	if (!iommu_group)
+		return false;
+	mutex_lock(&dda_groups_lock);
+	list_for_each_entry(g, &dda_groups, node) {
+		if (g->iommu_group == iommu_group) {
+			identity = g->identity;
+			found = true;
+			break;
+		}
+	}
+	mutex_unlock(&dda_groups_lock);
+	iommu_group_put(iommu_group);
+	return found ? identity : dda_domain_is_identity(pdev);
+}
 
 static struct dda_group *dda_group_get(struct pci_dev *pdev)
 {
@@ -70,6 +107,7 @@ static struct dda_group *dda_group_get(struct pci_dev *pdev)
 	}
 	g->iommu_group = iommu_group;
 	g->users = 1;
+	g->identity = dda_domain_is_identity(pdev);
 	err = iommu_group_claim_dma_owner(iommu_group, g);
 	if (err) {
 		pci_err(pdev, "IOMMU group %d is in use by a host driver (%d)\n",
@@ -290,6 +328,8 @@ static void dda_remove(struct pci_dev *pdev)
 {
 	struct dda_dev *dd;
 
+	/* No DMA of its own while the group is nobody's, on the way out. */
+	pci_clear_master(pdev);
 	dda_group_put(pci_get_drvdata(pdev));
 	pci_set_drvdata(pdev, NULL);
 

@@ -75,6 +75,9 @@ static void dda_survey_iommu(struct dda_survey *s, struct iommu_group *group)
 		 "host DMA passes through untranslated (iommu=pt)" :
 		 domain->type & __IOMMU_DOMAIN_PAGING ?
 		 "host DMA translated by the IOMMU" : "DMA blocked");
+	if (dda_default_identity(s->pdev))
+		dda_find(s, DDA_CHECK_IOMMU, DDA_SEVERITY_WARNING, 0, NULL,
+			 "the group's default domain is identity (iommu=pt): between two owners it reaches all host memory");
 }
 
 static void dda_survey_intr_remap(struct dda_survey *s)
@@ -98,12 +101,14 @@ static void dda_survey_intr_remap(struct dda_survey *s)
  */
 static bool dda_driver_uses_dma(struct pci_dev *pdev)
 {
+	struct device_driver *drv;
 	bool uses;
 
-	device_lock(&pdev->dev);
-	uses = pdev->dev.driver &&
-	       !to_pci_driver(pdev->dev.driver)->driver_managed_dma;
-	device_unlock(&pdev->dev);
+	/* Without the device lock: see dda_driver_name(). */
+	rcu_read_lock();
+	drv = READ_ONCE(pdev->dev.driver);
+	uses = drv && !to_pci_driver(drv)->driver_managed_dma;
+	rcu_read_unlock();
 	return uses;
 }
 

@@ -202,9 +202,10 @@ static int dda_members_reset(struct dda_members *m)
 
 /*
  * Quarantine every member (again), and end each transition there. A device
- * dda cannot take stays unbound with driver_override "dda", so no host
- * driver gets it; that ends its entry in host. Returns 0 or the last
- * failure.
+ * dda cannot take stays unbound with driver_override "dda", so that no
+ * driver gets it, and stays dda's, its original driver remembered, marked
+ * DDA_HEALTH_UNBOUND: no guest gets it, and a RESET or a MOUNT tries again.
+ * Returns 0 or the last failure.
  */
 static int dda_members_quarantine(struct dda_members *m,
 				  enum dda_reason reason)
@@ -214,10 +215,11 @@ static int dda_members_quarantine(struct dda_members *m,
 
 	err = dda_members_take(m);
 	for (i = 0; i < m->n; i++) {
-		if (!dda_bound(m->pdev[i]))
-			pci_err(m->pdev[i], "could not be quarantined: left unbound\n");
-		dda_dev_end(m->dd[i], dda_bound(m->pdev[i]) ?
-			    DDA_STATE_QUARANTINED : DDA_STATE_HOST, reason);
+		if (!dda_bound(m->pdev[i])) {
+			pci_err(m->pdev[i], "could not be quarantined: left unbound, unhealthy\n");
+			dda_dev_set_health(m->dd[i], DDA_HEALTH_UNBOUND);
+		}
+		dda_dev_end(m->dd[i], DDA_STATE_QUARANTINED, reason);
 	}
 	return err;
 }
@@ -233,7 +235,7 @@ int dda_transition_dismount(struct pci_dev *pdev, bool group,
 			    struct netlink_ext_ack *extack)
 {
 	struct dda_members m;
-	unsigned int i;
+	unsigned int i, remembered = 0;
 	int err;
 
 	err = dda_members_get(&m, pdev, group, DDA_STATE_HOST, extack);
@@ -252,6 +254,7 @@ int dda_transition_dismount(struct pci_dev *pdev, bool group,
 		err = dda_remember(m.dd[i]);
 		if (err)
 			goto err_give_back;
+		remembered++;
 		err = dda_override_set(m.pdev[i], dda_pci_driver.name);
 		if (err)
 			goto err_give_back;
@@ -273,7 +276,12 @@ int dda_transition_dismount(struct pci_dev *pdev, bool group,
 
 err_give_back:
 	dda_release(&m);
+	/* Only what was remembered is given back; the rest was never touched. */
 	for (i = 0; i < m.n; i++) {
+		if (i >= remembered) {
+			dda_dev_end(m.dd[i], DDA_STATE_HOST, reason);
+			continue;
+		}
 		if (dda_give_back(m.dd[i]))
 			pci_err(m.pdev[i], "%s did not bind again\n",
 				m.dd[i]->original_driver);
@@ -481,14 +489,38 @@ out_put:
 EXPORT_SYMBOL_IF_KUNIT(dda_handover);
 
 /*
+ * Bind vfio-pci to every member again, the way handover does; true if it
+ * took them all.
+ */
+static bool dda_members_to_vfio(struct dda_members *m)
+{
+	bool all = true;
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->pdev[i]->dev.driver)
+			continue;
+		all &= !dda_override_set(m->pdev[i], DDA_VFIO_DRIVER) &&
+		       device_attach(&m->pdev[i]->dev) >= 0 &&
+		       dda_driver_is(m->pdev[i], DDA_VFIO_DRIVER);
+	}
+	return all;
+}
+
+/*
  * Reclaim: assigned -> quarantined, the whole group, from vfio-pci back to
  * dda, whose probe resets each device. vfio-pci lets go of a device only
- * once its user (QEMU) has closed it: this waits for that.
+ * once its user (QEMU) has closed it: this waits for that, in dda's worker
+ * (see request.c). A VFIO user may still hold the group itself (its
+ * container attached) when the devices are closed: dda's probe then cannot
+ * claim the group's DMA, and the devices go back to vfio-pci, assigned,
+ * which is where they were; -EBUSY.
  */
 int dda_reclaim(struct pci_dev *pdev, bool group,
 		struct netlink_ext_ack *extack)
 {
 	struct dda_members m;
+	unsigned int i;
 	int err;
 
 	err = dda_members_get(&m, pdev, true, DDA_STATE_ASSIGNED, extack);
@@ -498,10 +530,28 @@ int dda_reclaim(struct pci_dev *pdev, bool group,
 	if (err)
 		goto out_put;
 
-	err = dda_members_quarantine(&m, DDA_REASON_RECLAIM);
-	if (err)
+	err = dda_members_take(&m);
+	if (err) {
+		dda_release(&m);
+		if (dda_members_to_vfio(&m)) {
+			NL_SET_ERR_MSG(extack,
+				       "a VFIO user still holds the IOMMU group: the devices stay with vfio-pci");
+			for (i = 0; i < m.n; i++)
+				dda_dev_end(m.dd[i], DDA_STATE_ASSIGNED,
+					    DDA_REASON_RECLAIM);
+			err = -EBUSY;
+			goto out_put;
+		}
 		NL_SET_ERR_MSG(extack,
-			       "dda could not take the device back: see the kernel log");
+			       "dda could not take the devices back: they stay dda's, unbound and unhealthy (see the kernel log)");
+	}
+	for (i = 0; i < m.n; i++) {
+		if (!dda_bound(m.pdev[i])) {
+			pci_err(m.pdev[i], "could not be reclaimed: left unbound, unhealthy\n");
+			dda_dev_set_health(m.dd[i], DDA_HEALTH_UNBOUND);
+		}
+		dda_dev_end(m.dd[i], DDA_STATE_QUARANTINED, DDA_REASON_RECLAIM);
+	}
 out_put:
 	dda_members_put(&m);
 	return err;
@@ -544,9 +594,15 @@ int dda_reset_again(struct pci_dev *pdev, bool group,
 	if (err)
 		goto out_put;
 
-	err = dda_members_reset(&m);
-	for (i = 0; i < m.n; i++)
+	/* One dda could not bind before (DDA_HEALTH_UNBOUND) is tried again. */
+	err = dda_members_take(&m);
+	if (!err)
+		err = dda_members_reset(&m);
+	for (i = 0; i < m.n; i++) {
+		if (!dda_bound(m.pdev[i]))
+			dda_dev_set_health(m.dd[i], DDA_HEALTH_UNBOUND);
 		dda_dev_end(m.dd[i], DDA_STATE_QUARANTINED, DDA_REASON_RESET);
+	}
 	if (err)
 		NL_SET_ERR_MSG(extack, DDA_MSG_UNHEALTHY);
 out_put:

@@ -85,36 +85,35 @@ int dda_device_parse(struct nlmsghdr *nlh, struct dda_device *out)
 
 struct dda_device_get_reply {
 	struct dda_device *dev;
+	bool busy;
 	bool found;
 };
 
 static int dda_device_get_reply(struct nlmsghdr *nlh, void *arg)
 {
 	struct dda_device_get_reply *reply = arg;
+	struct nlattr *tb[DDA_A_MAX + 1];
 	int err;
 
 	if (reply->found)
 		return -EBADMSG;	/* one device asked, one answered */
-	err = dda_device_parse(nlh, reply->dev);
+	if (genlmsg_parse(nlh, 0, tb, DDA_A_MAX, NULL) < 0)
+		return -EBADMSG;
+	err = dda_device_from_attrs(tb, reply->dev);
 	if (err)
 		return err;
+	reply->busy = tb[DDA_A_DEV_BUSY] != NULL;
 	reply->found = true;
 	return 0;
 }
 
-int dda_device_get(struct dda *dda, const char *address,
-		   struct dda_device *out)
+int dda_device_get_busy(struct dda *dda, const char *canonical,
+			struct dda_device *out, bool *busy)
 {
 	struct dda_device dev;
 	struct dda_device_get_reply reply = { .dev = &dev };
-	char canonical[DDA_ADDRESS_LEN + 1];
 	struct nl_msg *msg;
 	int err;
-
-	dda->error[0] = '\0';
-	err = dda_address_arg(dda, address, canonical);
-	if (err)
-		return err;
 
 	msg = dda_msg_new(dda, DDA_CMD_DEV_GET, 0);
 	if (!msg)
@@ -132,7 +131,22 @@ int dda_device_get(struct dda *dda, const char *address,
 		return -EBADMSG;
 	}
 	*out = dev;
+	if (busy)
+		*busy = reply.busy;
 	return 0;
+}
+
+int dda_device_get(struct dda *dda, const char *address,
+		   struct dda_device *out)
+{
+	char canonical[DDA_ADDRESS_LEN + 1];
+	int err;
+
+	dda->error[0] = '\0';
+	err = dda_address_arg(dda, address, canonical);
+	if (err)
+		return err;
+	return dda_device_get_busy(dda, canonical, out, NULL);
 }
 
 static int dda_device_parse_item(struct nlmsghdr *nlh, void *item)

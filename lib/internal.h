@@ -21,6 +21,7 @@ struct dda {
 	struct nl_sock *sock;
 	int family;			/* the "dda" family's id */
 	char error[DDA_ERROR_SIZE];	/* why the last call failed */
+	int wait_ms;			/* dda_set_wait(); -1: until done */
 	/* dda_events_open(): the last datagram read, and how far it is taken */
 	unsigned char *events;
 	size_t events_size;		/* bytes allocated */
@@ -67,6 +68,7 @@ struct dda_collect {
 	size_t size;			/* items allocated */
 	size_t elem;
 	int (*parse)(struct nlmsghdr *nlh, void *item);
+	void (*drop)(void *item);	/* frees what an item holds; or NULL */
 };
 
 int dda_collect_reply(struct nlmsghdr *nlh, void *arg);
@@ -76,6 +78,13 @@ int dda_dump(struct dda *dda, uint8_t cmd, struct dda_collect *c);
 
 int dda_request(struct dda *dda, struct nl_msg *msg, dda_reply_fn fn,
 		void *arg);
+
+/*
+ * DDA_CMD_DEV_GET of the device at @canonical, and whether a change of it
+ * is under way (DDA_A_DEV_BUSY).
+ */
+int dda_device_get_busy(struct dda *dda, const char *canonical,
+			struct dda_device *out, bool *busy);
 
 /*
  * The outcome an NLMSG_ERROR or NLMSG_DONE message reports: 0 or a negative
@@ -175,5 +184,10 @@ int dda_event_parse(struct nlmsghdr *nlh, struct dda_event *out);
  */
 int dda_event_take(const void *buf, size_t len, size_t *at, int family,
 		   struct dda_event *out);
+
+/* dda_vfio_users() below sysfs and proc roots of the caller's choosing. */
+int dda_vfio_users_at(const char *sysfs, const char *proc,
+		      const char *canonical, struct dda_vfio_user **out,
+		      size_t *count);
 
 #endif /* LIBDDA_INTERNAL_H */

@@ -141,9 +141,11 @@ int dda_handover(struct dda *dda, const char *address,
 
 /*
  * Takes the device at address, and its group, back from vfio-pci into
- * quarantine, with a reset: assigned -> quarantined. Blocks until the VFIO
- * user (QEMU) has released the devices: call it once the guest let go.
- * Otherwise as dda_dismount().
+ * quarantine, with a reset: assigned -> quarantined. vfio-pci lets go once
+ * the VFIO user (QEMU) has closed the devices, and asks it to: call it once
+ * the guest let go. Until then the reclaim is under way (see dda_set_wait()).
+ * -EBUSY: a VFIO user still holds the IOMMU group itself; the devices stay
+ * with vfio-pci. Otherwise as dda_dismount().
  */
 int dda_reclaim(struct dda *dda, const char *address,
 		struct dda_device *out);
@@ -157,6 +159,42 @@ int dda_reclaim(struct dda *dda, const char *address,
  */
 int dda_reset(struct dda *dda, const char *address, bool group,
 	      struct dda_device *out);
+
+/*
+ * dda.ko makes every change in a worker of its own and answers within two
+ * seconds: a change that takes longer (a reclaim whose guest holds on, a
+ * slow reset) goes on, the device busy until it ends. How long the change
+ * functions above then wait for its end: timeout_ms < 0 (the default)
+ * until it ends, 0 not at all; when it has not ended they return
+ * -EINPROGRESS, and dda_wait() waits on. Ended, a change that did not reach
+ * its state is -EBUSY, or -EIO when the device is unhealthy, dda_error()
+ * saying where the device is.
+ */
+void dda_set_wait(struct dda *dda, int timeout_ms);
+
+/*
+ * Waits until no change of the device at address is under way, timeout_ms
+ * at most (< 0: no limit); its description then goes to out, unless out is
+ * NULL. -ETIMEDOUT when a change is still under way.
+ */
+int dda_wait(struct dda *dda, const char *address, int timeout_ms,
+	     struct dda_device *out);
+
+/* A process that holds a device through VFIO. */
+struct dda_vfio_user {
+	int pid;
+	char command[16];			/* its comm, as /proc has it */
+};
+
+/*
+ * The processes that have the device at address open through VFIO (its
+ * group /dev/vfio/N or its device /dev/vfio/devices/vfioN): whom vfio-pci
+ * waits for before it lets go of the device, a reclaim with it. An array of
+ * *count users to free(); it may be NULL when *count is 0. Without root
+ * only the caller's own processes are seen. Needs no dda.ko.
+ */
+int dda_vfio_users(const char *address, struct dda_vfio_user **out,
+		   size_t *count);
 
 /*
  * Surveys the device at address. On success out holds its findings, to be

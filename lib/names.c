@@ -28,6 +28,7 @@ static const char *const dda_health_names[] = {
 	[DDA_HEALTH_OK] = "ok",
 	[DDA_HEALTH_RESET_FAILED] = "reset_failed",
 	[DDA_HEALTH_NO_ANSWER] = "no_answer",
+	[DDA_HEALTH_UNBOUND] = "unbound",
 };
 
 static const char *const dda_verdict_names[] = {

@@ -110,6 +110,7 @@ int dda_open_family(const char *name, struct dda **out)
 	dda = calloc(1, sizeof(*dda));
 	if (!dda)
 		return -ENOMEM;
+	dda->wait_ms = -1;
 	dda->sock = nl_socket_alloc();
 	if (!dda->sock) {
 		free(dda);
@@ -400,16 +401,28 @@ out:
 	return r.err;
 }
 
+/* How often a dump is asked again when devices keep coming and going. */
+#define DDA_DUMP_TRIES	5
+
+/*
+ * A dump that devices came or went during (NLM_F_DUMP_INTR: dda.ko cannot
+ * tell what it missed or sent twice) is thrown away and asked again.
+ */
 int dda_dump(struct dda *dda, uint8_t cmd, struct dda_collect *c)
 {
 	struct nl_msg *msg;
-	int err;
+	int err, tries = 0;
 
-	dda->error[0] = '\0';
-	msg = dda_msg_new(dda, cmd, NLM_F_DUMP);
-	if (!msg)
-		return -ENOMEM;
-	err = dda_request(dda, msg, dda_collect_reply, c);
-	nlmsg_free(msg);
+	do {
+		dda->error[0] = '\0';
+		while (c->drop && c->count)
+			c->drop((char *)c->items + --c->count * c->elem);
+		c->count = 0;
+		msg = dda_msg_new(dda, cmd, NLM_F_DUMP);
+		if (!msg)
+			return -ENOMEM;
+		err = dda_request(dda, msg, dda_collect_reply, c);
+		nlmsg_free(msg);
+	} while (err == -EAGAIN && ++tries < DDA_DUMP_TRIES);
 	return err;
 }

@@ -167,11 +167,17 @@ static int dda_survey_parse_item(struct nlmsghdr *nlh, void *item)
 	return dda_survey_parse(nlh, item);
 }
 
+static void dda_survey_drop_item(void *item)
+{
+	dda_survey_free(item);
+}
+
 int dda_survey_list(struct dda *dda, struct dda_survey **out, size_t *count)
 {
 	struct dda_collect c = {
 		.elem = sizeof(struct dda_survey),
 		.parse = dda_survey_parse_item,
+		.drop = dda_survey_drop_item,
 	};
 	int err;
 

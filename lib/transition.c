@@ -6,6 +6,11 @@
  * and DDA_CMD_DEV_RECLAIM (assigned -> quarantined), of the whole group;
  * DDA_CMD_DEV_RESET (quarantined, reset again).
  *
+ * dda.ko runs every change in a worker of its own and answers -EINPROGRESS
+ * when it is not done within two seconds (a reclaim waits until the guest's
+ * QEMU has closed the device); the device is busy until it is done. libdda
+ * then waits as dda_set_wait() says, by asking after the device.
+ *
  * All are admin commands. The genetlink core refuses them without
  * CAP_NET_ADMIN before dda.ko sees them, with -EPERM and no extended ACK;
  * libdda gives that refusal its reason. dda.ko's own refusals, CAP_SYS_ADMIN
@@ -13,6 +18,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <netlink/genl/genl.h>
 
 #include "internal.h"
@@ -58,6 +64,103 @@ int dda_change_error(struct dda *dda, int err)
 	return err;
 }
 
+static long long dda_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int dda_wait_canonical(struct dda *dda, const char *canonical,
+			      int timeout_ms, struct dda_device *out)
+{
+	const struct timespec tick = { .tv_nsec = 100 * 1000 * 1000 };
+	long long end = dda_now_ms() + timeout_ms;
+	struct dda_device dev;
+	bool busy;
+	int err;
+
+	for (;;) {
+		err = dda_device_get_busy(dda, canonical, &dev, &busy);
+		if (err)
+			return err;
+		if (!busy)
+			break;
+		if (timeout_ms >= 0 && dda_now_ms() >= end) {
+			dda_set_error(dda, "%s: a change is still under way",
+				      canonical);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&tick, NULL);
+	}
+	if (out)
+		*out = dev;
+	return 0;
+}
+
+int dda_wait(struct dda *dda, const char *address, int timeout_ms,
+	     struct dda_device *out)
+{
+	char canonical[DDA_ADDRESS_LEN + 1];
+	int err;
+
+	dda->error[0] = '\0';
+	err = dda_address_arg(dda, address, canonical);
+	if (err)
+		return err;
+	return dda_wait_canonical(dda, canonical, timeout_ms, out);
+}
+
+void dda_set_wait(struct dda *dda, int timeout_ms)
+{
+	dda->wait_ms = timeout_ms < 0 ? -1 : timeout_ms;
+}
+
+/* Where each change leaves a device when it goes well. */
+static enum dda_state dda_change_target(uint8_t cmd)
+{
+	switch (cmd) {
+	case DDA_CMD_DEV_MOUNT:
+		return DDA_STATE_HOST;
+	case DDA_CMD_DEV_HANDOVER:
+		return DDA_STATE_ASSIGNED;
+	default:
+		return DDA_STATE_QUARANTINED;
+	}
+}
+
+/*
+ * A change dda.ko took on but had not done when it answered: wait for its
+ * end, as dda_set_wait() says, and judge it by where the device is.
+ */
+static int dda_change_wait(struct dda *dda, uint8_t cmd,
+			   const char *canonical, struct dda_change_reply *reply)
+{
+	struct dda_device dev;
+	int err;
+
+	if (dda->wait_ms == 0)
+		return -EINPROGRESS;
+	err = dda_wait_canonical(dda, canonical, dda->wait_ms, &dev);
+	if (err == -ETIMEDOUT)
+		return -EINPROGRESS;
+	if (err)
+		return err;
+	if (dev.state != dda_change_target(cmd) ||
+	    (cmd == DDA_CMD_DEV_RESET && dev.health != DDA_HEALTH_OK)) {
+		dda_set_error(dda, "%s: the change did not go through; the device is %s%s%s (see the kernel log)",
+			      canonical, dda_state_name(dev.state),
+			      dev.health == DDA_HEALTH_OK ? "" : ", unhealthy: ",
+			      dev.health == DDA_HEALTH_OK ? "" :
+			      dda_health_name(dev.health));
+		return dev.health == DDA_HEALTH_OK ? -EBUSY : -EIO;
+	}
+	reply->dev = dev;
+	reply->found = true;
+	return 0;
+}
+
 static int dda_change(struct dda *dda, uint8_t cmd, const char *address,
 		      bool group, struct dda_device *out)
 {
@@ -76,6 +179,8 @@ static int dda_change(struct dda *dda, uint8_t cmd, const char *address,
 		return -ENOMEM;
 	err = dda_request(dda, msg, dda_change_reply, &reply);
 	nlmsg_free(msg);
+	if (err == -EINPROGRESS)
+		err = dda_change_wait(dda, cmd, canonical, &reply);
 	if (err)
 		return dda_change_error(dda, err);
 	if (!reply.found) {

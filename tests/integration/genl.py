@@ -4,12 +4,17 @@
 answer: what the kernel sees from a careless or hostile client, without
 libdda in the way.
 
-  genl.py CMD [ATTR=VALUE ...] [--dump] [--raw TYPE:HEX ...]
+  genl.py CMD [ATTR=VALUE ...] [--dump] [--raw TYPE:HEX ...] [--no-wait]
 
 CMD is a number or a name from include/uapi/linux/dda.h (dev_get, ...).
 ATTR is an attribute number or name (dev_address, dev_group, ...); VALUE is
 a string (sent NUL-terminated), "flag", or u16:N / u32:N. --raw adds an
 attribute of any type with the given bytes.
+
+A change dda.ko answers EINPROGRESS (still under way after its two seconds)
+is waited for as libdda does: dev_get until the device is no longer busy,
+whose answer is then printed, after a line "# in progress: waited" on
+stderr; --no-wait prints the EINPROGRESS answer instead.
 
 Prints "ok" and one line per reply message (its attributes), or
 "error ERRNO_NAME: extack message [at offset N]"; exits 0 on success, 1 on
@@ -21,6 +26,7 @@ import re
 import socket
 import struct
 import sys
+import time
 
 NETLINK_GENERIC = 16
 NETLINK_EXT_ACK = 11
@@ -151,10 +157,31 @@ def request(argv):
         sock.close()
 
 
+CHANGES = ('dev_dismount', 'dev_mount', 'dev_handover', 'dev_reclaim',
+           'dev_reset')
+
+
+def wait_idle(argv):
+    """dev_get of the device argv's request names, once it is not busy."""
+    address = [a for a in argv if a.startswith('dev_address=')]
+    deadline = time.monotonic() + 300
+    while True:
+        err, text, offs, replies = request(['dev_get'] + address)
+        busy = any(k == ATTRS['dev_busy'] for r in replies for k, _ in r)
+        if err or not busy or time.monotonic() > deadline:
+            return err, text, offs, replies
+        time.sleep(0.1)
+
+
 def main(argv):
     if not argv:
         sys.exit(__doc__)
+    wait = '--no-wait' not in argv
+    argv = [a for a in argv if a != '--no-wait']
     err, text, offs, replies = request(argv)
+    if err == errno.EINPROGRESS and wait and argv[0] in CHANGES:
+        print('# in progress: waited', file=sys.stderr)
+        err, text, offs, replies = wait_idle(argv)
     if err:
         where = '' if offs is None else ' [at offset %d]' % offs
         print('error %s: %s%s' % (errname(err), text, where))

@@ -39,7 +39,9 @@ int main(void)
 	       "health reset_failed");
 	is_str(dda_health_name(DDA_HEALTH_NO_ANSWER), "no_answer",
 	       "health no_answer");
-	is_str(dda_health_name((enum dda_health)3), "unknown", "health 3");
+	is_str(dda_health_name(DDA_HEALTH_UNBOUND), "unbound",
+	       "health unbound");
+	is_str(dda_health_name((enum dda_health)4), "unknown", "health 4");
 
 	is_str(dda_verdict_name(DDA_VERDICT_ASSIGNABLE), "assignable",
 	       "verdict assignable");

@@ -31,7 +31,8 @@
  *		  [DDA_A_DEV_DRIVER], [DDA_A_DEV_IOMMU_GROUP],
  *		  [DDA_A_DEV_ORIGINAL_DRIVER],
  *		  [DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC,
- *		   DDA_A_DEV_HEALTH]
+ *		   DDA_A_DEV_HEALTH], [DDA_A_DEV_BUSY]
+ *	Neither waits on a device lock nor wakes a sleeping device.
  *
  * DDA_CMD_DEV_DISMOUNT (do, admin): host -> quarantined; with
  *	DDA_A_DEV_GROUP every other device of the IOMMU group too, as one
@@ -55,10 +56,22 @@
  *	reply:    as DISMOUNT
  *
  * DDA_CMD_DEV_RECLAIM (do, admin): assigned -> quarantined, the whole
- *	group taken back from vfio-pci and reset. Waits until the VFIO user
- *	(QEMU) has released the devices.
+ *	group taken back from vfio-pci and reset. vfio-pci lets go only once
+ *	its user (QEMU) has closed the devices, and asks that user to (its
+ *	request eventfd): a guest that does not keep the reclaim pending
+ *	(below). If the group is still held by a VFIO user when vfio-pci has
+ *	let go, the devices go back to vfio-pci, -EBUSY.
  *	request:  DDA_A_DEV_ADDRESS
  *	reply:    as DISMOUNT
+ *
+ * Every change (DISMOUNT, MOUNT, HANDOVER, RECLAIM, RESET) runs in dda.ko's
+ * own worker, never in the requester's netlink handler, which waits for it
+ * two seconds at most: no guest and no slow reset can hold up the host's
+ * other generic netlink users. A change still under way then is answered
+ * -EINPROGRESS, the extended ACK saying so; the device message carries
+ * DDA_A_DEV_BUSY until it ends, and its end is reported on the events
+ * group like any change (a change that failed reports none, or the state
+ * it fell back to). Another change of a busy device is refused, -EBUSY.
  *
  * Every reset dda makes is the PCI core's (the device's reset_method list,
  * its quirks), and afterwards the device must answer with its own IDs and
@@ -139,6 +152,7 @@ enum dda_attr {
 	DDA_A_SURVEY_VERDICT = 16,	/* u32: enum dda_verdict */
 	DDA_A_SURVEY_FINDING = 17,	/* nested, repeated: enum dda_finding_attr */
 	DDA_A_DEV_HEALTH = 18,		/* u32: enum dda_health after the last reset */
+	DDA_A_DEV_BUSY = 19,		/* flag: a change of this device is under way */
 
 	__DDA_A_MAX,
 	DDA_A_MAX = __DDA_A_MAX - 1
@@ -176,6 +190,7 @@ enum dda_health {
 	DDA_HEALTH_OK = 0,		/* came back from its last reset, or none ran */
 	DDA_HEALTH_RESET_FAILED = 1,	/* the reset itself failed */
 	DDA_HEALTH_NO_ANSWER = 2,	/* reset, but it no longer answers as itself */
+	DDA_HEALTH_UNBOUND = 3,		/* dda could not bind it: unbound, DMA not blocked */
 };
 
 enum dda_reason {

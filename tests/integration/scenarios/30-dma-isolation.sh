@@ -33,5 +33,21 @@ check "the IOMMU logged a DMA fault of the edu" wait_for 10 sh -c \
 	"dmesg | sed -n '/dda-test: mark 1\$/,\$p' | grep -qiE 'DMAR: \\[DMA Write.*Request device \\[(0000:)?${edu#0000:}\\]'"
 log "$(dmesg | grep -i 'DMAR: \[DMA' | tail -n 2)"
 check "mount the edu back" "$genl" dev_mount dev_address="$edu"
+
+# iommu=pt: between two owners the group sits in an identity domain.
+identity_warned() {
+	"$DDA_SAN_BIN/ddactl" survey "$edu" | tee /dev/stderr |
+		grep -qE "warning.*the group's default domain is identity \(iommu=pt\)"
+}
+check_fails "with a DMA default domain the survey has no identity warning" identity_warned
+check "the edu's group defaults to identity" \
+	sh -c "echo identity > /sys/kernel/iommu_groups/$group/type"
+check "the survey warns, naming the identity domain" identity_warned
+check "dismount the edu: its quarantine blocks DMA all the same" \
+	"$genl" dev_dismount dev_address="$edu"
+check "quarantined, the survey still warns" identity_warned
+check "mount the edu back" "$genl" dev_mount dev_address="$edu"
+check "its group back to a DMA domain" \
+	sh -c "echo DMA > /sys/kernel/iommu_groups/$group/type"
 check "rmmod dda" rmmod dda
 done_testing
