@@ -17,6 +17,7 @@
  * missing among them, always come with one.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <netlink/genl/genl.h>
@@ -131,6 +132,23 @@ static enum dda_state dda_change_target(uint8_t cmd)
 }
 
 /*
+ * Say who keeps a change under way: for a device with VFIO users, that
+ * vfio-pci waits for them; else the kernel's word stands.
+ */
+static void dda_in_progress(struct dda *dda, const char *canonical)
+{
+	struct dda_vfio_user *users;
+	size_t n;
+
+	if (dda_vfio_users(canonical, &users, &n) || !n)
+		return;
+	dda_set_error(dda, "%s: in progress: vfio-pci waits for pid %d (%s)%s to close the device",
+		      canonical, users[0].pid, users[0].command,
+		      n > 1 ? " and others" : "");
+	free(users);
+}
+
+/*
  * A change dda.ko took on but had not done when it answered: wait for its
  * end, as dda_set_wait() says, and judge it by where the device is.
  */
@@ -140,11 +158,15 @@ static int dda_change_wait(struct dda *dda, uint8_t cmd,
 	struct dda_device dev;
 	int err;
 
-	if (dda->wait_ms == 0)
+	if (dda->wait_ms == 0) {
+		dda_in_progress(dda, canonical);
 		return -EINPROGRESS;
+	}
 	err = dda_wait_canonical(dda, canonical, dda->wait_ms, &dev);
-	if (err == -ETIMEDOUT)
+	if (err == -ETIMEDOUT) {
+		dda_in_progress(dda, canonical);
 		return -EINPROGRESS;
+	}
 	if (err)
 		return err;
 	if (dev.state != dda_change_target(cmd) ||

@@ -70,6 +70,8 @@ check "rmmod wireguard (removes a genl family) completes" within 20 rmmod wiregu
 check "an unprivileged list answers at once" within 5 as_user "$DDA_BIN/ddactl" list
 check "an unprivileged survey answers at once" within 5 as_user "$DDA_BIN/ddactl" survey "$nic"
 check "ddactl show answers at once, busy device and all" within 5 "$DDA_BIN/ddactl" show "$nic"
+check "ddactl show names who holds it through VFIO" sh -c \
+	"$ddactl show $nic | tee /dev/stderr | grep -q '^vfio_users: $holder (.*)$'"
 check "no task sleeps in D state" no_d_state
 check "the user wakes (SIGCONT) and still holds on" kill -CONT "$holder"
 sleep 2
