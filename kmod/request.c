@@ -16,6 +16,7 @@
 #include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include <kunit/visibility.h>
 
 #include "dda.h"
 
@@ -108,6 +109,7 @@ int dda_request(dda_change_fn change, struct pci_dev *pdev, bool group,
 	dda_request_put(r);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(dda_request);
 
 int dda_requests_init(void)
 {

@@ -675,7 +675,61 @@ static void dda_survey_edu_test(struct kunit *test)
 	pci_dev_put(pdev);
 }
 
+/* A change for dda_request() that ends when the test says. */
+static DECLARE_COMPLETION(dda_test_go);
+static DECLARE_COMPLETION(dda_test_ended);
+
+static int dda_test_slow_change(struct pci_dev *pdev, bool group,
+				struct netlink_ext_ack *extack)
+{
+	long left = wait_for_completion_timeout(&dda_test_go, 20 * HZ);
+
+	complete(&dda_test_ended);
+	return left ? 0 : -ETIMEDOUT;
+}
+
+static int dda_test_fast_change(struct pci_dev *pdev, bool group,
+				struct netlink_ext_ack *extack)
+{
+	NL_SET_ERR_MSG(extack, "the fast change says no");
+	return group ? -EALREADY : 0;
+}
+
+/*
+ * A request waits for its change two seconds at most: a quick one gives
+ * its answer and reason, a slow one is answered -EINPROGRESS and goes on
+ * to its end in dda's worker.
+ */
+static void dda_request_test(struct kunit *test)
+{
+	struct pci_dev *pdev = dda_test_edu(test);
+	struct netlink_ext_ack extack = {};
+	unsigned long start, took;
+
+	KUNIT_EXPECT_EQ(test, dda_request(dda_test_fast_change, pdev, true,
+					  &extack), -EALREADY);
+	KUNIT_EXPECT_STREQ(test, extack._msg, "the fast change says no");
+	KUNIT_EXPECT_EQ(test, dda_request(dda_test_fast_change, pdev, false,
+					  &extack), 0);
+
+	reinit_completion(&dda_test_go);
+	reinit_completion(&dda_test_ended);
+	start = jiffies;
+	KUNIT_EXPECT_EQ(test, dda_request(dda_test_slow_change, pdev, false,
+					  &extack), -EINPROGRESS);
+	took = jiffies - start;
+	KUNIT_EXPECT_GE(test, took, HZ);
+	KUNIT_EXPECT_LE(test, took, 10 * HZ);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(extack._msg, "in progress"));
+	KUNIT_EXPECT_FALSE(test, completion_done(&dda_test_ended));
+	complete(&dda_test_go);
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&dda_test_ended,
+							  10 * HZ), 0UL);
+	pci_dev_put(pdev);
+}
+
 static struct kunit_case dda_state_test_cases[] = {
+	KUNIT_CASE(dda_request_test),
 	KUNIT_CASE(dda_state_machine_test),
 	KUNIT_CASE(dda_survey_edu_test),
 	KUNIT_CASE(dda_dismount_bridge_test),

@@ -73,6 +73,7 @@ check "ddactl show answers at once, busy device and all" within 5 "$DDA_BIN/ddac
 check "ddactl show names who holds it through VFIO" sh -c \
 	"$ddactl show $nic | tee /dev/stderr | grep -q '^vfio_users: $holder (.*)$'"
 check "no task sleeps in D state" no_d_state
+check_fails "rmmod dda is refused while the reclaim waits" rmmod dda
 check "the user wakes (SIGCONT) and still holds on" kill -CONT "$holder"
 sleep 2
 check "the reclaim still waits" is_busy
