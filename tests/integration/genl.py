@@ -5,6 +5,7 @@ answer: what the kernel sees from a careless or hostile client, without
 libdda in the way.
 
   genl.py CMD [ATTR=VALUE ...] [--dump] [--raw TYPE:HEX ...] [--no-wait]
+          [--between SHELL-CMD]
 
 CMD is a number or a name from include/uapi/linux/dda.h (dev_get, ...).
 ATTR is an attribute number or name (dev_address, dev_group, ...); VALUE is
@@ -16,6 +17,11 @@ is waited for as libdda does: dev_get until the device is no longer busy,
 whose answer is then printed, after a line "# in progress: waited" on
 stderr; --no-wait prints the EINPROGRESS answer instead.
 
+--between runs SHELL-CMD once the first datagram of the answer is read,
+before reading on: a dump's next part is made only then. A dump any of whose
+messages carries NLM_F_DUMP_INTR (the kernel saw the set change under it)
+prints "dump_intr" after "ok".
+
 Prints "ok" and one line per reply message (its attributes), or
 "error ERRNO_NAME: extack message [at offset N]"; exits 0 on success, 1 on
 an error answer, 2 on a usage problem.
@@ -25,6 +31,7 @@ import os
 import re
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -76,15 +83,24 @@ def parse_attrs(data):
     return out
 
 
-def exchange(sock, msg):
+NLM_F_DUMP_INTR = 0x10
+dump_intr = False
+
+
+def exchange(sock, msg, between=None):
     """Send msg; return (errno, extack text, offset, [reply attr lists])."""
+    global dump_intr
     sock.send(msg)
     replies = []
     while True:
         data = sock.recv(65536)
+        if between:
+            subprocess.run(['sh', '-c', between], check=True)
+            between = None
         while data:
             length, kind, flags = struct.unpack('IHH', data[:8])
             payload = data[16:length]
+            dump_intr |= bool(flags & NLM_F_DUMP_INTR)
             if kind == NLMSG_ERROR:
                 err = -struct.unpack('i', payload[:4])[0]
                 text, offs = '', None
@@ -139,10 +155,13 @@ def request(argv):
     socket of its own; return (errno, extack text, offset, replies)."""
     cmd = int(argv[0]) if argv[0].isdigit() else CMDS[argv[0]]
     flags, attrs, rest = NLM_F_REQUEST | NLM_F_ACK, b'', argv[1:]
+    between = None
     while rest:
         a = rest.pop(0)
         if a == '--dump':
             flags |= NLM_F_DUMP
+        elif a == '--between':
+            between = rest.pop(0)
         elif a == '--raw':
             kind, _, hexbytes = rest.pop(0).partition(':')
             attrs += attr(int(kind), bytes.fromhex(hexbytes))
@@ -152,7 +171,8 @@ def request(argv):
     sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
     sock.bind((0, 0))
     try:
-        return exchange(sock, message(family_id(sock), flags, cmd, attrs, 2))
+        return exchange(sock, message(family_id(sock), flags, cmd, attrs, 2),
+                        between)
     finally:
         sock.close()
 
@@ -187,6 +207,8 @@ def main(argv):
         print('error %s: %s%s' % (errname(err), text, where))
         return 1
     print('ok')
+    if dump_intr:
+        print('dump_intr')
     names = {v: k for k, v in ATTRS.items()}
     for r in replies:
         print(' '.join('%s=%s' % (names.get(k, k), v.rstrip(b'\0').decode(
