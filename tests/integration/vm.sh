@@ -39,6 +39,8 @@
 #                31 a bridge (for benchmarks at scale)
 #   nvme         pcie-root-port rp-nvmeN with an NVMe controller nvmeN behind
 #                it (a null disk); it has FLR, which QEMU's e1000e has not
+#   nvmedisk     the same, rp-nvmediskN and nvmediskN, with a disk that keeps
+#                what is written: 256 MiB of zeros in OUTDIR/nvmediskN.img
 #
 # Other header lines: "#@ timeout: SECONDS" (default 300), "#@ udev: yes"
 # (systemd-udevd instead of modprobing every device's modalias), "#@ boot:
@@ -178,6 +180,13 @@ devices() {
 			-device "pcie-root-port,id=rp-nvme$i,chassis=$((++chassis)),slot=$chassis"
 			-drive "if=none,id=disk-nvme$i,file=null-co://,format=raw"
 			-device "nvme,id=nvme$i,bus=rp-nvme$i,serial=dda$i,drive=disk-nvme$i") ;;
+		nvmedisk)
+			truncate -s 0 "$outdir/nvmedisk$i.img"
+			truncate -s 256M "$outdir/nvmedisk$i.img"
+			args+=(
+			-device "pcie-root-port,id=rp-nvmedisk$i,chassis=$((++chassis)),slot=$chassis"
+			-drive "if=none,id=disk-nvmedisk$i,file=$outdir/nvmedisk$i.img,format=raw"
+			-device "nvme,id=nvmedisk$i,bus=rp-nvmedisk$i,serial=ddadisk$i,drive=disk-nvmedisk$i") ;;
 		hda) args+=(
 			-audiodev "none,id=audio-hda$i"
 			-device "ich9-intel-hda,id=hda$i"
