@@ -7,11 +7,15 @@
 # left it dismounts. --force dismounts a mounted one, and the kernel log
 # says so. A device bound to vfio-pci by another than dda (a VMM of its
 # own, here a process holding its group open) is refused too, naming who.
+# --group checks every member: a NIC whose group holds a mounted disk.
 #
 #   q35 + intel-iommu
-#    `-- rp -- nvme              nvme, a 256 MiB disk that keeps its data
+#    |-- rp -- nvme              nvme, a 256 MiB disk that keeps its data
+#    `-- pci-bridge              one IOMMU group:
+#         |-- e1000              e1000
+#         `-- nvme               nvme, a 64 MiB disk
 #
-#@ devices: nvmedisk
+#@ devices: nvmedisk bridgedisk
 . "$DDA_TESTLIB"
 
 ddactl=$DDA_SAN_BIN/ddactl
@@ -51,8 +55,10 @@ PY
 
 check "insmod dda.ko" insmod "$DDA_KO"
 check "modprobe ext4 dm_mod" modprobe -a ext4 dm_mod
+# The disk of the NVMe controller at ADDRESS.
+disk_of() { ls "/sys/bus/pci/devices/$1"/nvme/nvme*/ | grep -xE 'nvme[0-9]+n1'; }
 nvme=$(vm_pci_addr nvmedisk0)
-disk=$(cd /sys/block && ls -d nvme*n1)
+disk=$(disk_of "$nvme")
 log "NVMe controller $nvme, disk $disk"
 ls -l /sys/class/block/ | sed "s/^/# /"
 
@@ -125,5 +131,23 @@ check "the kernel log says so" sh -c \
 	"dmesg | grep -F 'libdda: $nvme: dismount forced by ddactl' | grep -F 'though bound to vfio-pci'"
 check "mount gives it back to vfio-pci" "$ddactl" mount "$nvme"
 check "it is vfio-pci's again" is_driver "$nvme" vfio-pci
+
+# --group: the NIC is not in use, the disk of its group is.
+nic=$(vm_pci_addr bridgedisk0nic)
+member=$(vm_pci_addr bridgedisk0nvme)
+mdisk=$(disk_of "$member")
+log "e1000 $nic, NVMe $member (disk $mdisk), one IOMMU group"
+check "mkfs.ext4 on $mdisk, mounted" sh -c "mkfs.ext4 -q -F /dev/$mdisk && mkdir -p $fs-2 && mount /dev/$mdisk $fs-2"
+want=("ddactl: $nic: $member, of its IOMMU group: $mdisk is mounted on $fs-2 (Device or resource busy)")
+unwanted=()
+check "dismount --group of the NIC is refused, naming its group's disk" refused --group "$nic"
+check "the NIC is still e1000's" is_driver "$nic" e1000
+check "the NVMe is still nvme's" is_driver "$member" nvme
+check "umount $fs-2" umount "$fs-2"
+check "unmounted: the group dismounts" "$ddactl" dismount --group "$nic"
+check "the NVMe is bound to dda" is_driver "$member" dda
+check "and the group mounts back" "$ddactl" mount --group "$nic"
+check "the NIC is e1000's again" is_driver "$nic" e1000
+check "the NVMe is nvme's again" is_driver "$member" nvme
 dmesg_clean
 done_testing
