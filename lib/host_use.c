@@ -114,7 +114,10 @@ static bool same_node(const char *path, const char *name, dev_t dev)
 {
 	struct stat st;
 
-	if (!strncmp(path, "/dev/", 5) && !strcmp(path + 5, name))
+	/* Device nodes only: a stat() elsewhere may wait on a network. */
+	if (strncmp(path, "/dev/", 5))
+		return false;
+	if (!strcmp(path + 5, name))
 		return true;
 	return !stat(path, &st) && S_ISBLK(st.st_mode) && st.st_rdev == dev;
 }
@@ -338,17 +341,42 @@ int dda_block_uses(const struct dda_roots *roots, const char *address,
 	return ret < 0 ? ret : n;
 }
 
-/* Appends who has the vfio group (or a device of it) open, if anyone. */
-static void vfio_users(const struct dda_roots *roots, int iommu_group,
-		       char *text, size_t size)
+/*
+ * The vfio files of the device: its group's, /dev/vfio/GROUP, and its own
+ * (iommufd's cdev), /dev/vfio/devices/vfioN, "" when it has none.
+ */
+static void vfio_files(const struct dda_roots *roots,
+		       const struct dda_device *dev, char group[32],
+		       char cdev[64])
 {
-	char path[PATH_MAX], target[PATH_MAX], group[32], comm[64];
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *h;
+
+	snprintf(group, 32, "/dev/vfio/%d", dev->iommu_group);
+	cdev[0] = '\0';
+	pathf(path, "%s/bus/pci/devices/%s/vfio-dev", roots->sys,
+	      dev->address);
+	h = opendir(path);
+	if (!h)
+		return;
+	while ((d = readdir(h)))
+		if (d->d_name[0] != '.')
+			snprintf(cdev, 64, "/dev/vfio/devices/%.40s", d->d_name);
+	closedir(h);
+}
+
+/* Appends who has the device's vfio files open: the first found. */
+static void vfio_users(const struct dda_roots *roots,
+		       const struct dda_device *dev, char *text, size_t size)
+{
+	char path[PATH_MAX], target[PATH_MAX], group[32], cdev[64], comm[64];
 	struct dirent *p, *f;
 	DIR *procs, *fds;
-	ssize_t n;
 	bool found = false;
+	ssize_t n;
 
-	snprintf(group, sizeof(group), "/dev/vfio/%d", iommu_group);
+	vfio_files(roots, dev, group, cdev);
 	procs = opendir(roots->proc);
 	if (!procs)
 		return;
@@ -358,7 +386,7 @@ static void vfio_users(const struct dda_roots *roots, int iommu_group,
 		pathf(path, "%s/%s/fd", roots->proc, p->d_name);
 		fds = opendir(path);
 		if (!fds)
-			continue;
+			continue;	/* gone, or not ours to look at */
 		while (!found && (f = readdir(fds))) {
 			pathf(path, "%s/%s/fd/%s", roots->proc, p->d_name,
 			      f->d_name);
@@ -366,7 +394,9 @@ static void vfio_users(const struct dda_roots *roots, int iommu_group,
 			if (n <= 0)
 				continue;
 			target[n] = '\0';
-			found = !strcmp(target, group);
+			found = (dev->iommu_group >= 0 &&
+				 !strcmp(target, group)) ||
+				(*cdev && !strcmp(target, cdev));
 		}
 		closedir(fds);
 		if (!found)
@@ -374,7 +404,7 @@ static void vfio_users(const struct dda_roots *roots, int iommu_group,
 		pathf(path, "%s/%s/comm", roots->proc, p->d_name);
 		if (read_line(path, comm, sizeof(comm)))
 			snprintf(comm, sizeof(comm), "?");
-		phrase(text, size, "%s is open in pid %s (%s)", group,
+		phrase(text, size, "%s is open in pid %s (%s)", target,
 		       p->d_name, comm);
 	}
 	closedir(procs);
@@ -394,9 +424,7 @@ static int device_uses(const struct dda_roots *roots,
 	if (!strcmp(dev->driver, "vfio-pci")) {
 		phrase(uses, sizeof(uses),
 		       "bound to vfio-pci, which dda did not hand over (another VMM's)");
-		if (dev->iommu_group >= 0)
-			vfio_users(roots, dev->iommu_group, uses,
-				   sizeof(uses));
+		vfio_users(roots, dev, uses, sizeof(uses));
 		n++;
 	}
 	ret = dda_block_uses(roots, dev->address, uses, sizeof(uses));

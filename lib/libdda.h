@@ -4,7 +4,7 @@
  * <linux/dda.h>.
  *
  * Every function that can fail returns 0 or a negative errno; none prints
- * or exits. When the kernel refuses a request, dda_error() gives the reason
+ * or exits (a forced dismount writes one line to the kernel log). When the kernel refuses a request, dda_error() gives the reason
  * it sent in its extended ACK. A struct dda is not thread-safe: use one per
  * thread, or serialize the calls.
  */

@@ -4,7 +4,9 @@
  * DDA_CMD_DEV_MOUNT (quarantined -> host), of one device or of its whole
  * IOMMU group; DDA_CMD_DEV_HANDOVER (quarantined -> assigned, to vfio-pci)
  * and DDA_CMD_DEV_RECLAIM (assigned -> quarantined), of the whole group;
- * DDA_CMD_DEV_RESET (quarantined, reset again).
+ * DDA_CMD_DEV_RESET (quarantined, reset again). A dismount first asks
+ * host_use.c whether the host uses the device (DDA_DISMOUNT_FORCE: logs it
+ * and goes on).
  *
  * All are admin commands. The genetlink core refuses them without
  * CAP_NET_ADMIN before dda.ko sees them, with -EPERM and no extended ACK;

@@ -142,9 +142,14 @@ static void fixture(void)
 		"sys/class/block/nvme1c1n1");
 	link_to("@" PCI "/0000:03:00.0/nvme/nvme1", SUBSYS "/nvme1");
 	block(SUBSYS "/nvme1n1", "nvme1n1", "259:10\n");
-	/* 0000:04:00.0, vfio-pci's, group 10 held by a VMM; 05:00.0 idle. */
+	/*
+	 * 0000:04:00.0, vfio-pci's, group 10 held by a VMM; 05:00.0 handed
+	 * over by dda; 06:00.0 vfio-pci's, its cdev (iommufd) held.
+	 */
 	pci("0000:04:00.0", PCI "/0000:04:00.0", "10");
 	pci("0000:05:00.0", PCI "/0000:05:00.0", "11");
+	pci("0000:06:00.0", PCI "/0000:06:00.0", "12");
+	dirs(PCI "/0000:06:00.0/vfio-dev/vfio3");
 
 	put("proc/self/mountinfo",
 	    "21 1 0:19 / /sys rw,nosuid - sysfs sysfs rw\n"
@@ -164,6 +169,10 @@ static void fixture(void)
 	put("proc/4242/comm", "qemu-kvm\n");
 	link_to("/dev/vfio/11", "proc/4243/fd/3");
 	put("proc/4243/comm", "other\n");
+	link_to("/dev/vfio/devices/vfio3", "proc/4244/fd/9");
+	link_to("/dev/vfio/devices/vfio2", "proc/4245/fd/9");
+	put("proc/4244/comm", "cloud-hypervisor\n");
+	dirs("proc/4246");	/* no fd/: gone, or not ours to look at */
 }
 
 static void test_mountinfo(void)
@@ -268,6 +277,8 @@ static struct dda_device kernel[] = {
 	  .state = DDA_STATE_HOST, .class_code = 0x020000 },
 	{ .address = "0000:05:00.0", .driver = "vfio-pci", .iommu_group = 11,
 	  .state = DDA_STATE_ASSIGNED, .class_code = 0x020000 },
+	{ .address = "0000:06:00.0", .driver = "vfio-pci", .iommu_group = 12,
+	  .state = DDA_STATE_HOST, .class_code = 0x020000 },
 };
 
 static unsigned int gets;
@@ -319,6 +330,16 @@ static void test_host_use(void)
 	       "vfio-pci, with the host: another VMM's");
 	is_str(text, "bound to vfio-pci, which dda did not hand over (another VMM's); /dev/vfio/10 is open in pid 4242 (qemu-kvm)",
 	       "named, and who has its group open");
+	is_int(dda_host_use(roots(), "0000:06:00.0", false, fake_get, NULL,
+			    text, sizeof(text)), 1,
+	       "vfio-pci, its device file (iommufd) open");
+	is_str(text, "bound to vfio-pci, which dda did not hand over (another VMM's); /dev/vfio/devices/vfio3 is open in pid 4244 (cloud-hypervisor)",
+	       "named, and who has its device file open");
+	kernel[5].iommu_group = -1;
+	is_int(dda_host_use(roots(), "0000:06:00.0", false, fake_get, NULL,
+			    text, sizeof(text)), 1,
+	       "vfio-pci without an IOMMU group (noiommu): still refused");
+	kernel[5].iommu_group = 12;
 	is_int(dda_host_use(roots(), "0000:05:00.0", false, fake_get, NULL,
 			    text, sizeof(text)), 0,
 	       "vfio-pci that dda handed over (assigned): not the host's");
