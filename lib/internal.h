@@ -7,6 +7,7 @@
 #define LIBDDA_INTERNAL_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <netlink/netlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -185,9 +186,66 @@ int dda_event_parse(struct nlmsghdr *nlh, struct dda_event *out);
 int dda_event_take(const void *buf, size_t len, size_t *at, int family,
 		   struct dda_event *out);
 
-/* dda_vfio_users() below sysfs and proc roots of the caller's choosing. */
-int dda_vfio_users_at(const char *sysfs, const char *proc,
-		      const char *canonical, struct dda_vfio_user **out,
-		      size_t *count);
+/*
+ * What the host uses of a PCI device (host_use.c): read from sysfs and
+ * procfs under these roots, "/sys" and "/proc" (dda_host_roots); the unit
+ * tests give trees of their own.
+ */
+struct dda_roots {
+	const char *sys;
+	const char *proc;
+};
+
+extern const struct dda_roots dda_host_roots;
+
+/* dda_vfio_users() below roots (vfio_users.c). */
+int dda_vfio_users_at(const struct dda_roots *roots, const char *canonical,
+		      struct dda_vfio_user **out, size_t *count);
+
+/*
+ * The mount point of the block device name (dev) in the mountinfo file at
+ * path, to out: 1 when mounted (the first mount), 0 when not, -errno when
+ * the file cannot be read. A mount whose source is /dev/NAME counts too
+ * (btrfs mounts an anonymous device).
+ */
+int dda_mount_point(const char *mountinfo, const char *name, dev_t dev,
+		    char *out, size_t size);
+
+/* Is the block device name (dev) active swap in the swaps file? 1, 0, -errno. */
+int dda_swap_active(const char *swaps, const char *name, dev_t dev);
+
+/*
+ * The block devices on the PCI device at address (canonical) that the host
+ * uses, mounted, active swap or held (holders/: dm, md), each appended to
+ * text as a phrase, "nvme0n1p2 is mounted on /", "; " between. Returns how
+ * many uses, or -errno.
+ */
+int dda_block_uses(const struct dda_roots *roots, const char *address,
+		   char *text, size_t size);
+
+/* How dda_host_use() asks what dda.ko says of a device: dda_device_get(). */
+typedef int dda_get_fn(void *ctx, const char *address, struct dda_device *out);
+
+/*
+ * What the host uses of the device at address (canonical) with the host,
+ * and with group of every other member of its IOMMU group with the host:
+ * its block devices in use, or vfio-pci bound to it by another than dda
+ * (and who has the group open). Phrases to text, a member's after
+ * "ADDRESS, of its IOMMU group: ". Returns how many uses, or -errno (get's,
+ * -ENODEV when there is no device at address).
+ */
+int dda_host_use(const struct dda_roots *roots, const char *address,
+		 bool group, dda_get_fn *get, void *ctx, char *text,
+		 size_t size);
+
+/*
+ * Before a dismount with flags (DDA_DISMOUNT_*) of the device at address
+ * (canonical): 0 when the host uses nothing of it (or of its group, with
+ * DDA_DISMOUNT_GROUP); else -EBUSY, dda_error() naming every use, unless
+ * DDA_DISMOUNT_FORCE, which goes on after logging what it overrides to the
+ * kernel log (syslog if that cannot be written). A use that cannot be read
+ * counts as one.
+ */
+int dda_host_check(struct dda *dda, const char *address, unsigned int flags);
 
 #endif /* LIBDDA_INTERNAL_H */

@@ -4,7 +4,7 @@
  * <linux/dda.h>.
  *
  * Every function that can fail returns 0 or a negative errno; none prints
- * or exits. When the kernel refuses a request, dda_error() gives the reason
+ * or exits (a forced dismount writes one line to the kernel log). When the kernel refuses a request, dda_error() gives the reason
  * it sent in its extended ACK. A struct dda is not thread-safe: use one per
  * thread, or serialize the calls.
  */
@@ -112,7 +112,9 @@ int dda_device_list(struct dda *dda, struct dda_device **out, size_t *count);
 /*
  * Dismounts the device at address: host -> quarantined. With group, every
  * other device of its IOMMU group that is with the host goes along, as one
- * transaction. On success the device as it is now goes to out, unless out
+ * transaction. A device the host uses (a filesystem mounted from it,
+ * its swap, an md, dm or LVM stack on it, vfio-pci bound by another) is
+ * refused, as dda_dismount_flags() says. On success the device as it is now goes to out, unless out
  * is NULL. Needs CAP_NET_ADMIN: -EPERM without it, dda_error() then saying
  * so. dda.ko's refusals come with its reason in dda_error(): -EALREADY,
  * the device is quarantined already; -EBUSY, -EOPNOTSUPP, -EINVAL, -EPERM
@@ -121,6 +123,26 @@ int dda_device_list(struct dda *dda, struct dda_device **out, size_t *count);
  */
 int dda_dismount(struct dda *dda, const char *address, bool group,
 		 struct dda_device *out);
+
+/* What dda_dismount_flags() does besides. */
+enum dda_dismount_flag {
+	DDA_DISMOUNT_GROUP = 1u << 0,	/* as group of dda_dismount() */
+	DDA_DISMOUNT_FORCE = 1u << 1,	/* even what the host uses */
+};
+
+/*
+ * dda_dismount() with flags, DDA_DISMOUNT_* or'ed. Either refuses, before
+ * asking dda.ko, a device the host uses: -EBUSY, dda_error() naming each
+ * use, "nvme0n1p2 is mounted on /", "nvme0n1p3 is active swap",
+ * "nvme0n1p4 is held by dm-0 (vg-root)" (an assembled md, dm or LVM
+ * stack), "bound to vfio-pci, which dda did not hand over (another
+ * VMM's)"; with DDA_DISMOUNT_GROUP, of every member of its IOMMU group that
+ * is with the host (after "ADDRESS, of its IOMMU group: "). With
+ * DDA_DISMOUNT_FORCE it dismounts anyway, and says so in the kernel log
+ * ("libdda: ADDRESS: dismount forced by ..."). -EINVAL for an unknown flag.
+ */
+int dda_dismount_flags(struct dda *dda, const char *address,
+		       unsigned int flags, struct dda_device *out);
 
 /*
  * Mounts the device at address: quarantined -> host, back to the driver it
@@ -184,6 +206,7 @@ int dda_wait(struct dda *dda, const char *address, int timeout_ms,
 struct dda_vfio_user {
 	int pid;
 	char command[16];			/* its comm, as /proc has it */
+	char file[64];				/* what it has open: "/dev/vfio/7" */
 };
 
 /*

@@ -4,7 +4,9 @@
  * DDA_CMD_DEV_MOUNT (quarantined -> host), of one device or of its whole
  * IOMMU group; DDA_CMD_DEV_HANDOVER (quarantined -> assigned, to vfio-pci)
  * and DDA_CMD_DEV_RECLAIM (assigned -> quarantined), of the whole group;
- * DDA_CMD_DEV_RESET (quarantined, reset again).
+ * DDA_CMD_DEV_RESET (quarantined, reset again). A dismount first asks
+ * host_use.c whether the host uses the device (DDA_DISMOUNT_FORCE: logs it
+ * and goes on).
  *
  * dda.ko runs every change in a worker of its own and answers -EINPROGRESS
  * when it is not done within two seconds (a reclaim waits until the guest's
@@ -214,10 +216,31 @@ static int dda_change(struct dda *dda, uint8_t cmd, const char *address,
 	return 0;
 }
 
+int dda_dismount_flags(struct dda *dda, const char *address,
+		       unsigned int flags, struct dda_device *out)
+{
+	char canonical[DDA_ADDRESS_LEN + 1];
+	int err;
+
+	dda->error[0] = '\0';
+	if (flags & ~(unsigned int)(DDA_DISMOUNT_GROUP | DDA_DISMOUNT_FORCE)) {
+		dda_set_error(dda, "unknown dismount flags 0x%x", flags);
+		return -EINVAL;
+	}
+	err = dda_address_arg(dda, address, canonical);
+	if (!err)
+		err = dda_host_check(dda, canonical, flags);
+	if (err)
+		return err;
+	return dda_change(dda, DDA_CMD_DEV_DISMOUNT, canonical,
+			  flags & DDA_DISMOUNT_GROUP, out);
+}
+
 int dda_dismount(struct dda *dda, const char *address, bool group,
 		 struct dda_device *out)
 {
-	return dda_change(dda, DDA_CMD_DEV_DISMOUNT, address, group, out);
+	return dda_dismount_flags(dda, address,
+				  group ? DDA_DISMOUNT_GROUP : 0, out);
 }
 
 int dda_mount(struct dda *dda, const char *address, bool group,

@@ -72,9 +72,9 @@ static void vfio_nodes(const char *sysfs, const char *address,
 	closedir(dir);
 }
 
-/* Has process pid one of nodes open? */
+/* Has process pid one of nodes open? Which one goes to file. */
 static bool holds(const char *proc, const char *pid,
-		  const struct vfio_nodes *nodes)
+		  const struct vfio_nodes *nodes, char *file, size_t size)
 {
 	char path[PATH_MAX], target[PATH_MAX];
 	bool found = false;
@@ -97,6 +97,8 @@ static bool holds(const char *proc, const char *pid,
 		target[n] = '\0';
 		found = (nodes->group[0] && !strcmp(target, nodes->group)) ||
 			(nodes->device[0] && !strcmp(target, nodes->device));
+		if (found)
+			snprintf(file, size, "%.63s", target);
 	}
 	closedir(dir);
 	return found;
@@ -118,10 +120,11 @@ static void command_of(const char *proc, const char *pid, char *out,
 	fclose(f);
 }
 
-int dda_vfio_users_at(const char *sysfs, const char *proc,
-		      const char *canonical, struct dda_vfio_user **out,
-		      size_t *count)
+int dda_vfio_users_at(const struct dda_roots *roots, const char *canonical,
+		      struct dda_vfio_user **out, size_t *count)
 {
+	const char *proc = roots->proc;
+	char file[64];
 	struct dda_vfio_user *users = NULL, *grown;
 	struct vfio_nodes nodes;
 	size_t n = 0, size = 0;
@@ -131,7 +134,7 @@ int dda_vfio_users_at(const char *sysfs, const char *proc,
 
 	*out = NULL;
 	*count = 0;
-	vfio_nodes(sysfs, canonical, &nodes);
+	vfio_nodes(roots->sys, canonical, &nodes);
 	if (!nodes.group[0] && !nodes.device[0])
 		return 0;
 	dir = opendir(proc);
@@ -140,7 +143,8 @@ int dda_vfio_users_at(const char *sysfs, const char *proc,
 	while ((d = readdir(dir))) {
 		long pid = strtol(d->d_name, &end, 10);
 
-		if (*end || pid <= 0 || !holds(proc, d->d_name, &nodes))
+		if (*end || pid <= 0 ||
+		    !holds(proc, d->d_name, &nodes, file, sizeof(file)))
 			continue;
 		if (n == size) {
 			size = size ? 2 * size : 4;
@@ -153,6 +157,7 @@ int dda_vfio_users_at(const char *sysfs, const char *proc,
 			users = grown;
 		}
 		users[n].pid = (int)pid;
+		memcpy(users[n].file, file, sizeof(file));
 		command_of(proc, d->d_name, users[n].command,
 			   sizeof(users[n].command));
 		n++;
@@ -174,5 +179,5 @@ int dda_vfio_users(const char *address, struct dda_vfio_user **out,
 	err = dda_address_parse(address, canonical);
 	if (err)
 		return err;
-	return dda_vfio_users_at("/sys", "/proc", canonical, out, count);
+	return dda_vfio_users_at(&dda_host_roots, canonical, out, count);
 }

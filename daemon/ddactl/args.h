@@ -40,6 +40,7 @@ struct args_list {
 struct args {
 	bool json;		/* --json, -j: JSON for scripts */
 	bool group;		/* --group: the whole IOMMU group */
+	bool force;		/* --force: even what the host uses */
 	bool udev;		/* --udev: policy apply as udev runs it */
 	const char *vm;		/* --vm NAME */
 	const char *qmp;	/* --qmp PATH */
@@ -70,6 +71,8 @@ struct command_option {
 			  offsetof(struct args, json), NULL, false, NULL }
 #define OPTION_GROUP	{ "--group", 0, OPTION_FLAG, \
 			  offsetof(struct args, group), NULL, false, NULL }
+#define OPTION_FORCE	{ "--force", 0, OPTION_FLAG, \
+			  offsetof(struct args, force), NULL, false, NULL }
 #define OPTION_TIMEOUT	{ "--timeout", 0, OPTION_VALUE, \
 			  offsetof(struct args, timeout), "SECONDS", false, \
 			  NULL }

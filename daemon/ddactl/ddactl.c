@@ -45,9 +45,13 @@ static const struct command commands[] = {
 	  .help = "may a device be assigned, and why not" },
 	{ .name = "dismount", .function = dismount_main,
 	  .options = (const struct command_option[]){
-		OPTION_GROUP, OPTION_JSON, { NULL } },
+		OPTION_GROUP, OPTION_FORCE, OPTION_JSON, { NULL } },
 	  .operands = "ADDRESS", .min = 1, .max = 1,
-	  .help = "take a device into quarantine (root)" },
+	  .help = "take a device into quarantine (root)",
+	  .notes = "A device the host uses is refused, naming each use: a filesystem\n"
+		   "mounted from it, its swap, an md, dm or LVM stack on it, vfio-pci\n"
+		   "bound by another than dda. --force takes it anyway, and says so in\n"
+		   "the kernel log.\n" },
 	{ .name = "mount", .function = mount_main,
 	  .options = (const struct command_option[]){
 		OPTION_GROUP, OPTION_JSON, { NULL } },

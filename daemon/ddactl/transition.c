@@ -6,6 +6,8 @@
  * When dda.ko refuses, its reason names one thing in the way; the survey of
  * the device names them all, so its blockers and warnings follow the
  * reason, e.g. which other member of the group is bound to which driver.
+ * libdda refuses first a device the host uses, naming each use; --force
+ * takes it anyway (and libdda logs it).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,8 +19,8 @@
 #include "device_print.h"
 #include "survey_print.h"
 
-typedef int (*change_fn)(struct dda *dda, const char *address, bool group,
-			 struct dda_device *out);
+typedef int (*change_fn)(struct dda *dda, const char *address,
+			 const struct args *args, struct dda_device *out);
 
 /*
  * Does this process hold what admin commands need: CAP_SYS_ADMIN, which
@@ -89,7 +91,7 @@ static int change_main(const struct command *cmd, const struct args *args,
 	if (ret >= 0)
 		return ret;
 
-	err = change(dda, address, args->group, &dev);
+	err = change(dda, address, args, &dev);
 	if (err) {
 		ret = command_failed(dda, err, address);
 		if (refused(err))
@@ -104,17 +106,37 @@ out:
 	return ret;
 }
 
+static int dismount_fn(struct dda *dda, const char *address,
+		       const struct args *args, struct dda_device *out)
+{
+	return dda_dismount_flags(dda, address,
+				  (args->group ? DDA_DISMOUNT_GROUP : 0) |
+				  (args->force ? DDA_DISMOUNT_FORCE : 0), out);
+}
+
+static int mount_fn(struct dda *dda, const char *address,
+		    const struct args *args, struct dda_device *out)
+{
+	return dda_mount(dda, address, args->group, out);
+}
+
+static int reset_fn(struct dda *dda, const char *address,
+		    const struct args *args, struct dda_device *out)
+{
+	return dda_reset(dda, address, args->group, out);
+}
+
 int dismount_main(const struct command *cmd, const struct args *args)
 {
-	return change_main(cmd, args, dda_dismount);
+	return change_main(cmd, args, dismount_fn);
 }
 
 int mount_main(const struct command *cmd, const struct args *args)
 {
-	return change_main(cmd, args, dda_mount);
+	return change_main(cmd, args, mount_fn);
 }
 
 int reset_main(const struct command *cmd, const struct args *args)
 {
-	return change_main(cmd, args, dda_reset);
+	return change_main(cmd, args, reset_fn);
 }

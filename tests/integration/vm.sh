@@ -39,6 +39,12 @@
 #                31 a bridge (for benchmarks at scale)
 #   nvme         pcie-root-port rp-nvmeN with an NVMe controller nvmeN behind
 #                it (a null disk); it has FLR, which QEMU's e1000e has not
+#   nvmedisk     the same, rp-nvmediskN and nvmediskN, with a disk that keeps
+#                what is written: 256 MiB of zeros in OUTDIR/nvmediskN.img
+#   bridgedisk   a conventional pci-bridge bridgediskN (shpc=off) with an
+#                e1000 bridgediskNnic and an NVMe controller bridgediskNnvme
+#                whose disk keeps what is written (64 MiB in
+#                OUTDIR/bridgediskN.img): one IOMMU group
 #
 # Other header lines: "#@ timeout: SECONDS" (default 300), "#@ udev: yes"
 # (systemd-udevd instead of modprobing every device's modalias), "#@ boot:
@@ -178,6 +184,22 @@ devices() {
 			-device "pcie-root-port,id=rp-nvme$i,chassis=$((++chassis)),slot=$chassis"
 			-drive "if=none,id=disk-nvme$i,file=null-co://,format=raw"
 			-device "nvme,id=nvme$i,bus=rp-nvme$i,serial=dda$i,drive=disk-nvme$i") ;;
+		nvmedisk)
+			truncate -s 0 "$outdir/nvmedisk$i.img"
+			truncate -s 256M "$outdir/nvmedisk$i.img"
+			args+=(
+			-device "pcie-root-port,id=rp-nvmedisk$i,chassis=$((++chassis)),slot=$chassis"
+			-drive "if=none,id=disk-nvmedisk$i,file=$outdir/nvmedisk$i.img,format=raw"
+			-device "nvme,id=nvmedisk$i,bus=rp-nvmedisk$i,serial=ddadisk$i,drive=disk-nvmedisk$i") ;;
+		bridgedisk)
+			truncate -s 0 "$outdir/bridgedisk$i.img"
+			truncate -s 64M "$outdir/bridgedisk$i.img"
+			args+=(
+			-device "pci-bridge,id=bridgedisk$i,chassis_nr=$((++chassis)),shpc=off"
+			-netdev "user,id=net-bridgedisk${i}nic,restrict=on"
+			-device "e1000,id=bridgedisk${i}nic,bus=bridgedisk$i,addr=1,netdev=net-bridgedisk${i}nic,romfile="
+			-drive "if=none,id=disk-bridgedisk$i,file=$outdir/bridgedisk$i.img,format=raw"
+			-device "nvme,id=bridgedisk${i}nvme,bus=bridgedisk$i,addr=2,serial=ddabridge$i,drive=disk-bridgedisk$i") ;;
 		hda) args+=(
 			-audiodev "none,id=audio-hda$i"
 			-device "ich9-intel-hda,id=hda$i"

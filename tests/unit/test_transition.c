@@ -202,6 +202,16 @@ static void test_address(void)
 	ok(!memcmp(&dev, &before, sizeof(dev)),
 	   "dismount of no address: out untouched");
 
+	is_int(dda_dismount_flags(&dda, "0000:3a:00.0", 1u << 7, &dev),
+	       -EINVAL, "dismount with an unknown flag: -EINVAL");
+	is_str(dda_error(&dda), "unknown dismount flags 0x80",
+	       "dismount with an unknown flag: dda_error() names it");
+	is_int(dda_dismount_flags(&dda, "0000:3a:00", DDA_DISMOUNT_FORCE,
+				  &dev), -EINVAL,
+	       "forced dismount of no address: -EINVAL, nothing forced");
+	ok(!memcmp(&dev, &before, sizeof(dev)),
+	   "refused dismounts: out untouched");
+
 	is_int(dda_mount(&dda, "xyz", true, NULL), -EINVAL,
 	       "mount --group of no address, out NULL: -EINVAL");
 	ok(strstr(dda_error(&dda), "'xyz' is not a PCI address"),

@@ -81,6 +81,7 @@ int main(void)
 {
 	struct dda_vfio_user *users;
 	char sysfs[512], proc[512];
+	struct dda_roots roots = { .sys = sysfs, .proc = proc };
 	size_t n;
 	int err;
 
@@ -108,27 +109,29 @@ int main(void)
 	mkdirs("proc/self");
 	write_file("proc/uptime", "1.0 1.0\n");
 
-	err = dda_vfio_users_at(sysfs, proc, "0000:00:03.0", &users, &n);
+	err = dda_vfio_users_at(&roots, "0000:00:03.0", &users, &n);
 	is_int(err, 0, "group 7: found");
 	if (is_int((int)n, 2, "group 7: two users, not group 17 or 70")) {
 		qsort(users, n, sizeof(*users), by_pid);
 		is_int(users[0].pid, 123, "the first is pid 123");
 		is_str(users[0].command, "qemu-system-x86", "named by its comm");
+		is_str(users[0].file, "/dev/vfio/7", "with the file it holds");
 		is_int(users[1].pid, 1000, "the second is pid 1000");
 	}
 	free(users);
 
-	err = dda_vfio_users_at(sysfs, proc, "0000:00:04.0", &users, &n);
+	err = dda_vfio_users_at(&roots, "0000:00:04.0", &users, &n);
 	is_int(err, 0, "group 8 and vfio2: found");
 	if (is_int((int)n, 2, "the group's user and the cdev's user")) {
 		qsort(users, n, sizeof(*users), by_pid);
 		is_int(users[0].pid, 789, "the cdev user, pid 789");
 		is_str(users[0].command, "cdev-user", "named");
+		is_str(users[0].file, "/dev/vfio/devices/vfio2", "the cdev");
 		is_int(users[1].pid, 1000, "the group user, pid 1000");
 	}
 	free(users);
 
-	err = dda_vfio_users_at(sysfs, proc, "0000:00:05.0", &users, &n);
+	err = dda_vfio_users_at(&roots, "0000:00:05.0", &users, &n);
 	is_int(err, 0, "a device without a group: no error");
 	is_int((int)n, 0, "and no users");
 	ok(users == NULL, "nothing to free");
