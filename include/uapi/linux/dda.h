@@ -31,7 +31,7 @@
  *		  [DDA_A_DEV_DRIVER], [DDA_A_DEV_IOMMU_GROUP],
  *		  [DDA_A_DEV_ORIGINAL_DRIVER],
  *		  [DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC,
- *		   DDA_A_DEV_HEALTH]
+ *		   DDA_A_DEV_HEALTH], [DDA_A_DEV_PHYSFN]
  *
  * DDA_CMD_DEV_DISMOUNT (do, admin): host -> quarantined; with
  *	DDA_A_DEV_GROUP every other device of the IOMMU group too, as one
@@ -139,6 +139,7 @@ enum dda_attr {
 	DDA_A_SURVEY_VERDICT = 16,	/* u32: enum dda_verdict */
 	DDA_A_SURVEY_FINDING = 17,	/* nested, repeated: enum dda_finding_attr */
 	DDA_A_DEV_HEALTH = 18,		/* u32: enum dda_health after the last reset */
+	DDA_A_DEV_PHYSFN = 19,		/* string: of an SR-IOV VF, its PF's address */
 
 	__DDA_A_MAX,
 	DDA_A_MAX = __DDA_A_MAX - 1
