@@ -39,6 +39,11 @@
 #                31 a bridge (for benchmarks at scale)
 #   nvme         pcie-root-port rp-nvmeN with an NVMe controller nvmeN behind
 #                it (a null disk); it has FLR, which QEMU's e1000e has not
+#   nvme-sriov   pcie-root-port rp-nvme-sriovN with an SR-IOV NVMe controller
+#                nvme-sriovN behind it (QEMU 7.2's: no namespace, subsystem
+#                nvme-subsysN, at most 2 VFs, which get IOMMU groups of
+#                their own and FLR; a VF never brought online makes the
+#                nvme driver fail, "Device not ready")
 #
 # Other header lines: "#@ timeout: SECONDS" (default 300), "#@ udev: yes"
 # (systemd-udevd instead of modprobing every device's modalias), "#@ boot:
@@ -178,6 +183,10 @@ devices() {
 			-device "pcie-root-port,id=rp-nvme$i,chassis=$((++chassis)),slot=$chassis"
 			-drive "if=none,id=disk-nvme$i,file=null-co://,format=raw"
 			-device "nvme,id=nvme$i,bus=rp-nvme$i,serial=dda$i,drive=disk-nvme$i") ;;
+		nvme-sriov) args+=(
+			-device "pcie-root-port,id=rp-nvme-sriov$i,chassis=$((++chassis)),slot=$chassis"
+			-device "nvme-subsys,id=nvme-subsys$i,nqn=dda-sriov$i"
+			-device "nvme,id=nvme-sriov$i,bus=rp-nvme-sriov$i,serial=ddasriov$i,subsys=nvme-subsys$i,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=6,msix_qsize=3") ;;
 		hda) args+=(
 			-audiodev "none,id=audio-hda$i"
 			-device "ich9-intel-hda,id=hda$i"
