@@ -124,10 +124,8 @@ static struct json_object *sriov_json(const struct sriov_pf *pf,
 	    json_object_object_add(obj, "autoprobe",
 				   json_object_new_boolean(pf->sriov.autoprobe)))
 		goto fail;
-	if (json_object_object_add(obj, "vfs", vfs)) {
-		json_object_put(obj);
-		return NULL;
-	}
+	if (json_object_object_add(obj, "vfs", vfs))
+		goto fail;
 	return obj;
 
 fail:

@@ -77,7 +77,9 @@ check "the PF keeps nvme" is_driver "$pf" nvme
 check "both VFs are bound to dda" sh -c "[ $(driver_of "$vf0") = dda ] && [ $(driver_of "$vf1") = dda ]"
 check "each VF has an IOMMU group of its own" sh -c \
 	"[ $(group_of "$vf0") != $(group_of "$vf1") ] && [ $(group_of "$vf0") != $(group_of "$pf") ] && [ $(group_of "$vf1") != $(group_of "$pf") ]"
-check "the JSON: 2 of 2, each VF quarantined, healthy, reset by FLR, naming its PF" \
+# check runs its command with stdin from /dev/null: the scripts live in
+# functions, their heredocs inside.
+json_says() {
 	/usr/bin/python3 - "$pf" "$vf0" "$vf1" <<'PY'
 import json, sys
 pf, vf0, vf1 = sys.argv[1:]
@@ -89,6 +91,8 @@ for v in s["vfs"]:
     assert (v["state"], v["driver"], v["health"], v["physfn"], v["original_driver"], v["vm"]) == \
         ("quarantined", "dda", "ok", pf, None, None), v
 PY
+}
+check "the JSON: 2 of 2, each VF quarantined, healthy, naming its PF" json_says
 check "show names the VF's PF" sh -c "$ddactl show $vf0 | tee /dev/stderr | grep -qx 'physfn: $pf'"
 check "list --json: physfn of the VFs, null for the PF" sh -c \
 	"$ddactl list --json | jq -e '[.[] | select(.address == \"$vf0\" or .address == \"$vf1\") | .physfn] == [\"$pf\", \"$pf\"] and (.[] | select(.address == \"$pf\") | .physfn) == null'"
@@ -111,7 +115,7 @@ done
 since_mark "$mark" >/tmp/kmsg
 check_fails "nvme never probed a VF" \
 	grep -E "pci function ($vf0|$vf1)|Device not ready|nvme ($vf0|$vf1)" /tmp/kmsg
-check "events: each VF host -> quarantined by dismount, nothing else" \
+dismounted_once() {
 	/usr/bin/python3 - "$vf0" "$vf1" <<'PY'
 import json, sys
 ev = [json.loads(l) for l in open("/tmp/events.json") if l.startswith("{")]
@@ -119,6 +123,8 @@ for vf in sys.argv[1:]:
     mine = [(e["old_state"], e["state"], e["reason"]) for e in ev if e["address"] == vf]
     assert mine == [("host", "quarantined", "dismount")], (vf, mine)
 PY
+}
+check "events: each VF host -> quarantined by dismount, nothing else" dismounted_once
 
 # Removal only from quarantine.
 check "hand VF 0 over to vfio-pci" "$genl" dev_handover dev_address="$vf0"
@@ -170,6 +176,8 @@ echo "$pf" >"$sys/$pf/driver/unbind"
 echo >"$sys/$pf/driver_override"
 echo "$pf" >/sys/bus/pci/drivers_probe
 check "the PF is back with nvme" wait_for 30 is_driver "$pf" nvme
+
+dmesg_clean
 
 # The control: by hand, autoprobe on, nvme probes the VF at once, and the
 # checks above would have seen it.
