@@ -474,6 +474,9 @@ int dda_dev_fill(struct sk_buff *skb, struct pci_dev *pdev)
 	err = dda_dev_fill_held(skb, pdev);
 	if (err)
 		return err;
+	if (pdev->is_virtfn &&
+	    nla_put_string(skb, DDA_A_DEV_PHYSFN, pci_name(pci_physfn(pdev))))
+		return -EMSGSIZE;
 
 	group = iommu_group_get(&pdev->dev);
 	if (group) {

@@ -178,15 +178,23 @@ enum dda_reset dda_reset_method(struct pci_dev *pdev, unsigned int i)
 
 /*
  * Does @pdev answer as itself, with the config space it had? Its IDs, not
- * all ones, and its first BAR as pci_save_state() saved it.
+ * all ones, and its first BAR as pci_save_state() saved it. An SR-IOV
+ * virtual function's ID registers read all ones by the specification (its
+ * IDs are in its PF's SR-IOV capability), so of a VF its class code is
+ * asked instead.
  */
 static bool dda_answers(struct pci_dev *pdev)
 {
 	u32 id, bar;
 
-	if (pci_read_config_dword(pdev, PCI_VENDOR_ID, &id) ||
-	    id != ((u32)pdev->device << 16 | pdev->vendor))
+	if (pdev->is_virtfn) {
+		if (pci_read_config_dword(pdev, PCI_CLASS_REVISION, &id) ||
+		    PCI_POSSIBLE_ERROR(id) || id >> 8 != pdev->class)
+			return false;
+	} else if (pci_read_config_dword(pdev, PCI_VENDOR_ID, &id) ||
+		   id != ((u32)pdev->device << 16 | pdev->vendor)) {
 		return false;
+	}
 	if (pci_read_config_dword(pdev, PCI_BASE_ADDRESS_0, &bar))
 		return false;
 	return bar == pdev->saved_config_space[PCI_BASE_ADDRESS_0 / 4];

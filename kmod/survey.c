@@ -146,6 +146,29 @@ static void dda_survey_member(struct dda_survey *s, struct pci_dev *pdev)
 			 pci_name(pdev));
 }
 
+/*
+ * Is @other the physical function of @pdev, a virtual function, or another
+ * of its virtual functions?
+ */
+static bool dda_sriov_kin(struct pci_dev *pdev, struct pci_dev *other)
+{
+	return pdev->is_virtfn && pci_physfn(other) == pci_physfn(pdev);
+}
+
+/*
+ * A virtual function in one IOMMU group with its physical function or a
+ * sibling: the IOMMU cannot tell their DMA apart, so no guest may have it
+ * alone, and with the whole group a guest would get the others' too.
+ */
+static void dda_survey_sriov_kin(struct dda_survey *s, struct pci_dev *pdev)
+{
+	dda_find(s, DDA_CHECK_SRIOV, DDA_SEVERITY_BLOCKER, -EBUSY,
+		 "an SR-IOV virtual function shares its IOMMU group with its physical function or a sibling: its DMA cannot be isolated",
+		 "shares its IOMMU group with its SR-IOV %s %s: the IOMMU cannot isolate their DMA",
+		 pdev->is_virtfn ? "sibling" : "physical function",
+		 pci_name(pdev));
+}
+
 static void dda_survey_group(struct dda_survey *s)
 {
 	struct dda_members m;
@@ -158,9 +181,14 @@ static void dda_survey_group(struct dda_survey *s)
 			 DDA_MEMBERS_MAX);
 		return;
 	}
-	for (i = 0; i < m.n; i++)
-		if (m.pdev[i] != s->pdev)
+	for (i = 0; i < m.n; i++) {
+		if (m.pdev[i] == s->pdev)
+			continue;
+		if (dda_sriov_kin(s->pdev, m.pdev[i]))
+			dda_survey_sriov_kin(s, m.pdev[i]);
+		else
 			dda_survey_member(s, m.pdev[i]);
+	}
 	dda_members_put(&m);
 }
 
@@ -271,21 +299,50 @@ static void dda_survey_bars(struct dda_survey *s)
 			 (unsigned long long)mmio64 >> 10);
 }
 
+/* Can the driver bound to @pdev make virtual functions? */
+static bool dda_driver_makes_vfs(struct pci_dev *pdev)
+{
+	bool makes;
+
+	device_lock(&pdev->dev);
+	makes = pdev->dev.driver &&
+		to_pci_driver(pdev->dev.driver)->sriov_configure;
+	device_unlock(&pdev->dev);
+	return makes;
+}
+
+/*
+ * SR-IOV: a virtual function names its physical function; a physical
+ * function says how many of its virtual functions are enabled and whether
+ * its driver can make them.
+ */
 static void dda_survey_sriov(struct dda_survey *s)
 {
 	struct pci_dev *pdev = s->pdev;
+	char driver[DDA_DRIVER_NAME_LEN];
 
-	if (pdev->is_virtfn)
+	if (pdev->is_virtfn) {
 		dda_find(s, DDA_CHECK_SRIOV, DDA_SEVERITY_INFO, 0, NULL,
 			 "SR-IOV virtual function of %s",
 			 pci_name(pci_physfn(pdev)));
-	else if (pdev->is_physfn && pci_num_vf(pdev))
+		return;
+	}
+	if (!pdev->is_physfn)
+		return;
+	dda_driver_name(pdev, driver, sizeof(driver));
+	if (pci_num_vf(pdev))
 		dda_find(s, DDA_CHECK_SRIOV, DDA_SEVERITY_WARNING, 0, NULL,
-			 "SR-IOV physical function with %d virtual functions enabled: they depend on it",
-			 pci_num_vf(pdev));
-	else if (pdev->is_physfn)
+			 "SR-IOV physical function, %d of %d virtual functions enabled: they depend on it",
+			 pci_num_vf(pdev), pci_sriov_get_totalvfs(pdev));
+	else if (!driver[0])
 		dda_find(s, DDA_CHECK_SRIOV, DDA_SEVERITY_INFO, 0, NULL,
-			 "SR-IOV physical function, no virtual functions enabled");
+			 "SR-IOV physical function, 0 of %d virtual functions enabled; no driver to make them",
+			 pci_sriov_get_totalvfs(pdev));
+	else
+		dda_find(s, DDA_CHECK_SRIOV, DDA_SEVERITY_INFO, 0, NULL,
+			 "SR-IOV physical function, 0 of %d virtual functions enabled; its driver %s %s make them",
+			 pci_sriov_get_totalvfs(pdev), driver,
+			 dda_driver_makes_vfs(pdev) ? "can" : "cannot");
 }
 
 static void dda_survey_boot(struct dda_survey *s)

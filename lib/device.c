@@ -68,6 +68,9 @@ int dda_device_from_attrs(struct nlattr *const *tb, struct dda_device *out)
 			return -EBADMSG;
 		dev.health = u32;
 	}
+	if (tb[DDA_A_DEV_PHYSFN] &&
+	    dda_attr_address(tb[DDA_A_DEV_PHYSFN], dev.physfn))
+		return -EBADMSG;
 
 	*out = dev;
 	return 0;

@@ -44,6 +44,7 @@ struct dda_device {
 	enum dda_reset reset_method;		/* of the last reset */
 	uint32_t reset_usec;			/* how long it took, or 0 */
 	enum dda_health health;			/* how it came out of it */
+	char physfn[DDA_ADDRESS_LEN + 1];	/* of an SR-IOV VF, its PF; or "" */
 };
 
 /* One finding of a survey (DDA_A_SURVEY_FINDING). */

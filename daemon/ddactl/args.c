@@ -289,3 +289,18 @@ int command_run(const struct command *cmd, int argc, char *argv[])
 	args_free(&args);
 	return ret;
 }
+
+int args_uint(const char *text, unsigned int max, unsigned int *out)
+{
+	unsigned long n;
+	char *end;
+
+	if (*text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(text, &end, 10);
+	if (errno || *end || n > max)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}

@@ -45,6 +45,7 @@ struct args {
 	const char *vm;		/* --vm NAME */
 	const char *qmp;	/* --qmp PATH */
 	const char *timeout;	/* --timeout SECONDS */
+	const char *vfs;	/* --vfs N */
 	struct args_list files;	/* --file FILE, each */
 	const char *operands[ARGS_OPERANDS_MAX];
 	size_t n_operands;
@@ -119,6 +120,12 @@ int command_parse(const struct command *cmd, int argc, char *argv[],
 		  struct args *args, FILE *out, FILE *err);
 
 void args_free(struct args *args);
+
+/*
+ * The value of a count option, "8": decimal digits only, 0 to max, into
+ * *out. 0, or -EINVAL leaving *out alone.
+ */
+int args_uint(const char *text, unsigned int max, unsigned int *out);
 
 /*
  * Runs cmd with argv[0] its name: a group picks its subcommand by argv[1]

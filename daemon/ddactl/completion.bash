@@ -25,7 +25,7 @@ _ddactl() {
 	[[ ${#words[@]} -gt 1 ]] && prev=${words[-1]}
 	for ((i = 1; i < ${#words[@]}; i++)); do
 		case ${words[i - 1]} in
-		--file | --socket | --vm | --timeout) continue ;;
+		--file | --socket | --vm | --timeout | --vfs) continue ;;
 		esac
 		[[ ${words[i]} == -* ]] || operands+=("${words[i]}")
 	done
@@ -37,7 +37,7 @@ _ddactl() {
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
-	--vm | --timeout)
+	--vm | --timeout | --vfs)
 		return
 		;;
 	esac
@@ -62,6 +62,11 @@ _ddactl() {
 			ADDRESS | '[ADDRESS]')
 				for i in /sys/bus/pci/devices/*; do
 					[[ -e $i ]] && w+=" ${i##*/}"
+				done
+				;;
+			PF)
+				for i in /sys/bus/pci/devices/*/sriov_totalvfs; do
+					[[ -e $i ]] && i=${i%/*} && w+=" ${i##*/}"
 				done
 				;;
 			COMMAND | '[COMMAND]')

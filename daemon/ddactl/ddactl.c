@@ -62,6 +62,13 @@ static const struct command commands[] = {
 		OPTION_GROUP, OPTION_JSON, { NULL } },
 	  .operands = "ADDRESS", .min = 1, .max = 1,
 	  .help = "reset a quarantined device again; clears unhealthy (root)" },
+	{ .name = "sriov", .function = sriov_main,
+	  .options = (const struct command_option[]){
+		{ "--vfs", 0, OPTION_VALUE, offsetof(struct args, vfs), "N",
+		  false, NULL },
+		OPTION_JSON, { NULL } },
+	  .operands = "PF", .min = 1, .max = 1,
+	  .help = "the SR-IOV VFs of PF; --vfs N makes N, into quarantine (root)" },
 	{ .name = "events", .function = events_main,
 	  .options = (const struct command_option[]){ OPTION_JSON, { NULL } },
 	  .help = "print state changes live, until killed" },

@@ -23,6 +23,12 @@ int dismount_main(const struct command *cmd, const struct args *args);
 int mount_main(const struct command *cmd, const struct args *args);
 int reset_main(const struct command *cmd, const struct args *args);
 
+/*
+ * Prints the blockers and warnings of the device's survey, below the
+ * reason of a refusal. Best effort: a survey that fails adds nothing.
+ */
+void transition_explain(struct dda *dda, const char *address);
+
 /* survey.c */
 int survey_main(const struct command *cmd, const struct args *args);
 
@@ -32,6 +38,12 @@ int events_main(const struct command *cmd, const struct args *args);
 /* policy.c: check, apply, modprobe */
 extern const struct command policy_commands[];
 extern const char policy_notes[];
+
+/* sriov.c */
+int sriov_main(const struct command *cmd, const struct args *args);
+
+/* The most virtual functions a PF can have: TotalVFs is 16 bits. */
+#define SRIOV_VFS_MAX	65535
 
 /* assign.c */
 int assign_main(const struct command *cmd, const struct args *args);

@@ -191,6 +191,11 @@ static void get_health(const struct device_view *view, struct value *value)
 	value_string(value, dda_health_name(view->dev->health));
 }
 
+static void get_physfn(const struct device_view *view, struct value *value)
+{
+	value_string(value, view->dev->physfn);
+}
+
 static const struct device_field device_fields[] = {
 	{ "address", "ADDRESS", IN_JSON | IN_LIST | IN_SHOW, get_address },
 	{ "vendor", NULL, IN_JSON | IN_SHOW, get_vendor },
@@ -210,6 +215,7 @@ static const struct device_field device_fields[] = {
 	{ "reset_method", NULL, IN_SHOW, get_reset_method },
 	{ "reset_usec", NULL, IN_SHOW, get_reset_usec },
 	{ "health", NULL, IN_JSON | IN_SHOW, get_health },
+	{ "physfn", NULL, IN_JSON | IN_SHOW, get_physfn },
 };
 
 struct json_object *device_json(const struct device_view *view)

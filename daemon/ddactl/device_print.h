@@ -16,6 +16,9 @@
  *	vm			string, or null: the guest it is assigned to
  *	original_driver		string, or null: the host driver before
  *				DISMOUNT
+ *	health			"ok", "reset_failed" or "no_answer"
+ *	physfn			string, or null: of an SR-IOV virtual
+ *				function, its physical function's address
  */
 #ifndef DDA_DEVICE_PRINT_H
 #define DDA_DEVICE_PRINT_H

@@ -172,6 +172,20 @@ static int line_parse(char *text, const char *file, unsigned int line,
 				 w[1]);
 			return -EINVAL;
 		}
+	} else if (!strcmp(w[0], "vf-of")) {
+		s->kind = POLICY_VF_OF;
+		want = 2;
+		if (n < want) {
+			error_at(error, file, line,
+				 "'vf-of' needs the PCI address of an SR-IOV physical function (DDDD:BB:DD.F or BB:DD.F)");
+			return -EINVAL;
+		}
+		if (dda_address_parse(w[1], s->address)) {
+			error_at(error, file, line,
+				 "'%s' is not a PCI address (expected DDDD:BB:DD.F or BB:DD.F)",
+				 w[1]);
+			return -EINVAL;
+		}
 	} else if (!strcmp(w[0], "id")) {
 		s->kind = POLICY_ID;
 		want = 2;
@@ -224,7 +238,7 @@ static int line_parse(char *text, const char *file, unsigned int line,
 		}
 	} else {
 		error_at(error, file, line,
-			 "unknown word '%s' (expected address, id or class)",
+			 "unknown word '%s' (expected address, vf-of, id or class)",
 			 w[0]);
 		return -EINVAL;
 	}
@@ -530,6 +544,8 @@ static bool selector_matches(const struct policy_selector *s,
 	switch (s->kind) {
 	case POLICY_ADDRESS:
 		return !strcmp(s->address, dev->address);
+	case POLICY_VF_OF:
+		return !strcmp(s->address, dev->physfn);
 	case POLICY_ID:
 		return s->vendor == dev->vendor && s->device == dev->device &&
 		       (!s->subsystem ||
@@ -561,6 +577,9 @@ void policy_selector_text(const struct policy_selector *s,
 	switch (s->kind) {
 	case POLICY_ADDRESS:
 		snprintf(text, POLICY_SELECTOR_SIZE, "address %s", s->address);
+		return;
+	case POLICY_VF_OF:
+		snprintf(text, POLICY_SELECTOR_SIZE, "vf-of %s", s->address);
 		return;
 	case POLICY_ID:
 		if (s->subsystem)

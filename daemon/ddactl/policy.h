@@ -10,6 +10,8 @@
  * selector per line, "#" to the end of a line is a comment:
  *
  *	address 0000:03:00.0		or 03:00.0 (domain 0000)
+ *	vf-of 0000:03:00.0		the SR-IOV virtual functions of
+ *					that physical function, however many
  *	id 8086:10d3			vendor:device, 4 hex digits each
  *	id 8086:10d3 subsystem 1af4:1100
  *	class 0x04			base class: 0x04xxxx
@@ -45,13 +47,15 @@
 
 enum policy_kind {
 	POLICY_ADDRESS,		/* one PCI address */
+	POLICY_VF_OF,		/* the virtual functions of a PF's address */
 	POLICY_ID,		/* vendor:device [subsystem vendor:device] */
 	POLICY_CLASS,		/* class code under a mask */
 };
 
 struct policy_selector {
 	enum policy_kind kind;
-	char address[DDA_ADDRESS_LEN + 1];	/* canonical "dddd:bb:dd.f" */
+	char address[DDA_ADDRESS_LEN + 1];	/* canonical "dddd:bb:dd.f";
+						   of vf-of, the PF's */
 	uint16_t vendor;
 	uint16_t device;
 	bool subsystem;				/* the subsystem ids count too */
@@ -105,7 +109,8 @@ const struct policy_selector *policy_match(const struct policy *policy,
 
 /*
  * The selector as a policy line would write it, canonical: "address
- * 0000:03:00.0", "id 8086:10d3 subsystem 1af4:1100", "class 0x0403".
+ * 0000:03:00.0", "vf-of 0000:03:00.0", "id 8086:10d3 subsystem 1af4:1100",
+ * "class 0x0403".
  */
 void policy_selector_text(const struct policy_selector *selector,
 			  char text[POLICY_SELECTOR_SIZE]);

@@ -108,6 +108,7 @@ static int device_read(const char *root, const char *address,
 		  sizeof(d->dev.driver));
 	link_name(root, address, "iommu_group", group, sizeof(group));
 	d->dev.iommu_group = *group ? atoi(group) : -1;
+	sysfs_pci_physfn(root, address, d->dev.physfn);
 
 	if (attr_read(root, address, "driver_override", d->driver_override,
 		      sizeof(d->driver_override)) ||
@@ -199,6 +200,17 @@ static int attr_write(const char *path, const char *text)
 	return err;
 }
 
+/* Writes text into the attribute name of the device at address. */
+static int attr_set(const char *root, const char *address, const char *name,
+		    const char *text)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/%s", root,
+		 address, name);
+	return attr_write(path, text);
+}
+
 int sysfs_pci_lock(const char *root)
 {
 	char path[PATH_MAX];
@@ -216,11 +228,7 @@ int sysfs_pci_lock(const char *root)
 int sysfs_pci_set_override(const char *root, const char *address,
 			   const char *driver)
 {
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/driver_override",
-		 root, address);
-	return attr_write(path, driver);
+	return attr_set(root, address, "driver_override", driver);
 }
 
 int sysfs_pci_probe(const char *root, const char *address)
@@ -235,4 +243,82 @@ void sysfs_pci_driver(const char *root, const char *address, char *buf,
 		      size_t size)
 {
 	link_name(root, address, "driver", buf, size);
+}
+
+void sysfs_pci_physfn(const char *root, const char *address,
+		      char out[DDA_ADDRESS_LEN + 1])
+{
+	char name[DDA_ADDRESS_LEN + 2];
+
+	link_name(root, address, "physfn", name, sizeof(name));
+	if (dda_address_parse(name, out) || strcmp(name, out))
+		out[0] = '\0';
+}
+
+/* An attribute in decimal, "8", into *value. */
+static int attr_uint(const char *root, const char *address, const char *name,
+		     unsigned int *value)
+{
+	unsigned long v;
+	char buf[32], *end;
+	int err;
+
+	err = attr_read(root, address, name, buf, sizeof(buf));
+	if (err)
+		return err;
+	errno = 0;
+	v = strtoul(buf, &end, 10);
+	if (errno || end == buf || *end || v > UINT_MAX)
+		return -EINVAL;
+	*value = v;
+	return 0;
+}
+
+int sysfs_pci_sriov_read(const char *root, const char *address,
+			 struct sysfs_pci_sriov *out)
+{
+	unsigned int autoprobe;
+	int err;
+
+	err = attr_uint(root, address, "sriov_totalvfs", &out->total);
+	if (err == -ENOENT)
+		return -EOPNOTSUPP;
+	if (!err)
+		err = attr_uint(root, address, "sriov_numvfs", &out->num);
+	if (!err)
+		err = attr_uint(root, address, "sriov_drivers_autoprobe",
+				&autoprobe);
+	if (err)
+		return err;
+	out->autoprobe = autoprobe;
+	return 0;
+}
+
+int sysfs_pci_virtfn(const char *root, const char *address, unsigned int n,
+		     char out[DDA_ADDRESS_LEN + 1])
+{
+	char name[32], vf[DDA_ADDRESS_LEN + 2];
+
+	snprintf(name, sizeof(name), "virtfn%u", n);
+	link_name(root, address, name, vf, sizeof(vf));
+	if (!*vf)
+		return -ENOENT;
+	if (dda_address_parse(vf, out) || strcmp(vf, out))
+		return -EINVAL;
+	return 0;
+}
+
+int sysfs_pci_set_autoprobe(const char *root, const char *address, bool on)
+{
+	return attr_set(root, address, "sriov_drivers_autoprobe",
+			on ? "1" : "0");
+}
+
+int sysfs_pci_set_numvfs(const char *root, const char *address,
+			 unsigned int n)
+{
+	char text[16];
+
+	snprintf(text, sizeof(text), "%u", n);
+	return attr_set(root, address, "sriov_numvfs", text);
 }

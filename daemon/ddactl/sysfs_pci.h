@@ -61,4 +61,41 @@ int sysfs_pci_probe(const char *root, const char *address);
 void sysfs_pci_driver(const char *root, const char *address, char *buf,
 		      size_t size);
 
+/* Of an SR-IOV virtual function, its physical function into out; else "". */
+void sysfs_pci_physfn(const char *root, const char *address,
+		      char out[DDA_ADDRESS_LEN + 1]);
+
+/* The SR-IOV side of a physical function. */
+struct sysfs_pci_sriov {
+	unsigned int total;	/* sriov_totalvfs: the most it can have */
+	unsigned int num;	/* sriov_numvfs: how many are enabled */
+	bool autoprobe;		/* sriov_drivers_autoprobe: host drivers
+				   may probe new VFs */
+};
+
+/*
+ * Reads the SR-IOV attributes of the device at address: 0, -EOPNOTSUPP
+ * when it has no SR-IOV capability, or another -errno.
+ */
+int sysfs_pci_sriov_read(const char *root, const char *address,
+			 struct sysfs_pci_sriov *out);
+
+/*
+ * The address of virtual function n (from 0) of the physical function at
+ * address, into out: 0, or -ENOENT when it has no such VF.
+ */
+int sysfs_pci_virtfn(const char *root, const char *address, unsigned int n,
+		     char out[DDA_ADDRESS_LEN + 1]);
+
+/* Writes sriov_drivers_autoprobe of the device: 0 or -errno. */
+int sysfs_pci_set_autoprobe(const char *root, const char *address, bool on);
+
+/*
+ * Writes sriov_numvfs of the device, which asks its driver to enable n
+ * virtual functions (0: to remove them): 0 or the driver's -errno,
+ * -ENOENT when it has no driver, or one that cannot make VFs.
+ */
+int sysfs_pci_set_numvfs(const char *root, const char *address,
+			 unsigned int n);
+
 #endif /* DDA_SYSFS_PCI_H */

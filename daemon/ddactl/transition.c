@@ -61,11 +61,7 @@ static bool refused(int err)
 	}
 }
 
-/*
- * Prints the blockers and warnings of the device's survey, below the
- * reason of a refusal. Best effort: a survey that fails adds nothing.
- */
-static void explain(struct dda *dda, const char *address)
+void transition_explain(struct dda *dda, const char *address)
 {
 	struct dda_survey survey;
 
@@ -95,7 +91,7 @@ static int change_main(const struct command *cmd, const struct args *args,
 	if (err) {
 		ret = command_failed(dda, err, address);
 		if (refused(err))
-			explain(dda, address);
+			transition_explain(dda, address);
 		goto out;
 	}
 	view = (struct device_view){ .dev = &dev };

@@ -45,6 +45,11 @@
 #                e1000 bridgediskNnic and an NVMe controller bridgediskNnvme
 #                whose disk keeps what is written (64 MiB in
 #                OUTDIR/bridgediskN.img): one IOMMU group
+#   nvme-sriov   pcie-root-port rp-nvme-sriovN with an SR-IOV NVMe controller
+#                nvme-sriovN behind it (QEMU 7.2's: no namespace, subsystem
+#                nvme-subsysN, at most 2 VFs, which get IOMMU groups of
+#                their own and FLR; a VF never brought online makes the
+#                nvme driver fail, "Device not ready")
 #
 # Other header lines: "#@ timeout: SECONDS" (default 300), "#@ udev: yes"
 # (systemd-udevd instead of modprobing every device's modalias), "#@ boot:
@@ -200,6 +205,10 @@ devices() {
 			-device "e1000,id=bridgedisk${i}nic,bus=bridgedisk$i,addr=1,netdev=net-bridgedisk${i}nic,romfile="
 			-drive "if=none,id=disk-bridgedisk$i,file=$outdir/bridgedisk$i.img,format=raw"
 			-device "nvme,id=bridgedisk${i}nvme,bus=bridgedisk$i,addr=2,serial=ddabridge$i,drive=disk-bridgedisk$i") ;;
+		nvme-sriov) args+=(
+			-device "pcie-root-port,id=rp-nvme-sriov$i,chassis=$((++chassis)),slot=$chassis"
+			-device "nvme-subsys,id=nvme-subsys$i,nqn=dda-sriov$i"
+			-device "nvme,id=nvme-sriov$i,bus=rp-nvme-sriov$i,serial=ddasriov$i,subsys=nvme-subsys$i,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=6,msix_qsize=3") ;;
 		hda) args+=(
 			-audiodev "none,id=audio-hda$i"
 			-device "ich9-intel-hda,id=hda$i"

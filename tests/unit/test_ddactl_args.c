@@ -4,6 +4,7 @@
  * on a table of command lines: what each sets, or what it says is wrong
  * and the exit code; and the synopsis each command table gives.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,9 +221,49 @@ static void test_run(void)
 	is_int(ran, 1, "once");
 }
 
+static void uint_takes(const char *text, unsigned int max, unsigned int want)
+{
+	unsigned int n = 12345;
+
+	if (is_int(args_uint(text, max, &n), 0, "count '%s' is taken", text))
+		is_int(n, want, "count '%s' is %u", text, want);
+}
+
+static void uint_refuses(const char *text, unsigned int max)
+{
+	unsigned int n = 12345;
+
+	is_int(args_uint(text, max, &n), -EINVAL, "count '%s' is refused",
+	       text);
+	is_int(n, 12345, "count '%s': nothing written", text);
+}
+
+/* The N of `ddactl sriov PF --vfs N`, at most 65535. */
+static void test_uint(void)
+{
+	char big[32];
+
+	uint_takes("0", 65535, 0);
+	uint_takes("2", 65535, 2);
+	uint_takes("007", 65535, 7);
+	uint_takes("65535", 65535, 65535);
+	uint_refuses("65536", 65535);
+	uint_refuses("", 65535);
+	uint_refuses("-1", 65535);
+	uint_refuses("+1", 65535);
+	uint_refuses(" 1", 65535);
+	uint_refuses("1 ", 65535);
+	uint_refuses("0x2", 65535);
+	uint_refuses("2.0", 65535);
+	uint_refuses("two", 65535);
+	snprintf(big, sizeof(big), "%lu0", (unsigned long)-1);
+	uint_refuses(big, 65535);
+}
+
 int main(void)
 {
 	test_parse();
+	test_uint();
 	test_synopsis();
 	test_usage();
 	test_run();

@@ -17,7 +17,8 @@
 #define OPTIONAL	(BIT(DDA_A_DEV_DRIVER) | BIT(DDA_A_DEV_IOMMU_GROUP) | \
 			 BIT(DDA_A_DEV_ORIGINAL_DRIVER) | \
 			 BIT(DDA_A_DEV_RESET_METHOD) | \
-			 BIT(DDA_A_DEV_RESET_USEC) | BIT(DDA_A_DEV_HEALTH))
+			 BIT(DDA_A_DEV_RESET_USEC) | BIT(DDA_A_DEV_HEALTH) | \
+			 BIT(DDA_A_DEV_PHYSFN))
 #define FAMILY		0x1d	/* any id: parsing does not read it */
 
 static const int required[] = {
@@ -33,8 +34,8 @@ static void put(int ret, const char *what)
 }
 
 /*
- * A quarantined Intel 82599 function with every attribute, but those whose
- * bit is in omit.
+ * A quarantined Intel 82599 virtual function with every attribute, but
+ * those whose bit is in omit.
  */
 static struct nl_msg *device_msg(unsigned int omit)
 {
@@ -71,6 +72,8 @@ static struct nl_msg *device_msg(unsigned int omit)
 	    nla_put_u32(msg, DDA_A_DEV_RESET_USEC, 103000));
 	PUT(DDA_A_DEV_HEALTH,
 	    nla_put_u32(msg, DDA_A_DEV_HEALTH, DDA_HEALTH_RESET_FAILED));
+	PUT(DDA_A_DEV_PHYSFN,
+	    nla_put_string(msg, DDA_A_DEV_PHYSFN, "0000:3A:00.0"));
 #undef PUT
 	return msg;
 }
@@ -116,6 +119,7 @@ static void test_full(void)
 	is_int(dev.reset_method, DDA_RESET_FLR, "reset_method");
 	is_int(dev.reset_usec, 103000, "reset_usec");
 	is_int(dev.health, DDA_HEALTH_RESET_FAILED, "health");
+	is_str(dev.physfn, "0000:3a:00.0", "physfn, canonical");
 }
 
 static void test_required_only(void)
@@ -138,6 +142,7 @@ static void test_required_only(void)
 	       "no RESET_METHOD: DDA_RESET_NONE");
 	is_int(dev.reset_usec, 0, "no RESET_USEC: 0");
 	is_int(dev.health, DDA_HEALTH_OK, "no HEALTH: DDA_HEALTH_OK");
+	is_str(dev.physfn, "", "no PHYSFN: physfn \"\"");
 }
 
 static void test_missing_required(void)
@@ -184,6 +189,10 @@ static void test_sizes(void)
 	msg = device_msg(BIT(DDA_A_DEV_RESET_METHOD));
 	nla_put_flag(msg, DDA_A_DEV_RESET_METHOD);
 	refused(msg, "RESET_METHOD empty");
+
+	msg = device_msg(BIT(DDA_A_DEV_PHYSFN));
+	nla_put_string(msg, DDA_A_DEV_PHYSFN, "3a:00.0");
+	refused(msg, "PHYSFN not in the full form");
 }
 
 static void test_strings(void)

@@ -37,6 +37,14 @@ static const struct dda_device devices[] = {
 		.original_driver = "nvidia_a_rather_long_driver_name",
 		.reset_method = DDA_RESET_BUS, .reset_usec = 250000,
 	},
+	{	/* an SR-IOV virtual function, quarantined from birth */
+		.address = "0000:3b:00.2", .vendor = 0x8086,
+		.device = 0x10ed, .subsys_vendor = 0x8086,
+		.subsys_device = 0x7a11, .class_code = 0x020000,
+		.driver = "dda", .iommu_group = 51,
+		.state = DDA_STATE_QUARANTINED, .physfn = "0000:3b:00.0",
+		.reset_method = DDA_RESET_FLR, .reset_usec = 100000,
+	},
 	{	/* assigned to a guest */
 		.address = "abcd:ef:1f.7", .vendor = 0x1b36,
 		.device = 0x000d, .subsys_vendor = 0x1af4,
@@ -48,12 +56,12 @@ static const struct dda_device devices[] = {
 
 #define N	ARRAY_SIZE(devices)
 
-static const char *const vms[N] = { NULL, NULL, NULL, "win11" };
+static const char *const vms[N] = { NULL, NULL, NULL, NULL, "win11" };
 
 static const char *const json_keys[] = {
 	"address", "vendor", "device", "subsystem_vendor",
 	"subsystem_device", "class", "driver", "iommu_group", "state", "vm",
-	"original_driver", "health",
+	"original_driver", "health", "physfn",
 };
 
 static void views_of(struct device_view *views)
@@ -145,6 +153,7 @@ static void check_object(struct json_object *obj, const struct dda_device *dev,
 	STRING_OR_NULL("vm", vm);
 	STRING_OR_NULL("original_driver", dev->original_driver);
 	STRING_OR_NULL("health", dda_health_name(dev->health));
+	STRING_OR_NULL("physfn", dev->physfn);
 #undef STRING_OR_NULL
 
 	if (dev->iommu_group >= 0)
@@ -195,8 +204,8 @@ static void test_show_json(void)
 	json_object_put(root);
 	free(text);
 
-	root = device_json(&views[3]);
-	check_object(root, &devices[3], "win11");
+	root = device_json(&views[4]);
+	check_object(root, &devices[4], "win11");
 	json_object_put(root);
 }
 
@@ -225,6 +234,8 @@ static void test_list_table(void)
 		  "SMBus" },
 		{ "0000:3a:00.1", "0302", "10de:1eb8", "dda", "0",
 		  "quarantined", "-", "3D controller" },
+		{ "0000:3b:00.2", "0200", "8086:10ed", "dda", "51",
+		  "quarantined", "-", "Ethernet controller" },
 		{ "abcd:ef:1f.7", "0c03", "1b36:000d", "vfio-pci", "117",
 		  "assigned", "win11", "USB controller" },
 	};
@@ -307,6 +318,7 @@ static void test_show_text(void)
 		"reset_method: bus",
 		"reset_usec: 250000",
 		"health: ok",
+		"physfn: -",
 	};
 	struct device_view views[N];
 	char *text = NULL, *lines[32];
@@ -327,6 +339,11 @@ static void test_show_text(void)
 	   strstr(text, "\nreset_method: none\n") &&
 	   strstr(text, "\nreset_usec: -\n"),
 	   "show: none is '-'");
+	free(text);
+
+	CAPTURE(text, device_print_show(f, &views[3], false));
+	ok(text && strstr(text, "\nphysfn: 0000:3b:00.0\n"),
+	   "show: a virtual function names its physical function");
 	free(text);
 }
 

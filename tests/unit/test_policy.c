@@ -17,7 +17,7 @@
 #define ADDRESS_WANT	"(expected DDDD:BB:DD.F or BB:DD.F)"
 #define ID_WANT		"(expected VENDOR:DEVICE, 4 hex digits each)"
 #define CLASS_WANT	"(expected 0xBB, 0xBBSS or 0xBBSSPP, optionally /0xMMMMMM)"
-#define UNKNOWN_WANT	"(expected address, id or class)"
+#define UNKNOWN_WANT	"(expected address, vf-of, id or class)"
 
 static char tmp[] = "/tmp/dda-test-policy.XXXXXX";
 
@@ -108,6 +108,8 @@ static void syntax(void)
 	accepts("address 0000:03:00.0", "address 0000:03:00.0");
 	accepts("address 03:00.0", "address 0000:03:00.0");
 	accepts("address ABCD:EF:1F.7", "address abcd:ef:1f.7");
+	accepts("vf-of 0000:3b:00.0", "vf-of 0000:3b:00.0");
+	accepts("vf-of 3B:00.0", "vf-of 0000:3b:00.0");
 	accepts("id 8086:10d3", "id 8086:10d3");
 	accepts("id 8086:10D3", "id 8086:10d3");
 	accepts("id 1af4:1041 subsystem 1af4:1100",
@@ -130,9 +132,9 @@ static void syntax(void)
 	accepts("# a\n\naddress 03:00.0", "address 0000:03:00.0");
 
 	refuses("adress 03:00.0",
-		"f.conf:1: unknown word 'adress' (expected address, id or class)");
+		"f.conf:1: unknown word 'adress' (expected address, vf-of, id or class)");
 	refuses("Address 03:00.0",
-		"f.conf:1: unknown word 'Address' (expected address, id or class)");
+		"f.conf:1: unknown word 'Address' (expected address, vf-of, id or class)");
 	refuses("# ok\n\naddress 03:00.0\nid 8086:10d3 subsytem 8086:0000\n",
 		"f.conf:4: unexpected word 'subsytem'");
 	refuses("address", "f.conf:1: 'address' needs a PCI address (DDDD:BB:DD.F or BB:DD.F)");
@@ -141,6 +143,14 @@ static void syntax(void)
 	refuses("address 03:00.8",
 		"f.conf:1: '03:00.8' is not a PCI address " ADDRESS_WANT);
 	refuses("address 03:00.0 04:00.0", "f.conf:1: unexpected word '04:00.0'");
+	refuses("vf-of",
+		"f.conf:1: 'vf-of' needs the PCI address of an SR-IOV physical function (DDDD:BB:DD.F or BB:DD.F)");
+	refuses("vf-of 8086:10ed",
+		"f.conf:1: '8086:10ed' is not a PCI address " ADDRESS_WANT);
+	refuses("vf-of 3b:00.0 3b:00.1",
+		"f.conf:1: unexpected word '3b:00.1'");
+	refuses("vf_of 3b:00.0",
+		"f.conf:1: unknown word 'vf_of' " UNKNOWN_WANT);
 	refuses("id", "f.conf:1: 'id' needs VENDOR:DEVICE (4 hex digits each)");
 	refuses("id 8086",
 		"f.conf:1: '8086' is not an id " ID_WANT);
@@ -189,6 +199,15 @@ static void matching(void)
 					      0x1af4, 0x1100, 0x060000);
 	const struct dda_device port = device("0000:00:01.0", 0x1b36, 0x000c,
 					      0x0000, 0x0000, 0x060400);
+	const struct dda_device pf = device("0000:3b:00.0", 0x8086, 0x10fb,
+					    0x8086, 0x7a11, 0x020000);
+	struct dda_device vf = device("0000:3b:00.2", 0x8086, 0x10ed,
+				      0x8086, 0x7a11, 0x020000);
+	struct dda_device vf2 = device("0000:3b:10.1", 0x8086, 0x10ed,
+				       0x8086, 0x7a11, 0x020000);
+
+	strcpy(vf.physfn, "0000:3b:00.0");
+	strcpy(vf2.physfn, "0000:3b:00.0");
 
 	is_str(selected_by("address 03:00.0", &nic), "address 0000:03:00.0",
 	       "an address selects its device");
@@ -223,6 +242,23 @@ static void matching(void)
 	       "the first selector that selects a device is the one");
 	is_str(selected_by("address 03:00.0\nclass 0x02", &nic),
 	       "address 0000:03:00.0", "whichever comes first");
+	is_str(selected_by("vf-of 3b:00.0", &vf), "vf-of 0000:3b:00.0",
+	       "vf-of selects a virtual function of its PF");
+	is_str(selected_by("vf-of 3b:00.0", &vf2), "vf-of 0000:3b:00.0",
+	       "and every other");
+	is_str(selected_by("vf-of 3b:00.0", &pf), "-", "not the PF itself");
+	is_str(selected_by("vf-of 3b:00.1", &vf), "-",
+	       "nor the VFs of another PF");
+	is_str(selected_by("vf-of 03:00.0", &nic), "-",
+	       "nor a device that is no VF");
+	is_str(selected_by("address 3b:00.2", &vf), "address 0000:3b:00.2",
+	       "an address selects a VF");
+	is_str(selected_by("id 8086:10ed", &vf), "id 8086:10ed",
+	       "an id selects a VF by the VF device id");
+	is_str(selected_by("id 8086:10fb", &vf), "-",
+	       "not by its PF's");
+	is_str(selected_by("class 0x0200", &vf2), "class 0x0200",
+	       "a class selects VFs");
 	is_str(selected_by("class 0x06", &host), "-",
 	       "a host bridge is never selected");
 	is_str(selected_by("address 00:01.0\nclass 0x06", &port), "-",

@@ -149,6 +149,86 @@ static void listing(void)
 	free(devs);
 }
 
+/*
+ * An SR-IOV physical function 0000:3b:00.0 with two virtual functions, as
+ * sysfs links them (virtfnN, physfn), and one device that has no SR-IOV.
+ */
+static void sriov(void)
+{
+	char vf[DDA_ADDRESS_LEN + 1] = "x", pf[DDA_ADDRESS_LEN + 1] = "x";
+	struct sysfs_pci_sriov sr = { 0 };
+	struct policy policy = { 0 };
+	char error[POLICY_ERROR_SIZE];
+	struct sysfs_pci_device *devs;
+	struct policy_apply r;
+	size_t count, i, vfs = 0;
+
+	device("0000:3b:00.0", "0x8086", "0x10fb", "0x020000", "ixgbe", NULL);
+	put("bus/pci/devices/0000:3b:00.0/sriov_totalvfs", "63\n");
+	put("bus/pci/devices/0000:3b:00.0/sriov_numvfs", "2\n");
+	put("bus/pci/devices/0000:3b:00.0/sriov_drivers_autoprobe", "1\n");
+	device("0000:3b:10.0", "0x8086", "0x10ed", "0x020000", NULL, NULL);
+	device("0000:3b:10.2", "0x8086", "0x10ed", "0x020000", NULL, NULL);
+	link_to("../0000:3b:10.0", "bus/pci/devices/0000:3b:00.0/virtfn0");
+	link_to("../0000:3b:10.2", "bus/pci/devices/0000:3b:00.0/virtfn1");
+	link_to("../0000:3b:00.0", "bus/pci/devices/0000:3b:10.0/physfn");
+	link_to("../0000:3b:00.0", "bus/pci/devices/0000:3b:10.2/physfn");
+
+	is_int(sysfs_pci_sriov_read(root, "0000:3b:00.0", &sr), 0,
+	       "sysfs_pci_sriov_read() of a PF");
+	is_int(sr.total, 63, "its sriov_totalvfs");
+	is_int(sr.num, 2, "its sriov_numvfs");
+	ok(sr.autoprobe, "its sriov_drivers_autoprobe");
+	is_int(sysfs_pci_sriov_read(root, "0000:01:00.0", &sr), -EOPNOTSUPP,
+	       "a device without SR-IOV: -EOPNOTSUPP");
+	put("bus/pci/devices/0000:3b:00.0/sriov_numvfs", "two\n");
+	is_int(sysfs_pci_sriov_read(root, "0000:3b:00.0", &sr), -EINVAL,
+	       "an sriov_numvfs that is no number: -EINVAL");
+	put("bus/pci/devices/0000:3b:00.0/sriov_numvfs", "2\n");
+
+	is_int(sysfs_pci_virtfn(root, "0000:3b:00.0", 1, vf), 0,
+	       "sysfs_pci_virtfn() 1");
+	is_str(vf, "0000:3b:10.2", "its address, from the virtfn1 link");
+	is_int(sysfs_pci_virtfn(root, "0000:3b:00.0", 2, vf), -ENOENT,
+	       "no virtfn2: -ENOENT");
+	sysfs_pci_physfn(root, "0000:3b:10.0", pf);
+	is_str(pf, "0000:3b:00.0", "sysfs_pci_physfn() of a VF");
+	sysfs_pci_physfn(root, "0000:3b:00.0", pf);
+	is_str(pf, "", "of a PF: none");
+
+	is_int(sysfs_pci_set_autoprobe(root, "0000:3b:00.0", false), 0,
+	       "sysfs_pci_set_autoprobe() off");
+	is_str(get("bus/pci/devices/0000:3b:00.0/sriov_drivers_autoprobe"),
+	       "0", "writes 0");
+	is_int(sysfs_pci_set_numvfs(root, "0000:3b:00.0", 7), 0,
+	       "sysfs_pci_set_numvfs() 7");
+	is_str(get("bus/pci/devices/0000:3b:00.0/sriov_numvfs"), "7",
+	       "writes 7");
+	is_int(sysfs_pci_set_numvfs(root, "0000:01:00.0", 1), -ENOENT,
+	       "on a device without SR-IOV: -ENOENT");
+
+	is_int(sysfs_pci_list(root, &devs, &count), 0, "list with VFs");
+	for (i = 0; i < count; i++) {
+		if (!strncmp(devs[i].dev.address, "0000:3b:1", 9))
+			vfs += !strcmp(devs[i].dev.physfn, "0000:3b:00.0");
+		else if (devs[i].dev.physfn[0])
+			ok(0, "%s is no VF", devs[i].dev.address);
+	}
+	is_int(vfs, 2, "the VFs name their PF, no other device does");
+	free(devs);
+
+	is_int(policy_parse(&policy, "v.conf", "vf-of 3b:00.0\n", error), 0,
+	       "a vf-of policy");
+	put("bus/pci/drivers_probe", "");
+	is_int(policy_apply(&policy, root, NULL, &r), 0, "applied");
+	is_int(r.selected, 2, "selects the two VFs");
+	is_str(override_of("0000:3b:10.0"), "dda", "the first is marked");
+	is_str(override_of("0000:3b:10.2"), "dda", "the second too");
+	is_str(override_of("0000:3b:00.0"), "(null)\n",
+	       "the PF is left alone");
+	policy_free(&policy);
+}
+
 int main(void)
 {
 	struct policy policy = { 0 };
@@ -251,6 +331,8 @@ int main(void)
 	is_int(policy_apply(&policy, cmd, NULL, &r), -ENOENT,
 	       "no sysfs: -ENOENT");
 	policy_free(&policy);
+
+	sriov();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd))

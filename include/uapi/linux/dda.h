@@ -31,7 +31,8 @@
  *		  [DDA_A_DEV_DRIVER], [DDA_A_DEV_IOMMU_GROUP],
  *		  [DDA_A_DEV_ORIGINAL_DRIVER],
  *		  [DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC,
- *		   DDA_A_DEV_HEALTH], [DDA_A_DEV_BUSY]
+ *		   DDA_A_DEV_HEALTH], [DDA_A_DEV_BUSY],
+ *		  [DDA_A_DEV_PHYSFN]
  *	Neither waits on a device lock nor wakes a sleeping device.
  *
  * DDA_CMD_DEV_DISMOUNT (do, admin): host -> quarantined; with
@@ -153,6 +154,7 @@ enum dda_attr {
 	DDA_A_SURVEY_FINDING = 17,	/* nested, repeated: enum dda_finding_attr */
 	DDA_A_DEV_HEALTH = 18,		/* u32: enum dda_health after the last reset */
 	DDA_A_DEV_BUSY = 19,		/* flag: a change of this device is under way */
+	DDA_A_DEV_PHYSFN = 20,		/* string: of an SR-IOV VF, its PF's address */
 
 	__DDA_A_MAX,
 	DDA_A_MAX = __DDA_A_MAX - 1

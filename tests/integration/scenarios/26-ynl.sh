@@ -49,7 +49,7 @@ def ynl_dev(d):
     known = {"dev-address", "dev-vendor", "dev-device", "dev-subsys-vendor",
              "dev-subsys-device", "dev-class", "dev-driver", "dev-iommu-group",
              "dev-state", "dev-original-driver", "dev-reset-method",
-             "dev-reset-usec", "dev-health"}
+             "dev-reset-usec", "dev-health", "dev-physfn"}
     assert set(d) <= known, set(d) - known
     return {"address": d["dev-address"],
             "vendor": "%04x" % d["dev-vendor"],
@@ -63,7 +63,8 @@ def ynl_dev(d):
             "original_driver": d.get("dev-original-driver"),
             # dda.ko tells the health of the devices it holds; ddactl
             # says "ok" of the others, as libdda reads no attribute.
-            "health": d.get("dev-health", "ok").replace("-", "_")}
+            "health": d.get("dev-health", "ok").replace("-", "_"),
+            "physfn": d.get("dev-physfn")}
 
 def ddactl_dev(d):
     assert d.pop("vm") is None, d
