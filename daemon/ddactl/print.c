@@ -398,6 +398,8 @@ static void table_print(void)
 	size_t *width, row, col, len;
 	const char *cell;
 
+	if (!t->cols)
+		return;
 	width = calloc(t->cols, sizeof(*width));
 	if (!width) {
 		fail(-ENOMEM);

@@ -97,6 +97,12 @@ static void table_headers_alone(void)
 	print_close_table(NULL);
 }
 
+static void table_bare(void)
+{
+	print_open_table(NULL);
+	print_close_table(NULL);
+}
+
 /* A table in an object, text around it, as `policy check` prints. */
 static void table_inside(void)
 {
@@ -356,6 +362,8 @@ static const struct {
 	  "No vm.\n", "[]\n", "[]\n" },
 	{ "a table without rows or line: the headers", table_headers_alone, 0,
 	  "ADDRESS  CLASS\n", "[]\n", NULL },
+	{ "a table without headers or rows: nothing", table_bare, 0, "",
+	  "[]\n", NULL },
 	{ "a table inside an object", table_inside, 0,
 	  "before\nA          B\nwide cell  1\nafter: x\n",
 	  "{\n"
