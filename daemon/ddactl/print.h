@@ -72,7 +72,10 @@ void print_int(enum print_mode mode, const char *key, const char *fmt,
  */
 void print_json_value(const char *key, struct json_object *value);
 
-/* Every member of the JSON object value, into the open object. */
+/*
+ * Every member of the JSON object value, copied into the open object or
+ * row (PRINT_JSON); value not an object is a mistake.
+ */
 void print_json_members(struct json_object *value);
 
 /*
