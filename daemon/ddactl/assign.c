@@ -32,21 +32,24 @@ static double timeout_parse(const char *text)
 	return t;
 }
 
+/* What ddad answered: the device, and its guest if it is assigned. */
 static int assign_print(struct json_object *result, bool json)
 {
-	const char *vm = json_text_or_dash(result, "vm");
-	int n;
+	const char *vm = json_string_of(result, "vm");
 
-	if (json)
-		return print_json(stdout, result);
-	if (*vm != '-')
-		n = printf("%s: assigned to vm %s (port %s)\n",
-			   json_text_or_dash(result, "address"), vm,
-			   json_text_or_dash(result, "port"));
-	else
-		n = printf("%s: %s\n", json_text_or_dash(result, "address"),
-			   json_text_or_dash(result, "state"));
-	return n < 0 ? -EIO : 0;
+	print_start(stdout, json ? PRINT_FORMAT_JSON : PRINT_FORMAT_TEXT);
+	print_json_value(NULL, result);
+	print_string(PRINT_TEXT, NULL, "%s: ",
+		     json_string_of(result, "address"));
+	if (vm) {
+		print_string(PRINT_TEXT, NULL, "assigned to vm %s", vm);
+		print_string(PRINT_TEXT, NULL, " (port %s)\n",
+			     json_string_of(result, "port"));
+	} else {
+		print_string(PRINT_TEXT, NULL, "%s\n",
+			     json_string_of(result, "state"));
+	}
+	return print_end();
 }
 
 /* op ADDRESS [--vm NAME] [--timeout SECONDS], as cmd's table allows. */

@@ -276,14 +276,14 @@ int ddad_print_list(const struct command *cmd, const char *op, bool json,
 	ret = ddad_call(ddad_request(op), DDAD_TIMEOUT_MS, &result);
 	if (ret)
 		return ret;
-	if (!json_object_is_type(result, json_type_array))
+	if (!json_object_is_type(result, json_type_array)) {
 		err = -EBADMSG;
-	else if (json)
-		err = print_json(stdout, result);
-	else if (!json_object_array_length(result))
-		err = printf("%s\n", empty) < 0 ? -EIO : 0;
-	else
-		err = print_json_table(stdout, result, columns, n);
+	} else {
+		print_start(stdout, json ? PRINT_FORMAT_JSON :
+					   PRINT_FORMAT_TEXT);
+		print_json_table(NULL, result, columns, n, empty);
+		err = print_end();
+	}
 	json_object_put(result);
 	return err ? command_failed(NULL, err, cmd->name) : DDACTL_OK;
 }

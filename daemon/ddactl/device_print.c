@@ -3,14 +3,11 @@
  * Devices for people and for scripts.
  *
  * device_fields[] describes every field once: its JSON key (also its label
- * in `show`), its column header in `list`, where it appears, and how its
- * value is read from a device. The table, the lines and the JSON are all
- * printed from it, so they cannot disagree.
+ * in `show`), its column header in the tables, where it appears, and how
+ * its value is read from a device. One print_*() call a field prints the
+ * tables, the lines and the JSON, so they cannot disagree.
  */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <json-c/json.h>
 
 #include "device_print.h"
 #include "print.h"
@@ -21,6 +18,7 @@ enum {
 	IN_JSON = 1 << 0,	/* a key of the JSON object */
 	IN_LIST = 1 << 1,	/* a column of the `list` table */
 	IN_SHOW = 1 << 2,	/* a line of `show` */
+	IN_BRIEF = 1 << 3,	/* a column of the brief table */
 };
 
 /* A field's value: none (JSON null, "-" in text), a string or a number. */
@@ -54,37 +52,6 @@ static void value_number(struct value *value, long long n)
 {
 	value->type = VALUE_NUMBER;
 	value->number = n;
-}
-
-static const char *value_text(struct value *value)
-{
-	switch (value->type) {
-	case VALUE_STRING:
-		return value->string;
-	case VALUE_NUMBER:
-		snprintf(value->buf, sizeof(value->buf), "%lld",
-			 value->number);
-		return value->buf;
-	default:
-		return "-";
-	}
-}
-
-/* 0 with *obj NULL for none, or -ENOMEM. */
-static int value_json(const struct value *value, struct json_object **obj)
-{
-	switch (value->type) {
-	case VALUE_STRING:
-		*obj = json_object_new_string(value->string);
-		break;
-	case VALUE_NUMBER:
-		*obj = json_object_new_int64(value->number);
-		break;
-	default:
-		*obj = NULL;
-		return 0;
-	}
-	return *obj ? 0 : -ENOMEM;
 }
 
 static void get_address(const struct device_view *view, struct value *value)
@@ -197,18 +164,21 @@ static void get_physfn(const struct device_view *view, struct value *value)
 }
 
 static const struct device_field device_fields[] = {
-	{ "address", "ADDRESS", IN_JSON | IN_LIST | IN_SHOW, get_address },
+	{ "address", "ADDRESS", IN_JSON | IN_LIST | IN_SHOW | IN_BRIEF,
+	  get_address },
 	{ "vendor", NULL, IN_JSON | IN_SHOW, get_vendor },
 	{ "device", NULL, IN_JSON | IN_SHOW, get_device },
 	{ "subsystem_vendor", NULL, IN_JSON | IN_SHOW, get_subsys_vendor },
 	{ "subsystem_device", NULL, IN_JSON | IN_SHOW, get_subsys_device },
 	{ "class", NULL, IN_JSON | IN_SHOW, get_class },
 	{ NULL, "CLASS", IN_LIST, get_class_short },
-	{ NULL, "VENDOR:DEVICE", IN_LIST, get_vendor_device },
-	{ "driver", "DRIVER", IN_JSON | IN_LIST | IN_SHOW, get_driver },
+	{ NULL, "VENDOR:DEVICE", IN_LIST | IN_BRIEF, get_vendor_device },
+	{ "driver", "DRIVER", IN_JSON | IN_LIST | IN_SHOW | IN_BRIEF,
+	  get_driver },
 	{ "iommu_group", "GROUP", IN_JSON | IN_LIST | IN_SHOW,
 	  get_iommu_group },
-	{ "state", "STATE", IN_JSON | IN_LIST | IN_SHOW, get_state },
+	{ "state", "STATE", IN_JSON | IN_LIST | IN_SHOW | IN_BRIEF,
+	  get_state },
 	{ "vm", "VM", IN_JSON | IN_LIST | IN_SHOW, get_vm },
 	{ "original_driver", NULL, IN_JSON | IN_SHOW, get_original_driver },
 	{ "description", "DESCRIPTION", IN_LIST | IN_SHOW, get_description },
@@ -218,114 +188,76 @@ static const struct device_field device_fields[] = {
 	{ "physfn", NULL, IN_JSON | IN_SHOW, get_physfn },
 };
 
-struct json_object *device_json(const struct device_view *view)
+/* The text a field appears in, in form. */
+static const unsigned int in_text[] = {
+	[DEVICE_LIST] = IN_LIST,
+	[DEVICE_SHOW] = IN_SHOW,
+	[DEVICE_BRIEF] = IN_BRIEF,
+};
+
+void device_print_headers(enum device_form form)
 {
 	const struct device_field *field;
-	struct json_object *obj, *member;
-	struct value value;
-
-	obj = json_object_new_object();
-	if (!obj)
-		return NULL;
-	for (field = device_fields;
-	     field < device_fields + ARRAY_SIZE(device_fields); field++) {
-		if (!(field->in & IN_JSON))
-			continue;
-		field->get(view, &value);
-		if (value_json(&value, &member))
-			goto fail;
-		if (json_object_object_add(obj, field->key, member)) {
-			json_object_put(member);
-			goto fail;
-		}
-	}
-	return obj;
-
-fail:
-	json_object_put(obj);
-	return NULL;
-}
-
-static int device_print_json_list(FILE *f, const struct device_view *views,
-				  size_t n)
-{
-	struct json_object *array;
-	size_t i;
-
-	array = json_object_new_array();
-	for (i = 0; array && i < n; i++) {
-		if (!json_array_append(array, device_json(&views[i]))) {
-			json_object_put(array);
-			array = NULL;
-		}
-	}
-	return print_json_put(f, array);
-}
-
-static int device_print_table(FILE *f, const struct device_view *views,
-			      size_t n)
-{
-	const struct device_field *field;
-	size_t cols = 0, rows = n + 1, row, col, i;
-	struct value value;
-	char **cells;
-	int err = -ENOMEM;
 
 	for (field = device_fields;
 	     field < device_fields + ARRAY_SIZE(device_fields); field++)
-		cols += !!(field->in & IN_LIST);
+		if (field->in & in_text[form])
+			print_header(field->header);
+}
 
-	cells = calloc(rows * cols, sizeof(*cells));
-	if (!cells)
-		return -ENOMEM;
-	for (row = 0; row < rows; row++) {
-		col = 0;
-		for (field = device_fields;
-		     field < device_fields + ARRAY_SIZE(device_fields);
-		     field++) {
-			if (!(field->in & IN_LIST))
-				continue;
-			if (row) {
-				field->get(&views[row - 1], &value);
-				cells[row * cols + col] =
-					strdup(value_text(&value));
-			} else {
-				cells[col] = strdup(field->header);
-			}
-			if (!cells[row * cols + col])
-				goto out;
-			col++;
-		}
+void device_print_fields(const struct device_view *view,
+			 enum device_form form)
+{
+	const struct device_field *field;
+	struct value value;
+	unsigned int mode;
+	char fmt[64];
+
+	for (field = device_fields;
+	     field < device_fields + ARRAY_SIZE(device_fields); field++) {
+		mode = (field->in & IN_JSON ? PRINT_JSON : 0) |
+		       (field->in & in_text[form] ? PRINT_TEXT : 0);
+		if (!mode)
+			continue;
+		field->get(view, &value);
+		/* show's lines are "key: value", the tables' cells the value. */
+		snprintf(fmt, sizeof(fmt), "%s%s%s",
+			 form == DEVICE_SHOW ? field->key : "",
+			 form == DEVICE_SHOW ? ": " : "",
+			 value.type == VALUE_NUMBER ? "%lld" : "%s");
+		if (form == DEVICE_SHOW)
+			strcat(fmt, "\n");
+		if (value.type == VALUE_NUMBER)
+			print_int(mode, field->key, fmt, value.number);
+		else
+			print_string(mode, field->key, fmt,
+				     value.type == VALUE_STRING ?
+				     value.string : NULL);
 	}
-	err = print_table(f, (const char *const *)cells, rows, cols);
-out:
-	for (i = 0; i < rows * cols; i++)
-		free(cells[i]);
-	free(cells);
-	return err;
 }
 
 int device_print_list(FILE *f, const struct device_view *views, size_t n,
 		      bool json)
 {
-	return json ? device_print_json_list(f, views, n) :
-		      device_print_table(f, views, n);
+	size_t i;
+
+	print_start(f, json ? PRINT_FORMAT_JSON : PRINT_FORMAT_TEXT);
+	print_open_table(NULL);
+	device_print_headers(DEVICE_LIST);
+	for (i = 0; i < n; i++) {
+		print_open_row();
+		device_print_fields(&views[i], DEVICE_LIST);
+		print_close_row();
+	}
+	print_close_table(NULL);
+	return print_end();
 }
 
 int device_print_show(FILE *f, const struct device_view *view, bool json)
 {
-	const struct device_field *field;
-	struct value value;
-
-	if (json)
-		return print_json_put(f, device_json(view));
-
-	for (field = device_fields;
-	     field < device_fields + ARRAY_SIZE(device_fields); field++) {
-		if (!(field->in & IN_SHOW))
-			continue;
-		field->get(view, &value);
-		fprintf(f, "%s: %s\n", field->key, value_text(&value));
-	}
-	return ferror(f) ? -EIO : 0;
+	print_start(f, json ? PRINT_FORMAT_JSON : PRINT_FORMAT_TEXT);
+	print_open_object(NULL);
+	device_print_fields(view, DEVICE_SHOW);
+	print_close_object();
+	return print_end();
 }

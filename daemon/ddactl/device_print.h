@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Devices for people and for scripts: the `list` table, the `show` lines
- * and their JSON.
+ * Devices for people and for scripts: the `list` table, the `show` lines,
+ * the brief rows of other tables, and their JSON.
  *
  * JSON object of a device, every key always there:
  *
@@ -16,7 +16,9 @@
  *	vm			string, or null: the guest it is assigned to
  *	original_driver		string, or null: the host driver before
  *				DISMOUNT
- *	health			"ok", "reset_failed" or "no_answer"
+ *	health			"ok", "reset_failed", "no_answer" or
+ *				"unbound": how it came out of its last
+ *				reset by dda
  *	physfn			string, or null: of an SR-IOV virtual
  *				function, its physical function's address
  */
@@ -29,8 +31,6 @@
 
 #include "libdda.h"
 
-struct json_object;
-
 /*
  * A device as ddactl presents it: what dda.ko says of it, and the
  * guest it is assigned to, which only ddad knows (NULL if none or unknown).
@@ -40,20 +40,34 @@ struct device_view {
 	const char *vm;
 };
 
-/* The JSON object of a device, or NULL when out of memory. */
-struct json_object *device_json(const struct device_view *view);
+/* How a device appears in text. */
+enum device_form {
+	DEVICE_LIST,	/* a row of `list`: ADDRESS CLASS VENDOR:DEVICE DRIVER
+			 * GROUP STATE VM DESCRIPTION */
+	DEVICE_SHOW,	/* the lines of `show`: "key: value", "-" for none */
+	DEVICE_BRIEF,	/* a row naming it: ADDRESS VENDOR:DEVICE DRIVER
+			 * STATE */
+};
+
+/* The headers of form's table, through print_header() (print.h). */
+void device_print_headers(enum device_form form);
 
 /*
- * Prints n devices: as a table (ADDRESS CLASS VENDOR:DEVICE DRIVER GROUP
- * STATE VM DESCRIPTION), or as a JSON array. Returns 0, -ENOMEM or -EIO.
+ * Prints the fields of a device through print.h: in JSON the members of
+ * its object, into the open one; in text as form, the cells of the open
+ * row or show's lines.
+ */
+void device_print_fields(const struct device_view *view,
+			 enum device_form form);
+
+/*
+ * Prints n devices: as the `list` table, or as a JSON array. Returns 0,
+ * -ENOMEM or -EIO.
  */
 int device_print_list(FILE *f, const struct device_view *views, size_t n,
 		      bool json);
 
-/*
- * Prints one device: as "key: value" lines, "-" standing for none, or as a
- * JSON object. Returns 0, -ENOMEM or -EIO.
- */
+/* Prints one device: as show's lines, or as a JSON object. Returns as above. */
 int device_print_show(FILE *f, const struct device_view *view, bool json);
 
 #endif /* DDA_DEVICE_PRINT_H */

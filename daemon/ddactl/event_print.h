@@ -2,13 +2,19 @@
 /*
  * Events for people and for scripts, one line each.
  *
- * JSON object of an event, every key always there:
+ * JSON object of an event:
  *
  *	address		string "dddd:bb:dd.f"
  *	old_state	"host", "quarantined" or "assigned": before
  *	state		the same: after
  *	reason		"dismount", "mount", "handover", "reclaim",
- *			"selected", "removed" or "unload"
+ *			"selected", "removed", "unload" or "reset"
+ *
+ * and, only when the change reset the device:
+ *
+ *	reset_method	the PCI core's method, "none" when it has none
+ *	reset_usec	integer: how long the reset took
+ *	health		"ok", "reset_failed" or "no_answer"
  *
  * A value from a newer dda.ko that this version has no name for is
  * "unknown".
@@ -21,14 +27,9 @@
 
 #include "libdda.h"
 
-struct json_object;
-
-/* The JSON object of an event, or NULL when out of memory. */
-struct json_object *event_json(const struct dda_event *event);
-
 /*
- * Prints an event on one line: "ADDRESS OLD -> NEW (REASON)", or its JSON
- * object. Returns 0, -ENOMEM or -EIO.
+ * Prints an event on one line: "ADDRESS OLD -> NEW (REASON[, RESET])", or
+ * its JSON object. Returns 0, -ENOMEM or -EIO.
  */
 int event_print(FILE *f, const struct dda_event *event, bool json);
 

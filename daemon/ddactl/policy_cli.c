@@ -16,13 +16,13 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <json-c/json.h>
 
 #include "ddactl.h"
 #include "device_print.h"
@@ -117,129 +117,73 @@ static int devices_get(struct dda_device **out, size_t *count)
 	return -1;
 }
 
-/* Adds "selector", "file" and "line" of s to obj. */
-static void selector_json(struct json_object *obj,
-			  const struct policy_selector *s)
+/* The selector s: its text as fmt; where it is written, in JSON only. */
+static void selector_print(const struct policy_selector *s, const char *fmt)
 {
 	char text[POLICY_SELECTOR_SIZE];
 
 	policy_selector_text(s, text);
-	json_object_object_add(obj, "selector", json_object_new_string(text));
-	json_object_object_add(obj, "file", json_object_new_string(s->file));
-	json_object_object_add(obj, "line", json_object_new_int(s->line));
+	print_string(PRINT_ANY, "selector", fmt, text);
+	print_string(PRINT_JSON, "file", NULL, s->file);
+	print_int(PRINT_JSON, "line", NULL, s->line);
 }
 
-static int check_json(const struct policy *policy,
-		      const struct dda_device *devs, size_t count)
+/* Where s is written, "FILE:LINE", as a text cell. */
+static void source_print(const struct policy_selector *s)
 {
-	struct json_object *root, *files, *selectors, *selected, *obj;
+	char source[PATH_MAX + 16];
+
+	snprintf(source, sizeof(source), "%s:%u", s->file, s->line);
+	print_string(PRINT_TEXT, NULL, "%s", source);
+}
+
+/*
+ * The policy's files and selectors, then the devices it selects now, with
+ * the selector of each: in text, a table of them.
+ */
+static int check_print(const struct policy *policy,
+		       const struct dda_device *devs, size_t count, bool json)
+{
 	const struct policy_selector *s;
 	struct device_view view;
 	size_t i;
-	int err = -ENOMEM;
 
-	root = json_object_new_object();
-	files = json_object_new_array();
-	selectors = json_object_new_array();
-	selected = json_object_new_array();
-	if (!root || !files || !selectors || !selected)
-		goto fail;
-	json_object_object_add(root, "files", files);
-	json_object_object_add(root, "selectors", selectors);
-	json_object_object_add(root, "selected", selected);
-
+	print_start(stdout, json ? PRINT_FORMAT_JSON : PRINT_FORMAT_TEXT);
+	print_open_object(NULL);
+	print_text("policy: %zu selector%s in %zu file%s\n",
+		   policy->n_selectors, policy->n_selectors == 1 ? "" : "s",
+		   policy->n_files, policy->n_files == 1 ? "" : "s");
+	print_open_array("files");
 	for (i = 0; i < policy->n_files; i++)
-		if (!json_array_append(files,
-			json_object_new_string(policy->files[i])))
-			goto out;
+		print_string(PRINT_ANY, NULL, "  %s\n", policy->files[i]);
+	print_close_array();
+
+	print_open_array("selectors");
 	for (i = 0; i < policy->n_selectors; i++) {
-		obj = json_object_new_object();
-		if (!json_array_append(selectors, obj))
-			goto out;
-		selector_json(obj, &policy->selectors[i]);
+		print_open_object(NULL);
+		selector_print(&policy->selectors[i], NULL);
+		print_close_object();
 	}
+	print_close_array();
+
+	print_open_table("selected");
+	device_print_headers(DEVICE_BRIEF);
+	print_header("SELECTOR");
+	print_header("SOURCE");
 	for (i = 0; i < count; i++) {
 		s = policy_match(policy, &devs[i]);
 		if (!s)
 			continue;
 		view = (struct device_view){ .dev = &devs[i] };
-		obj = device_json(&view);
-		if (!json_array_append(selected, obj))
-			goto out;
-		selector_json(obj, s);
+		print_open_row();
+		device_print_fields(&view, DEVICE_BRIEF);
+		selector_print(s, "%s");
+		source_print(s);
+		print_close_row();
 	}
-	err = print_json(stdout, root);
-out:
-	json_object_put(root);
-	return err;
-
-fail:
-	json_object_put(root);
-	json_object_put(files);
-	json_object_put(selectors);
-	json_object_put(selected);
-	return err;
-}
-
-enum { COL_ADDRESS, COL_ID, COL_DRIVER, COL_STATE, COL_SELECTOR, COL_SOURCE,
-       N_COLS };
-
-static int check_text(const struct policy *policy,
-		      const struct dda_device *devs, size_t count)
-{
-	static const char *const header[N_COLS] = {
-		"ADDRESS", "VENDOR:DEVICE", "DRIVER", "STATE", "SELECTOR",
-		"SOURCE",
-	};
-	const struct policy_selector *s;
-	char text[POLICY_SELECTOR_SIZE];
-	size_t i, rows = 1, c;
-	char **cells;
-	int err = -ENOMEM;
-
-	printf("policy: %zu selector%s in %zu file%s\n", policy->n_selectors,
-	       policy->n_selectors == 1 ? "" : "s", policy->n_files,
-	       policy->n_files == 1 ? "" : "s");
-	for (i = 0; i < policy->n_files; i++)
-		printf("  %s\n", policy->files[i]);
-
-	cells = calloc((count + 1) * N_COLS, sizeof(*cells));
-	if (!cells)
-		return -ENOMEM;
-	for (c = 0; c < N_COLS; c++)
-		if (!(cells[c] = strdup(header[c])))
-			goto out;
-	for (i = 0; i < count; i++) {
-		char **row = cells + rows * N_COLS;
-
-		s = policy_match(policy, &devs[i]);
-		if (!s)
-			continue;
-		policy_selector_text(s, text);
-		rows++;
-		if (asprintf(&row[COL_ADDRESS], "%s", devs[i].address) < 0 ||
-		    asprintf(&row[COL_ID], "%04x:%04x", devs[i].vendor,
-			     devs[i].device) < 0 ||
-		    asprintf(&row[COL_DRIVER], "%s",
-			     *devs[i].driver ? devs[i].driver : "-") < 0 ||
-		    asprintf(&row[COL_STATE], "%s",
-			     dda_state_name(devs[i].state)) < 0 ||
-		    asprintf(&row[COL_SELECTOR], "%s", text) < 0 ||
-		    asprintf(&row[COL_SOURCE], "%s:%u", s->file, s->line) < 0)
-			goto out;
-	}
-	if (rows == 1) {
-		printf("no device present is selected\n");
-		err = ferror(stdout) ? -EIO : 0;
-	} else {
-		err = print_table(stdout, (const char *const *)cells, rows,
-				  N_COLS);
-	}
-out:
-	for (i = 0; i < rows * N_COLS; i++)
-		free(cells[i]);
-	free(cells);
-	return err;
+	print_close_table("no device present is selected");
+	print_close_object();
+	return print_end();
 }
 
 /* What check and modprobe do with the policy and every PCI device. */
@@ -270,8 +214,7 @@ static int check(const struct args *a, const struct policy *policy,
 {
 	int err;
 
-	err = a->json ? check_json(policy, devs, count) :
-			check_text(policy, devs, count);
+	err = check_print(policy, devs, count, a->json);
 	return err ? command_failed(NULL, err, "policy check") : DDACTL_OK;
 }
 

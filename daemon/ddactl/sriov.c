@@ -94,81 +94,58 @@ static int sriov_pf_read(struct dda *dda, struct sriov_pf *pf)
 	return -1;
 }
 
-static const char *yes_no(bool b)
+/*
+ * The PF's fields, then its VFs: in JSON whole device objects, in text a
+ * table of what matters here.
+ */
+static void sriov_print_fields(const struct sriov_pf *pf,
+			       const struct device_view *views, bool json)
 {
-	return b ? "yes" : "no";
-}
-
-static struct json_object *sriov_json(const struct sriov_pf *pf,
-				      const struct device_view *views)
-{
-	struct json_object *obj, *vfs;
+	struct json_object *autoprobe;
 	size_t i;
 
-	obj = json_object_new_object();
-	vfs = json_object_new_array();
-	if (!obj || !vfs)
-		goto fail;
-	for (i = 0; i < pf->n_vfs; i++)
-		if (!json_array_append(vfs, device_json(&views[i])))
-			goto fail;
-	if (json_object_object_add(obj, "address",
-				   json_object_new_string(pf->address)) ||
-	    json_object_object_add(obj, "driver", pf->dev.driver[0] ?
-				   json_object_new_string(pf->dev.driver) :
-				   NULL) ||
-	    json_object_object_add(obj, "total_vfs",
-				   json_object_new_int64(pf->sriov.total)) ||
-	    json_object_object_add(obj, "num_vfs",
-				   json_object_new_int64(pf->sriov.num)) ||
-	    json_object_object_add(obj, "autoprobe",
-				   json_object_new_boolean(pf->sriov.autoprobe)))
-		goto fail;
-	if (json_object_object_add(obj, "vfs", vfs))
-		goto fail;
-	return obj;
+	print_string(PRINT_ANY, "address", "address: %s\n", pf->address);
+	print_string(PRINT_ANY, "driver", "driver: %s\n",
+		     pf->dev.driver[0] ? pf->dev.driver : NULL);
+	print_int(PRINT_ANY, "total_vfs", "total_vfs: %lld\n", pf->sriov.total);
+	print_int(PRINT_ANY, "num_vfs", "num_vfs: %lld\n", pf->sriov.num);
+	print_text("autoprobe: %s\n", pf->sriov.autoprobe ? "yes" : "no");
+	autoprobe = json_object_new_boolean(pf->sriov.autoprobe);
+	print_json_value("autoprobe", autoprobe);
+	json_object_put(autoprobe);
 
-fail:
-	json_object_put(vfs);
-	json_object_put(obj);
-	return NULL;
-}
-
-/* The PF's lines, then a table of its VFs. */
-static int sriov_print_text(FILE *f, const struct sriov_pf *pf,
-			    const struct device_view *views)
-{
-	static const char *const headers[] = {
-		"VF", "STATE", "VM", "HEALTH", "DRIVER",
-	};
-	const size_t cols = ARRAY_SIZE(headers);
-	const char **cells;
-	size_t i;
-	int err;
-
-	fprintf(f, "address: %s\ndriver: %s\ntotal_vfs: %u\nnum_vfs: %u\n"
-		   "autoprobe: %s\n", pf->address,
-		pf->dev.driver[0] ? pf->dev.driver : "-", pf->sriov.total,
-		pf->sriov.num, yes_no(pf->sriov.autoprobe));
-	if (!pf->n_vfs)
-		return ferror(f) ? -EIO : 0;
-	cells = calloc((pf->n_vfs + 1) * cols, sizeof(*cells));
-	if (!cells)
-		return -ENOMEM;
-	memcpy(cells, headers, sizeof(headers));
-	for (i = 0; i < pf->n_vfs; i++) {
-		const char **row = cells + (i + 1) * cols;
-
-		row[0] = pf->vfs[i].address;
-		row[1] = dda_state_name(pf->vfs[i].state);
-		row[2] = views[i].vm ? views[i].vm : "-";
-		row[3] = dda_health_name(pf->vfs[i].health);
-		row[4] = pf->vfs[i].driver[0] ? pf->vfs[i].driver : "-";
+	if (json) {
+		print_open_array("vfs");
+		for (i = 0; i < pf->n_vfs; i++) {
+			print_open_object(NULL);
+			device_print_fields(&views[i], DEVICE_SHOW);
+			print_close_object();
+		}
+		print_close_array();
+		return;
 	}
-	fputc('\n', f);
-	err = print_table(f, cells, pf->n_vfs + 1, cols);
-	free(cells);
-	return err;
+	if (!pf->n_vfs)
+		return;
+	print_text("\n");
+	print_open_table(NULL);
+	print_header("VF");
+	print_header("STATE");
+	print_header("VM");
+	print_header("HEALTH");
+	print_header("DRIVER");
+	for (i = 0; i < pf->n_vfs; i++) {
+		print_open_row();
+		print_string(PRINT_TEXT, NULL, "%s", pf->vfs[i].address);
+		print_string(PRINT_TEXT, NULL, "%s",
+			     dda_state_name(pf->vfs[i].state));
+		print_string(PRINT_TEXT, NULL, "%s", views[i].vm);
+		print_string(PRINT_TEXT, NULL, "%s",
+			     dda_health_name(pf->vfs[i].health));
+		print_string(PRINT_TEXT, NULL, "%s",
+			     pf->vfs[i].driver[0] ? pf->vfs[i].driver : NULL);
+		print_close_row();
+	}
+	print_close_table(NULL);
 }
 
 /* Prints the PF and its VFs, their guests as ddad knows them. */
@@ -187,8 +164,11 @@ static int sriov_print(const struct sriov_pf *pf, bool json)
 	for (i = 0; i < pf->n_vfs; i++)
 		views[i] = (struct device_view){ .dev = &pf->vfs[i] };
 	guests = ddad_vms(views, pf->n_vfs);
-	err = json ? print_json_put(stdout, sriov_json(pf, views)) :
-		     sriov_print_text(stdout, pf, views);
+	print_start(stdout, json ? PRINT_FORMAT_JSON : PRINT_FORMAT_TEXT);
+	print_open_object(NULL);
+	sriov_print_fields(pf, views, json);
+	print_close_object();
+	err = print_end();
 	json_object_put(guests);
 	free(views);
 	return err ? command_failed(NULL, err, "sriov") : DDACTL_OK;

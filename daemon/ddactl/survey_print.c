@@ -2,9 +2,7 @@
 /*
  * Surveys for people and for scripts.
  */
-#include <errno.h>
 #include <string.h>
-#include <json-c/json.h>
 
 #include "print.h"
 #include "survey_print.h"
@@ -12,132 +10,92 @@
 /* As wide as the widest severity name, "warning" and "blocker". */
 #define SEVERITY_WIDTH	7
 
-/* Adds the string member key to obj: 0, or -ENOMEM. */
-static int add_string(struct json_object *obj, const char *key,
-		      const char *value)
+/* The findings of severity min or more, into the open JSON array. */
+static void findings_print(const struct dda_survey *survey,
+			   enum dda_severity min)
 {
-	struct json_object *member = json_object_new_string(value);
-
-	if (!member || json_object_object_add(obj, key, member)) {
-		json_object_put(member);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static struct json_object *finding_json(const struct dda_finding *finding)
-{
-	struct json_object *obj;
-
-	obj = json_object_new_object();
-	if (!obj)
-		return NULL;
-	if (add_string(obj, "check", dda_check_name(finding->check)) ||
-	    add_string(obj, "severity",
-		       dda_severity_name(finding->severity)) ||
-	    add_string(obj, "text", finding->text)) {
-		json_object_put(obj);
-		return NULL;
-	}
-	return obj;
-}
-
-struct json_object *survey_json(const struct dda_survey *survey)
-{
-	struct json_object *obj, *findings, *finding;
+	const struct dda_finding *finding;
+	char fmt[16];
 	size_t i;
 
-	obj = json_object_new_object();
-	if (!obj)
-		return NULL;
-	if (add_string(obj, "address", survey->address) ||
-	    add_string(obj, "verdict", dda_verdict_name(survey->verdict)))
-		goto fail;
-
-	findings = json_object_new_array();
-	if (!findings)
-		goto fail;
-	if (json_object_object_add(obj, "findings", findings)) {
-		json_object_put(findings);
-		goto fail;
-	}
+	snprintf(fmt, sizeof(fmt), "  %%-%ds  ", SEVERITY_WIDTH);
 	for (i = 0; i < survey->n_findings; i++) {
-		finding = finding_json(&survey->findings[i]);
-		if (!finding || json_object_array_add(findings, finding)) {
-			json_object_put(finding);
-			goto fail;
-		}
+		finding = &survey->findings[i];
+		if (finding->severity < min)
+			continue;
+		print_open_object(NULL);
+		/* The JSON names the check first, the text the severity. */
+		print_string(PRINT_JSON, "check", NULL,
+			     dda_check_name(finding->check));
+		print_string(PRINT_ANY, "severity", fmt,
+			     dda_severity_name(finding->severity));
+		print_string(PRINT_TEXT, NULL, "%s: ",
+			     dda_check_name(finding->check));
+		print_string(PRINT_ANY, "text", "%s\n", finding->text);
+		print_close_object();
 	}
-	return obj;
-
-fail:
-	json_object_put(obj);
-	return NULL;
 }
 
 int survey_print_findings(FILE *f, const struct dda_survey *survey,
 			  enum dda_severity min)
 {
-	const struct dda_finding *finding;
-	size_t i;
-
-	for (i = 0; i < survey->n_findings; i++) {
-		finding = &survey->findings[i];
-		if (finding->severity < min)
-			continue;
-		fprintf(f, "  %-*s  %s: %s\n", SEVERITY_WIDTH,
-			dda_severity_name(finding->severity),
-			dda_check_name(finding->check), finding->text);
-	}
-	return ferror(f) ? -EIO : 0;
+	print_start(f, PRINT_FORMAT_TEXT);
+	print_open_array(NULL);
+	findings_print(survey, min);
+	print_close_array();
+	return print_end();
 }
 
-static int survey_print_text(FILE *f, const struct survey_view *views,
-			     size_t n)
+/* One survey, its verdict in a column width wide. */
+static void survey_print(const struct survey_view *view, int width)
 {
-	const struct survey_view *view;
-	int width = 0, len, err;
+	const char *description = view->description;
+	char fmt[16];
 
-	for (view = views; view < views + n; view++) {
-		len = strlen(dda_verdict_name(view->survey->verdict));
+	snprintf(fmt, sizeof(fmt), "%%-%ds  ", width);
+	print_open_object(NULL);
+	print_string(PRINT_ANY, "address", "%s  ", view->survey->address);
+	print_string(PRINT_ANY, "verdict", fmt,
+		     dda_verdict_name(view->survey->verdict));
+	print_string(PRINT_TEXT, NULL, "%s\n",
+		     description && *description ? description : NULL);
+	print_open_array("findings");
+	findings_print(view->survey, DDA_SEVERITY_INFO);
+	print_close_array();
+	print_close_object();
+}
+
+/* The widest verdict of n surveys. */
+static int verdict_width(const struct survey_view *views, size_t n)
+{
+	int width = 0, len;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(dda_verdict_name(views[i].survey->verdict));
 		if (len > width)
 			width = len;
 	}
-	for (view = views; view < views + n; view++) {
-		fprintf(f, "%s  %-*s  %s\n", view->survey->address, width,
-			dda_verdict_name(view->survey->verdict),
-			view->description && *view->description ?
-			view->description : "-");
-		err = survey_print_findings(f, view->survey,
-					    DDA_SEVERITY_INFO);
-		if (err)
-			return err;
-	}
-	return ferror(f) ? -EIO : 0;
+	return width;
 }
 
 int survey_print_list(FILE *f, const struct survey_view *views, size_t n,
 		      bool json)
 {
-	struct json_object *array;
+	int width = verdict_width(views, n);
 	size_t i;
 
-	if (!json)
-		return survey_print_text(f, views, n);
-
-	array = json_object_new_array();
-	for (i = 0; array && i < n; i++) {
-		if (!json_array_append(array, survey_json(views[i].survey))) {
-			json_object_put(array);
-			array = NULL;
-		}
-	}
-	return print_json_put(f, array);
+	print_start(f, json ? PRINT_FORMAT_JSON : PRINT_FORMAT_TEXT);
+	print_open_array(NULL);
+	for (i = 0; i < n; i++)
+		survey_print(&views[i], width);
+	print_close_array();
+	return print_end();
 }
 
 int survey_print_show(FILE *f, const struct survey_view *view, bool json)
 {
-	if (!json)
-		return survey_print_text(f, view, 1);
-	return print_json_put(f, survey_json(view->survey));
+	print_start(f, json ? PRINT_FORMAT_JSON : PRINT_FORMAT_TEXT);
+	survey_print(view, verdict_width(view, 1));
+	return print_end();
 }

@@ -26,8 +26,6 @@
 
 #include "libdda.h"
 
-struct json_object;
-
 /*
  * A survey as ddactl presents it: what dda.ko says, and what the
  * device is, its dda_class_name() (NULL if unknown).
@@ -36,9 +34,6 @@ struct survey_view {
 	const struct dda_survey *survey;
 	const char *description;
 };
-
-/* The JSON object of a survey, or NULL when out of memory. */
-struct json_object *survey_json(const struct dda_survey *survey);
 
 /*
  * Prints n surveys: per device a line "ADDRESS  VERDICT  DESCRIPTION", the

@@ -37,11 +37,11 @@ static int vm_add(const struct command *cmd, const struct args *args)
 	ret = ddad_call(request, DDAD_TIMEOUT_MS, &result);
 	if (ret)
 		return ret;
-	if (args->json)
-		ret = print_json(stdout, result);
-	else
-		ret = printf("vm %s: connected through %s\n", name, qmp) < 0 ?
-		      -EIO : 0;
+	print_start(stdout, args->json ? PRINT_FORMAT_JSON : PRINT_FORMAT_TEXT);
+	print_json_value(NULL, result);
+	print_string(PRINT_TEXT, NULL, "vm %s: ", name);
+	print_string(PRINT_TEXT, NULL, "connected through %s\n", qmp);
+	ret = print_end();
 	json_object_put(result);
 	return ret ? command_failed(NULL, ret, "vm add") : DDACTL_OK;
 }

@@ -142,10 +142,6 @@ static void test_json(void)
 		json_object_put(obj);
 		free(text);
 	}
-
-	obj = event_json(&events[1]);
-	check_object(obj, &events[1], 1);
-	json_object_put(obj);
 }
 
 /* Prints every event in JSON, one after the other. */

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "device_print.h"
+#include "print.h"
 #include "unit.h"
 #include "util.h"
 
@@ -204,9 +205,11 @@ static void test_show_json(void)
 	json_object_put(root);
 	free(text);
 
-	root = device_json(&views[4]);
+	CAPTURE(text, device_print_show(f, &views[4], true));
+	root = json_tokener_parse(text);
 	check_object(root, &devices[4], "win11");
 	json_object_put(root);
+	free(text);
 }
 
 /* Splits text into its lines, in place. */
@@ -347,8 +350,62 @@ static void test_show_text(void)
 	free(text);
 }
 
+/* The brief rows another table names devices with; JSON: whole devices. */
+static int brief_print(FILE *f, const struct device_view *views, bool json)
+{
+	size_t i;
+
+	print_start(f, json ? PRINT_FORMAT_JSON : PRINT_FORMAT_TEXT);
+	print_open_table(NULL);
+	device_print_headers(DEVICE_BRIEF);
+	print_header("MORE");
+	for (i = 0; i < N; i++) {
+		print_open_row();
+		device_print_fields(&views[i], DEVICE_BRIEF);
+		print_string(PRINT_ANY, "more", "%s", "m");
+		print_close_row();
+	}
+	print_close_table(NULL);
+	return print_end();
+}
+
+static void test_brief(void)
+{
+	struct device_view views[N];
+	struct json_object *root, *more;
+	char *text = NULL;
+	size_t i;
+
+	views_of(views);
+	CAPTURE(text, brief_print(f, views, false));
+	is_str(text,
+	       "ADDRESS       VENDOR:DEVICE  DRIVER    STATE        MORE\n"
+	       "0000:00:03.0  8086:100e      e1000     host         m\n"
+	       "0000:00:1f.3  8086:2930      -         host         m\n"
+	       "0000:3a:00.1  10de:1eb8      dda       quarantined  m\n"
+	       "0000:3b:00.2  8086:10ed      dda       quarantined  m\n"
+	       "abcd:ef:1f.7  1b36:000d      vfio-pci  assigned     m\n",
+	       "brief rows: address, ids, driver, state");
+	free(text);
+
+	CAPTURE(text, brief_print(f, views, true));
+	root = json_tokener_parse(text);
+	for (i = 0; i < N; i++) {
+		struct json_object *obj = json_object_array_get_idx(root, i);
+
+		ok(json_object_object_get_ex(obj, "more", &more) &&
+		   !strcmp(json_object_get_string(more), "m"),
+		   "brief JSON %zu: the caller's member", i);
+		json_object_object_del(obj, "more");
+		check_object(obj, &devices[i], vms[i]);
+	}
+	json_object_put(root);
+	free(text);
+}
+
 int main(void)
 {
+	test_brief();
 	test_list_json();
 	test_show_json();
 	test_list_table();
