@@ -17,8 +17,9 @@ is waited for as libdda does: dev_get until the device is no longer busy,
 whose answer is then printed, after a line "# in progress: waited" on
 stderr; --no-wait prints the EINPROGRESS answer instead.
 
---between runs SHELL-CMD once the first datagram of the answer is read,
-before reading on: a dump's next part is made only then. A dump any of whose
+--between runs SHELL-CMD once the request is sent, before the answer is
+read: the first part of a dump is made as the request arrives, the next
+only as the reader takes the one before. A dump any of whose
 messages carries NLM_F_DUMP_INTR (the kernel saw the set change under it)
 prints "dump_intr" after "ok".
 
@@ -91,12 +92,11 @@ def exchange(sock, msg, between=None):
     """Send msg; return (errno, extack text, offset, [reply attr lists])."""
     global dump_intr
     sock.send(msg)
+    if between:
+        subprocess.run(['sh', '-c', between], check=True)
     replies = []
     while True:
         data = sock.recv(65536)
-        if between:
-            subprocess.run(['sh', '-c', between], check=True)
-            between = None
         while data:
             length, kind, flags = struct.unpack('IHH', data[:8])
             payload = data[16:length]

@@ -4,8 +4,8 @@
 # A dump that a device's arrival splits says so: every part made after the
 # set of PCI devices changed carries NLM_F_DUMP_INTR, so a reader knows it
 # may have missed a device or seen one twice (libdda then asks again). The
-# survey dump is long enough to come in several parts; between the first
-# and the rest an edu is hot-added into an empty root port.
+# first part of a dump is made as the request arrives, the rest as it is
+# read; between the two an edu is hot-added into an empty root port.
 #
 #   q35 + intel-iommu
 #    |-- e1000e, edu, virtio-net, hda
@@ -29,7 +29,7 @@ log "$before devices surveyed"
 rm -f /tmp/paused /tmp/resume
 "$genl" dev_survey --dump --between "$pause" >/tmp/dump.out 2>&1 &
 dumper=$!
-check "the dump pauses after its first part" wait_for 30 test -e /tmp/paused
+check "the dump pauses after its first part is made" wait_for 30 test -e /tmp/paused
 check "device_add an edu into hot0" \
 	vm_qmp '{"execute": "device_add", "arguments": {"driver": "edu", "id": "late", "bus": "hot0"}}'
 late=$(vm_pci_addr late)
