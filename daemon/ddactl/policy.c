@@ -158,26 +158,15 @@ static int line_parse(char *text, const char *file, unsigned int line,
 
 	memset(s, 0, sizeof(*s));
 	s->line = line;
-	if (!strcmp(w[0], "address")) {
-		s->kind = POLICY_ADDRESS;
+	if (!strcmp(w[0], "address") || !strcmp(w[0], "vf-of")) {
+		bool vf_of = !strcmp(w[0], "vf-of");
+
+		s->kind = vf_of ? POLICY_VF_OF : POLICY_ADDRESS;
 		want = 2;
 		if (n < want) {
-			error_at(error, file, line,
+			error_at(error, file, line, "%s",
+				 vf_of ? "'vf-of' needs the PCI address of an SR-IOV physical function (DDDD:BB:DD.F or BB:DD.F)" :
 				 "'address' needs a PCI address (DDDD:BB:DD.F or BB:DD.F)");
-			return -EINVAL;
-		}
-		if (dda_address_parse(w[1], s->address)) {
-			error_at(error, file, line,
-				 "'%s' is not a PCI address (expected DDDD:BB:DD.F or BB:DD.F)",
-				 w[1]);
-			return -EINVAL;
-		}
-	} else if (!strcmp(w[0], "vf-of")) {
-		s->kind = POLICY_VF_OF;
-		want = 2;
-		if (n < want) {
-			error_at(error, file, line,
-				 "'vf-of' needs the PCI address of an SR-IOV physical function (DDDD:BB:DD.F or BB:DD.F)");
 			return -EINVAL;
 		}
 		if (dda_address_parse(w[1], s->address)) {

@@ -36,9 +36,10 @@ static int attr_read(const char *root, const char *address, const char *name,
 	return 0;
 }
 
-/* An attribute in hex, "0x8086", into *value. */
-static int attr_hex(const char *root, const char *address, const char *name,
-		    unsigned long max, uint32_t *value)
+/* An attribute in base, at most max, into *value. */
+static int attr_number(const char *root, const char *address,
+		       const char *name, int base, unsigned long max,
+		       unsigned long *value)
 {
 	unsigned long v;
 	char buf[32], *end;
@@ -48,11 +49,23 @@ static int attr_hex(const char *root, const char *address, const char *name,
 	if (err)
 		return err;
 	errno = 0;
-	v = strtoul(buf, &end, 16);
+	v = strtoul(buf, &end, base);
 	if (errno || end == buf || *end || v > max)
 		return -EINVAL;
 	*value = v;
 	return 0;
+}
+
+/* An attribute in hex, "0x8086", into *value. */
+static int attr_hex(const char *root, const char *address, const char *name,
+		    unsigned long max, uint32_t *value)
+{
+	unsigned long v;
+	int err = attr_number(root, address, name, 16, max, &v);
+
+	if (!err)
+		*value = v;
+	return err;
 }
 
 /* The last component of the link name of the device at address, or "". */
@@ -260,18 +273,11 @@ static int attr_uint(const char *root, const char *address, const char *name,
 		     unsigned int *value)
 {
 	unsigned long v;
-	char buf[32], *end;
-	int err;
+	int err = attr_number(root, address, name, 10, UINT_MAX, &v);
 
-	err = attr_read(root, address, name, buf, sizeof(buf));
-	if (err)
-		return err;
-	errno = 0;
-	v = strtoul(buf, &end, 10);
-	if (errno || end == buf || *end || v > UINT_MAX)
-		return -EINVAL;
-	*value = v;
-	return 0;
+	if (!err)
+		*value = v;
+	return err;
 }
 
 int sysfs_pci_sriov_read(const char *root, const char *address,
