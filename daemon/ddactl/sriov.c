@@ -127,7 +127,7 @@ static void sriov_print_fields(const struct sriov_pf *pf,
 	if (!pf->n_vfs)
 		return;
 	print_text("\n");
-	print_open_table(NULL);
+	print_open_table("vfs");
 	print_header("VF");
 	print_header("STATE");
 	print_header("VM");
