@@ -195,7 +195,7 @@ $(B)/san/tests/test_libvirt_hook: $(B)/san/tests/unit/test_libvirt_hook.o $(SAN_
 	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(XML_LIBS) $(DDA_LIBS)
 $(B)/san/tests/unit/test_libvirt_hook.o: $(HOOK_SRCS)
 
-$(B)/san/tests/test_libvirt_guest: $(B)/san/tests/unit/test_libvirt_guest.o \
+$(B)/san/tests/test_libvirt_guest: $(B)/san/tests/unit/test_libvirt_guest.o $(SAN_LIB_OBJS) \
 		$(LIBVIRT_DDAD_SRCS:%.c=$(B)/san/%.o) $(LIBVIRT_XML_SRCS:%.c=$(B)/san/%.o)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(LIBVIRT_LIBS) $(DDA_LIBS)
