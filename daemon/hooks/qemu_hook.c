@@ -111,6 +111,13 @@ static int hook_reply(const char *line, char *err, size_t errlen)
 		   json_object_get_boolean(v)) {
 		rc = 0;
 	} else if (json_object_object_get_ex(reply, "error", &e) &&
+		   json_object_object_get_ex(e, "code", &m) &&
+		   !strcmp(json_object_get_string(m), "EOPNOTSUPP")) {
+		/* Never let a device by unchecked: refuse, and say what to do. */
+		snprintf(err, errlen, "ddad does not know the hook's requests (%s): it is older than this hook; update ddad, or remove the hook",
+			 json_object_object_get_ex(e, "message", &m) ?
+			 json_object_get_string(m) : "EOPNOTSUPP");
+	} else if (json_object_object_get_ex(reply, "error", &e) &&
 		   json_object_object_get_ex(e, "message", &m)) {
 		snprintf(err, errlen, "%s", json_object_get_string(m));
 	} else {
@@ -271,7 +278,8 @@ int main(int argc, char **argv)
 	}
 	if (hook_reply(reply, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dda hook: domain %s: %s\n", argv[1], err);
-		return 1;
+		/* At release the domain is gone whatever ddad says. */
+		return strcmp(argv[2], "prepare") ? 0 : 1;
 	}
 	return 0;
 }

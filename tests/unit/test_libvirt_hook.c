@@ -97,6 +97,11 @@ static void test_replies(void)
 			  err, sizeof(err)), -1, "a refusal: the hook fails");
 	is_str(err, "0000:00:02.0 is quarantined by dda: write managed='no'",
 	       "with ddad's message");
+	is_int(hook_reply("{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EOPNOTSUPP\","
+			  "\"message\":\"unknown op \\\"libvirt_prepare\\\"\"}}\n", err, sizeof(err)),
+	       -1, "a ddad that does not know the hook's ops: fails");
+	is_str(err, "ddad does not know the hook's requests (unknown op \"libvirt_prepare\"): "
+	       "it is older than this hook; update ddad, or remove the hook", "saying what to do");
 	is_int(hook_reply("nonsense\n", err, sizeof(err)), -1, "not JSON: fails");
 	is_str(err, "ddad's answer is not a JSON object", "saying so");
 	is_int(hook_reply("{\"ok\":false}\n", err, sizeof(err)), -1, "a refusal without error: fails");
