@@ -89,7 +89,11 @@ struct libvirt *libvirt_open(const char *uri, unsigned int retry_ms);
 /* Readable when libvirt_next() has an event; never to be read otherwise. */
 int libvirt_fd(const struct libvirt *lv);
 
-/* The next event into *ev: 1, or 0 when there is none now. */
+/*
+ * The next event into *ev (to be released with libvirt_event_release()): 1,
+ * or 0 when there is none now. Once libvirt_fd() is readable, read until 0:
+ * one wake-up may stand for many events.
+ */
 int libvirt_next(struct libvirt *lv, struct libvirt_event *ev);
 
 void libvirt_event_release(struct libvirt_event *ev);
