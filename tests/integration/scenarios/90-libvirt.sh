@@ -22,6 +22,10 @@
 #     stop leaves it on vfio-pci (unopened: no isolation), not on dda:
 #     quarantine lost both ways; a device taken from its host driver stays
 #     on vfio-pci too, until virsh nodedev-reattach
+#   - dda's qemu hook (build/bin/dda-qemu-hook), against a fake ddad:
+#     without ddad and with dda.ko loaded it refuses a start with PCI
+#     hostdevs; ddad's refusal of libvirt_prepare refuses it, with ddad's
+#     message in libvirt's error; libvirt_release at "release end"
 #   - libvirtd stopped: the domain runs on; started again, it runs the
 #     hooks for a QEMU that died meanwhile
 #
@@ -47,6 +51,24 @@ hook_said() { grep -qx "$1" "$LV_HOOK_LOG"; }
 
 check "libvirt's world is set up (tmpfs, users, qemu.conf)" lv_setup
 lv_log_hook
+# dda's hook, with a fake ddad behind /run/dda/ddad.sock (libvirtd gives
+# its hooks no DDA_SOCKET): it logs each request line to /tmp/fake-ddad.log
+# and answers with the line in /tmp/fake-ddad.reply.
+cp "$DDA_BIN/dda-qemu-hook" "$LV_HOOKS/dda"
+cat >/tmp/fake-ddad.sh <<'EOF2'
+#!/bin/sh
+IFS= read -r line
+echo "$line" >>/tmp/fake-ddad.log
+cat /tmp/fake-ddad.reply
+EOF2
+chmod +x /tmp/fake-ddad.sh
+fake_reply() { printf '%s\n' "$1" >/tmp/fake-ddad.reply; }
+fake_up() {
+	mkdir -p /run/dda
+	socat UNIX-LISTEN:/run/dda/ddad.sock,fork EXEC:/tmp/fake-ddad.sh >/dev/null 2>&1 &
+	fake=$!
+	wait_for 10 test -S /run/dda/ddad.sock
+}
 check "libvirtd starts and answers" lv_start
 [[ -n ${lv_pid_daemon-} ]] && lv_up || {
 	_run tail -n 30 /tmp/libvirtd.log
@@ -119,10 +141,27 @@ check "virsh destroy lv1" virsh destroy lv1
 : >"$LV_HOOK_LOG"
 check "define lv2 with a managed='yes' hostdev of the quarantined device" \
 	lv_define lv2 2 "$(lv_hostdev "$nic" yes "$alias")"
-check "start lv2" virsh start lv2
+check "dda's hook: without ddad, dda.ko loaded, the start is refused" \
+	sh -c "! virsh start lv2 2>/tmp/start.err"
+check "saying ddad does not answer" grep -q 'lv2 has PCI hostdevs and dda.ko is loaded, but ddad does not answer at /run/dda/ddad.sock' /tmp/start.err
+check "the device stays on dda" is_driver "$nic" dda
+check "a fake ddad listens" fake_up
+fake_reply '{"id":1,"ok":false,"error":{"code":"EPERM","message":"0000:01:00.0 is quarantined by dda: write managed='"'no'"'"}}'
+check "dda's hook: ddad refuses, the start is refused" sh -c "! virsh start lv2 2>/tmp/start.err"
+_run cat /tmp/start.err
+check "with ddad's message" grep -q "dda hook: domain lv2: 0000:01:00.0 is quarantined by dda: write managed='no'" /tmp/start.err
+check "the hook asked libvirt_prepare, with the hostdev managed" grep -qxF \
+	'{"id":1,"op":"libvirt_prepare","domain":"lv2","hostdevs":[{"address":"0000:01:00.0","managed":true}]}' \
+	/tmp/fake-ddad.log
+check "the device stays on dda" is_driver "$nic" dda
+fake_reply '{"id":1,"ok":true,"result":{}}'
+: >/tmp/fake-ddad.log
+check "ddad agrees: start lv2" virsh start lv2
 check "the hook saw one hostdev at 'prepare begin'" hook_said "lv2 prepare begin - 1"
 check "managed='yes': libvirt moved the device off dda to vfio-pci" is_driver "$nic" vfio-pci
 check "virsh destroy lv2" virsh destroy lv2
+check "the hook asked libvirt_release at 'release end'" wait_for 30 grep -qxF \
+	'{"id":1,"op":"libvirt_release","domain":"lv2"}' /tmp/fake-ddad.log
 check "managed='yes': at stop it does not go back to dda, it stays on vfio-pci" \
 	is_driver "$nic" vfio-pci
 
@@ -157,5 +196,6 @@ check "and 'release end'" wait_for 30 hook_said "lv1 release end - 0"
 check "lv1 is shut off" sh -c "virsh domstate lv1 | grep -q 'shut off'"
 
 lv_stop
+kill "$fake" 2>/dev/null
 dmesg_clean
 done_testing
