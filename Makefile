@@ -17,6 +17,8 @@ MANDIR ?= $(PREFIX)/share/man
 BASHCOMPLETIONDIR ?= /usr/share/bash-completion/completions
 # The family's YNL spec, where the kernel's YNL tools install theirs.
 YNLSPECDIR ?= $(PREFIX)/share/ynl/specs
+# Where libvirtd runs its qemu hooks: not under PREFIX, libvirtd looks only there.
+LIBVIRTHOOKDIR ?= /etc/libvirt/hooks/qemu.d
 DESTDIR ?=
 
 # The kernel to build dda.ko against: the running kernel's build tree, or
@@ -44,20 +46,40 @@ DDA_CPPFLAGS := -Iinclude/uapi -Ilib -Idaemon/common -D_GNU_SOURCE \
 	-DDDA_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) libkmod 2>/dev/null)
 DDA_CFLAGS := -std=c11 $(WARN) $(CFLAGS)
 DDA_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libvirt is optional: with its development files (pkg-config libvirt),
+# HAVE_LIBVIRT is defined and the libvirt pieces are built (ddad's libvirt
+# guest module, the qemu hook); without them nothing else changes.
+HAVE_LIBVIRT := $(shell pkg-config --exists libvirt libxml-2.0 2>/dev/null && echo 1)
+ifeq ($(HAVE_LIBVIRT),1)
+LIBVIRT_CPPFLAGS := -DHAVE_LIBVIRT $(shell pkg-config --cflags libvirt libxml-2.0)
+LIBVIRT_LIBS := $(shell pkg-config --libs libvirt libxml-2.0) -lpthread
+XML_LIBS := $(shell pkg-config --libs libxml-2.0)
+DDA_CPPFLAGS += $(LIBVIRT_CPPFLAGS)
+endif
 # What ddactl alone links: libkmod, for the modules of a modalias.
 DDACTL_LIBS := $(shell pkg-config --libs libkmod 2>/dev/null)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRCS := $(wildcard lib/*.c)
 DDACTL_SRCS := $(wildcard daemon/ddactl/*.c)
-DDAD_SRCS := $(wildcard daemon/ddad/*.c)
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+# The libvirt pieces: ddad's libvirt guest module and the qemu hook, and
+# the domain XML they share (daemon/common/libvirt_xml.c).
+LIBVIRT_DDAD_SRCS := daemon/ddad/libvirt.c
+LIBVIRT_XML_SRCS := daemon/common/libvirt_xml.c
+HOOK_SRCS := daemon/hooks/qemu_hook.c
+DDAD_SRCS := $(filter-out $(LIBVIRT_DDAD_SRCS),$(wildcard daemon/ddad/*.c))
+UNIT_SRCS := $(filter-out tests/unit/test_libvirt%.c,$(wildcard tests/unit/test_*.c))
+LIBVIRT_UNIT_SRCS := $(wildcard tests/unit/test_libvirt*.c)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(B)/san/%.o)
 # ddactl's modules without its main(), for the unit tests to link.
 SAN_DDACTL_A := $(B)/san/daemon/ddactl.a
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/san/tests/%)
+HOOK := $(B)/bin/dda-qemu-hook
+ifeq ($(HAVE_LIBVIRT),1)
+UNIT_BINS += $(LIBVIRT_UNIT_SRCS:tests/unit/%.c=$(B)/san/tests/%)
+endif
 
 LIBDDA_SO := $(B)/lib/libdda.so.$(VERSION)
 LIBDDA_A := $(B)/lib/libdda.a
@@ -108,7 +130,7 @@ checkpatch:
 # --- user space ------------------------------------------------------------
 
 lib: $(LIBDDA_SO) $(LIBDDA_A) $(B)/lib/dda.pc
-tools: $(DDACTL) $(DDAD)
+tools: $(DDACTL) $(DDAD) $(if $(HAVE_LIBVIRT),$(HOOK))
 san: $(SAN_DDACTL) $(SAN_DDAD) $(UNIT_BINS)
 
 $(B)/%.o: %.c $(wildcard lib/*.h daemon/common/*.h daemon/*/*.h) include/uapi/linux/dda.h
@@ -155,6 +177,29 @@ $(SAN_DDAD): $(DDAD_SRCS:%.c=$(B)/san/%.o) $(SAN_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDA_LIBS)
 
+# The libvirt pieces, with libvirt (HAVE_LIBVIRT). The hook links the
+# domain XML parser and json-c, never libvirt: it talks only to ddad.
+$(HOOK): $(HOOK_SRCS:%.c=$(B)/%.o) $(LIBVIRT_XML_SRCS:%.c=$(B)/%.o) $(LIBDDA_A)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo '  LD      $@')
+	$(Q)$(CC) $(DDA_CFLAGS) -o $@ $^ $(XML_LIBS) $(DDA_LIBS)
+
+$(B)/san/tests/test_libvirt_xml: $(B)/san/tests/unit/test_libvirt_xml.o $(SAN_LIB_OBJS) \
+		$(LIBVIRT_XML_SRCS:%.c=$(B)/san/%.o)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(XML_LIBS) $(DDA_LIBS)
+
+$(B)/san/tests/test_libvirt_hook: $(B)/san/tests/unit/test_libvirt_hook.o $(SAN_LIB_OBJS) \
+		$(LIBVIRT_XML_SRCS:%.c=$(B)/san/%.o)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(XML_LIBS) $(DDA_LIBS)
+$(B)/san/tests/unit/test_libvirt_hook.o: $(HOOK_SRCS)
+
+$(B)/san/tests/test_libvirt_guest: $(B)/san/tests/unit/test_libvirt_guest.o $(SAN_LIB_OBJS) \
+		$(LIBVIRT_DDAD_SRCS:%.c=$(B)/san/%.o) $(LIBVIRT_XML_SRCS:%.c=$(B)/san/%.o)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(LIBVIRT_LIBS) $(DDA_LIBS)
+
 $(SAN_DDACTL_A): $(filter-out %/ddactl.o,$(DDACTL_SRCS:%.c=$(B)/san/%.o))
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -165,10 +210,11 @@ $(B)/san/tests/%: $(B)/san/tests/unit/%.o $(SAN_LIB_OBJS) $(SAN_DDACTL_A)
 
 # The tests of ddactl's modules see their headers.
 $(UNIT_SRCS:%.c=$(B)/san/%.o): DDA_CPPFLAGS += -Idaemon/ddactl
+$(LIBVIRT_UNIT_SRCS:%.c=$(B)/san/%.o): DDA_CPPFLAGS += -Idaemon/ddad -Idaemon/hooks
 
 # Keep the objects of test programs between runs (make would delete them as
 # intermediates and rebuild them every time).
-.SECONDARY: $(UNIT_SRCS:%.c=$(B)/san/%.o)
+.SECONDARY: $(UNIT_SRCS:%.c=$(B)/san/%.o) $(LIBVIRT_UNIT_SRCS:%.c=$(B)/san/%.o)
 
 # The ddad tests include ddad's sources to reach its static functions, and
 # the protocol test runs the ASan ddad.
@@ -255,6 +301,10 @@ install: all
 	install -m 0644 man/ddactl.8 man/ddad.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/dda.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 daemon/ddactl/completion.bash $(DESTDIR)$(BASHCOMPLETIONDIR)/ddactl
+ifeq ($(HAVE_LIBVIRT),1)
+	install -d $(DESTDIR)$(LIBVIRTHOOKDIR)
+	install -m 0755 $(HOOK) $(DESTDIR)$(LIBVIRTHOOKDIR)/dda
+endif
 	$(if $(DESTDIR),,depmod -a $(KVER))
 	$(if $(DESTDIR),,-udevadm control --reload)
 
@@ -269,7 +319,8 @@ uninstall:
 		$(DESTDIR)$(PKGCONFIGDIR)/dda.pc $(DESTDIR)$(SYSTEMDUNITDIR)/ddad.service \
 		$(DESTDIR)$(UDEVRULESDIR)/60-dda.rules \
 		$(DESTDIR)$(MANDIR)/man8/ddactl.8 $(DESTDIR)$(MANDIR)/man8/ddad.8 \
-		$(DESTDIR)$(MANDIR)/man5/dda.conf.5 $(DESTDIR)$(BASHCOMPLETIONDIR)/ddactl
+		$(DESTDIR)$(MANDIR)/man5/dda.conf.5 $(DESTDIR)$(BASHCOMPLETIONDIR)/ddactl \
+		$(DESTDIR)$(LIBVIRTHOOKDIR)/dda
 	$(if $(DESTDIR),,depmod -a $(KVER))
 	$(if $(DESTDIR),,-udevadm control --reload)
 

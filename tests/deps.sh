@@ -24,6 +24,7 @@ pkgs=(
 	qemu-system-x86 busybox-static kmod pciutils udev socat util-linux
 	iproute2 valgrind jq dkms groff-base pci.ids
 	linux-source-6.12 python3-yaml python3-jsonschema
+	libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 )
 
 installed() {

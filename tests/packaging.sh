@@ -90,6 +90,10 @@ installed=(
 	/usr/local/share/man/man5/dda.conf.5
 	/usr/share/bash-completion/completions/ddactl
 )
+# With libvirt (pkg-config libvirt), the qemu hook, executable.
+if pkg-config --exists libvirt libxml-2.0; then
+	installed+=(/etc/libvirt/hooks/qemu.d/dda)
+fi
 check "make install DESTDIR=..." make -s install DESTDIR="$dest" KDIR="$KDIR"
 for f in "${installed[@]}"; do
 	check "installs $f" test -f "$dest$f"
@@ -97,6 +101,8 @@ done
 check "the udev rules run the installed ddactl" grep -q \
 	'^PROGRAM="/usr/local/sbin/ddactl policy apply --udev", RESULT=="load", RUN{builtin}+="kmod load dda"$' \
 	"$dest/lib/udev/rules.d/60-dda.rules"
+! pkg-config --exists libvirt libxml-2.0 ||
+	check "the qemu hook is executable" test -x "$dest/etc/libvirt/hooks/qemu.d/dda"
 check "make uninstall DESTDIR=..." make -s uninstall DESTDIR="$dest" KDIR="$KDIR"
 check "removes every file it installed" sh -c "! find '$dest' ! -type d | grep ."
 
