@@ -214,6 +214,7 @@ static int ddad_run(struct ddad *ddad, int signal_fd)
 		vm_destroy(ddad, ddad->vms[0]);
 	free(ddad->vms);
 	state_save(&ddad->state);
+	holders_release(ddad);
 out:
 	kernel_release(ddad);
 	state_release(&ddad->state);

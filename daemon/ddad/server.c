@@ -47,7 +47,10 @@ struct client {
 	bool dead;		/* close now */
 };
 
-/* The first entries of the poll set; the guests, then the clients follow. */
+/*
+ * The first entries of the poll set; the guests, the QEMU processes
+ * holding devices (their pidfds), then the clients follow.
+ */
 enum {
 	POLL_SIGNAL,
 	POLL_LISTEN,
@@ -63,6 +66,7 @@ struct server {
 	size_t count;
 	struct vm **vms;	/* the guests polled, in the poll set's order */
 	size_t vm_count;
+	size_t holder_count;	/* the pidfds polled after them */
 	struct pollfd *fds;
 	bool accept_paused;	/* out of file descriptors */
 	dev_t sock_dev;		/* the socket file we made */
@@ -421,10 +425,14 @@ static void server_reap(struct server *srv)
 static int server_poll_set(struct server *srv, nfds_t *nfds)
 {
 	struct ddad *ddad = srv->ddad;
-	size_t i, first_client = POLL_FIXED + ddad->vm_count;
+	size_t i, first_client;
 	struct pollfd *fds;
 	struct vm **vms;
 
+	/* The processes of the devices given since: watched too. */
+	if (holders_sync(ddad))
+		return -ENOMEM;
+	first_client = POLL_FIXED + ddad->vm_count + ddad->holder_count;
 	fds = reallocarray(srv->fds, first_client + srv->count, sizeof(*fds));
 	if (!fds)
 		return -ENOMEM;
@@ -450,6 +458,12 @@ static int server_poll_set(struct server *srv, nfds_t *nfds)
 			.fd = vm->qmp.fd, .events = vm_poll_events(vm) };
 	}
 	srv->vm_count = ddad->vm_count;
+	for (i = 0; i < ddad->holder_count; i++)
+		fds[POLL_FIXED + ddad->vm_count + i] = (struct pollfd){
+			.fd = ddad->holders[i].exited ? -1 :
+			      ddad->holders[i].proc.pidfd,
+			.events = POLLIN };
+	srv->holder_count = ddad->holder_count;
 	for (i = 0; i < srv->count; i++) {
 		struct client *c = srv->clients[i];
 
@@ -569,7 +583,13 @@ int server_run(struct ddad *ddad, int listen_fd, int signal_fd)
 				vm_service(ddad, srv.vms[i],
 					   srv.fds[POLL_FIXED + i].revents);
 
-		first_client = POLL_FIXED + srv.vm_count;
+		for (i = 0; i < srv.holder_count; i++)
+			if (srv.fds[POLL_FIXED + srv.vm_count + i].revents) {
+				holders_check(ddad);
+				break;
+			}
+
+		first_client = POLL_FIXED + srv.vm_count + srv.holder_count;
 		polled = srv.count;
 		for (i = 0; i < polled; i++)
 			if (srv.fds[first_client + i].revents)
