@@ -122,10 +122,13 @@ struct op {
 int peer_from_socket(int fd, struct peer *peer);
 void peer_release(struct peer *peer);
 
+/* Whether peer is root, or has config's group (primary or not). */
+bool peer_privileged(const struct peer *peer,
+		     const struct ddad_config *config);
+
 /*
  * Whether peer may run op: anyone may run read-only ops; state-changing
- * ones need uid 0, or config's group as the primary or a supplementary
- * group.
+ * ones need peer_privileged().
  */
 bool peer_may(const struct peer *peer, const struct op *op,
 	      const struct ddad_config *config);
@@ -551,8 +554,9 @@ void qmp_attach(struct qmp *qmp, int fd);
 int qmp_input(struct qmp *qmp, const char *data, size_t len);
 
 /*
- * Reads what the socket has and takes it in: 0, or a negative errno when
- * the connection is over (-ECONNRESET: QEMU closed it), qmp->why saying so.
+ * Reads what the socket has, up to a bound per call (the rest waits for
+ * the next), and takes it in: 0, or a negative errno when the connection
+ * is over (-ECONNRESET: QEMU closed it), qmp->why saying so.
  */
 int qmp_receive(struct qmp *qmp);
 

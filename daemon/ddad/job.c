@@ -598,6 +598,7 @@ static void job_timer(struct ddad *ddad, struct timer *timer)
 
 void jobs_device_deleted(struct ddad *ddad, struct vm *vm, const char *qdev)
 {
+	static uint64_t said;
 	char address[DDA_ADDRESS_LEN + 1];
 	struct state_device *dev;
 	struct job *job;
@@ -617,8 +618,12 @@ void jobs_device_deleted(struct ddad *ddad, struct vm *vm, const char *qdev)
 	    strcmp(dev->vm, vm->name) || dev->with ||
 	    dev->operation != OPERATION_NONE ||
 	    !vm_is_process(vm, dev->pid, dev->start)) {
-		log_msg(LOG_WARNING, "vm %s said DEVICE_DELETED of %s, which ddad did not give it: ignored",
-			vm->name, address);
+		/* Once a second at most: a guest may say it all day. */
+		if (now_ms() - said >= 1000) {
+			log_msg(LOG_WARNING, "vm %s said DEVICE_DELETED of %s, which ddad did not give it: ignored",
+				vm->name, address);
+			said = now_ms();
+		}
 		return;
 	}
 	log_msg(LOG_NOTICE, "vm %s says it let go of %s: confirming",

@@ -60,12 +60,12 @@ void peer_release(struct peer *peer)
 	peer->ngroups = 0;
 }
 
-bool peer_may(const struct peer *peer, const struct op *op,
-	      const struct ddad_config *config)
+bool peer_privileged(const struct peer *peer,
+		     const struct ddad_config *config)
 {
 	size_t i;
 
-	if (!op->changes_state || peer->uid == 0)
+	if (peer->uid == 0)
 		return true;
 	if (!config->group_name)
 		return false;
@@ -75,6 +75,12 @@ bool peer_may(const struct peer *peer, const struct op *op,
 		if (peer->groups[i] == config->group)
 			return true;
 	return false;
+}
+
+bool peer_may(const struct peer *peer, const struct op *op,
+	      const struct ddad_config *config)
+{
+	return !op->changes_state || peer_privileged(peer, config);
 }
 
 int permission_message(char *buf, size_t size, const struct op *op,

@@ -29,6 +29,7 @@
 #include "ddad.h"
 
 #define QMP_READ_SIZE		65536
+#define QMP_READS_BATCH		1	/* per wake-up: 64 KiB */
 #define QMP_DEPTH		64
 
 struct qmp_command {
@@ -355,10 +356,12 @@ int qmp_input(struct qmp *qmp, const char *data, size_t len)
 int qmp_receive(struct qmp *qmp)
 {
 	char buf[QMP_READ_SIZE];
+	unsigned int reads;
 	ssize_t n;
 	int err;
 
-	for (;;) {
+	/* Bounded: a flooding QEMU waits for the next turn, after the rest. */
+	for (reads = 0; reads < QMP_READS_BATCH; reads++) {
 		if (qmp->fd < 0)
 			return -ENOTCONN;
 		n = recv(qmp->fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -382,6 +385,7 @@ int qmp_receive(struct qmp *qmp)
 		if (err)
 			return err;
 	}
+	return 0;
 }
 
 bool qmp_sending(const struct qmp *qmp)

@@ -4,17 +4,23 @@
 given (each QDEV behind a pcie-root-port of its query-pci) and says
 DEVICE_DELETED of them, again and again. Every connection, every byte it
 receives and every command goes to LOG, so that a scenario can tell whether
-ddad ever talked to it.
+ddad ever talked to it. With --flood it also sends events as fast as the
+socket takes them.
 
-    qmp-liar.py SOCKET LOG [QDEV...]
+    qmp-liar.py [--flood] SOCKET LOG [QDEV...]
 """
 import json
 import os
+import select
 import socket
 import sys
 import time
 
-path, log_path, qdevs = sys.argv[1], sys.argv[2], sys.argv[3:]
+flood = sys.argv[1] == "--flood"
+args = sys.argv[2:] if flood else sys.argv[1:]
+path, log_path, qdevs = args[0], args[1], args[2:]
+FLOOD = b"".join(b'{"timestamp": {"seconds": 1, "microseconds": %d}, '
+                 b'"event": "RESUME"}\r\n' % i for i in range(1000))
 log = open(log_path, "a", buffering=1)
 
 
@@ -44,6 +50,12 @@ def serve(conn):
     conn.settimeout(0.3)
     buf = b""
     while True:
+        if flood:
+            readable, writable, _ = select.select([conn], [conn], [], 0.3)
+            if writable:
+                conn.sendall(FLOOD)
+            if not readable:
+                continue
         try:
             data = conn.recv(65536)
             if not data:

@@ -24,7 +24,7 @@ export DDA_SOCKET=/tmp/ddad/ddad.sock
 state=/tmp/ddad-state
 a=$(vm_pci_addr bridge0nic0)
 b=$(vm_pci_addr bridge0nic1)
-edu=0000:00:02.0
+edu=$(vm_pci_addr edu0)
 liar=$DDA_SRC/tests/integration/qmp-liar.py
 . "$DDA_SRC/tests/integration/guest-qmp.sh"
 
