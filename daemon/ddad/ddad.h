@@ -68,6 +68,13 @@ void log_close(void);
 void log_msg(int priority, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Untrusted text (a QMP path, what QEMU says) made fit for a log line:
+ * printable ASCII stays, anything else and '\\' print as \xNN; cut short
+ * with "..." to fit size. Returns buf.
+ */
+const char *log_escape(const char *text, char *buf, size_t size);
+
 /* A peer of the socket, as SO_PEERCRED and SO_PEERGROUPS saw it at connect. */
 struct peer {
 	pid_t pid;

@@ -304,8 +304,18 @@ void job_reclaim_step(struct job *job)
 	/* An assign rolling back records its reclaim as one. */
 	if (operation == OPERATION_ASSIGN)
 		operation = OPERATION_RECLAIM;
-	job_record(job, DDA_STATE_ASSIGNED, job->vm ? job->vm->name : NULL,
-		   *job->port ? job->port : NULL, operation);
+	/* No kernel step that state.json does not know of: a restart must. */
+	err = job_record(job, DDA_STATE_ASSIGNED, job->vm ? job->vm->name : NULL,
+			 *job->port ? job->port : NULL, operation);
+	if (err) {
+		job_record(job, DDA_STATE_ASSIGNED, job->vm ? job->vm->name :
+			   NULL, *job->port ? job->port : NULL,
+			   OPERATION_NONE);
+		job_end(job, err, "cannot write %s/%s (%s): %s stays assigned",
+			job->ddad->state.dir, STATE_FILE, strerror(-err),
+			job->address);
+		return;
+	}
 	err = kernel_start(job->ddad, KERNEL_RECLAIM, job->address,
 			   job_reclaimed, job);
 	if (err) {

@@ -30,6 +30,10 @@ int op_vm_add(struct ddad *ddad, struct json_object *request,
 		return reply_error(reply, -EINVAL,
 				   "\"qmp\" must be the absolute path of a UNIX socket, at most %zu bytes",
 				   SUN_PATH_MAX);
+	for (i = 0; qmp[i]; i++)
+		if (qmp[i] < 0x20 || qmp[i] > 0x7e)
+			return reply_error(reply, -EINVAL,
+					   "\"qmp\" must be printable ASCII, without control characters");
 	for (i = 0; i < ddad->vm_count; i++) {
 		const struct vm *vm = ddad->vms[i];
 

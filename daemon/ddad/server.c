@@ -16,7 +16,8 @@
  * together CLIENTS_MAX; more are closed at once. A client with nothing
  * under way for IDLE_MS is dropped. Each wake-up accepts at most
  * ACCEPT_BATCH clients and answers at most REQUESTS_BATCH requests of
- * each; the rest waits for the next turn, after everyone else's.
+ * each (a QMP peer: QMP_TURN_SIZE bytes, qmp.c); the rest waits for the
+ * next turn, after everyone else's.
  */
 #include <errno.h>
 #include <poll.h>
@@ -110,6 +111,7 @@ int server_listen(const struct ddad_config *config)
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	const char *path = config->socket_path;
 	char *dir, *slash;
+	mode_t old_mask;
 	struct stat st;
 	int fd, err;
 
@@ -161,14 +163,20 @@ int server_listen(const struct ddad_config *config)
 		log_msg(LOG_ERR, "cannot create a socket: %m");
 		return err;
 	}
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		err = -errno;
-		log_msg(LOG_ERR, "cannot bind to %s: %m", path);
+	/*
+	 * Anyone may connect; each request is judged by its peer's uid. The
+	 * mode comes with the socket file as bind() makes it: no chmod()
+	 * of a path that could be a symbolic link by then.
+	 */
+	old_mask = umask(0111);
+	err = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ? -errno : 0;
+	umask(old_mask);
+	if (err) {
+		log_msg(LOG_ERR, "cannot bind to %s: %s", path, strerror(-err));
 		close(fd);
 		return err;
 	}
-	/* Anyone may connect; each request is judged by its peer's uid. */
-	if (chmod(path, 0666) < 0 || listen(fd, SOMAXCONN) < 0) {
+	if (listen(fd, SOMAXCONN) < 0) {
 		err = -errno;
 		log_msg(LOG_ERR, "cannot listen on %s: %m", path);
 		unlink(path);
@@ -490,10 +498,13 @@ static int server_idle(struct server *srv)
 	for (i = 0; i < srv->count; i++) {
 		struct client *c = srv->clients[i];
 
-		if (c->dead || c->waiting || c->in_len || client_pending(c))
+		if (c->waiting || c->in_len || client_pending(c))
 			continue;
-		if (now - c->active >= IDLE_MS)
+		if (!c->dead && now - c->active >= IDLE_MS)
 			c->dead = true;
+		/* The dead go at the end of this turn: no sleeping first. */
+		if (c->dead)
+			next = now;
 		else if (c->active + IDLE_MS < next)
 			next = c->active + IDLE_MS;
 	}

@@ -443,6 +443,7 @@ static int state_parse_vm(struct state *state, const char *name,
 			  struct json_object *obj, char *why)
 {
 	struct json_object *qmp = NULL, *uid = NULL;
+	const char *p;
 
 	if (!vm_name_valid(name))
 		return WHY("\"vms\": \"%.32s\" is not a guest's name", name);
@@ -467,6 +468,10 @@ static int state_parse_vm(struct state *state, const char *name,
 	    strlen(json_object_get_string(qmp)))
 		return WHY("\"vms\": %s: \"qmp\" is not an absolute path",
 			   name);
+	for (p = json_object_get_string(qmp); *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return WHY("\"vms\": %s: \"qmp\" is not printable ASCII",
+				   name);
 	if (state_vm_add(state, name, json_object_get_string(qmp),
 			 uid ? json_object_get_int64(uid) : -1))
 		return WHY("out of memory");

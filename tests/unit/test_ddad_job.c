@@ -1383,6 +1383,33 @@ static void test_impostor(void)
 	   "the guest's own uid again: connected");
 }
 
+/* state.json cannot be written: no reclaim goes to dda.ko unrecorded. */
+static void test_unwritable(void)
+{
+	char away[300];
+	unsigned int before;
+	uint64_t t;
+
+	is_answer("{\"id\":1,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g1\"}",
+		  "{\"id\":1,\"ok\":true,...", "assign edu to g1");
+	snprintf(away, sizeof(away), "%s.away", state_dir);
+	rename(state_dir, away);
+	before = reclaims;
+	is_answer("{\"id\":2,\"op\":\"unassign\",\"address\":\"0000:00:02.0\"}",
+		  "{\"id\":2,\"ok\":false,\"error\":{\"code\":\"ENOENT\",\"message\":\"cannot write /tmp/...",
+		  "unassign, state.json cannot be written: refused before the reclaim");
+	is_int(reclaims, before, "no reclaim was asked of dda.ko");
+	is_str(kernel_state(EDU), "assigned", "edu stays assigned");
+	rename(away, state_dir);
+	/* The guest let go, as proven: reconciling reclaims it now. */
+	reconcile(&ddad);
+	t = now_ms();
+	while (strcmp(kernel_state(EDU), "quarantined") && now_ms() - t < 3000)
+		turn();
+	is_str(kernel_state(EDU), "quarantined",
+	       "state.json back: the proven release goes through");
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag,
 			struct FTW *ftw)
 {
@@ -1420,6 +1447,7 @@ int main(void)
 	test_guest_gone();
 	test_restart();
 	test_impostor();
+	test_unwritable();
 	ddad_stop(false, true);
 
 	qemu_stop(&qemus[0]);

@@ -356,6 +356,30 @@ static void test_peer_mode(void)
 	}
 }
 
+/* What a guest or a path says reaches the log escaped, and cut to fit. */
+static void test_log_escape(void)
+{
+	static const struct {
+		const char *text;
+		size_t size;
+		const char *want;
+	} rows[] = {
+		{ "/run/g1.qmp", 64, "/run/g1.qmp" },
+		{ "line\nForged: root", 64, "line\\x0aForged: root" },
+		{ "\x1b[31mred", 64, "\\x1b[31mred" },
+		{ "back\\slash", 64, "back\\x5cslash" },
+		{ "\xc3\xa9t\xc3\xa9", 64, "\\xc3\\xa9t\\xc3\\xa9" },
+		{ "0123456789abcdef", 12, "0123456..." },
+		{ "", 8, "" },
+	};
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++)
+		is_str(log_escape(rows[i].text, buf, rows[i].size), rows[i].want,
+		       "log_escape row %zu", i);
+}
+
 int main(void)
 {
 	log_open(false);
@@ -363,6 +387,7 @@ int main(void)
 
 	test_peer_may();
 	test_peer_mode();
+	test_log_escape();
 	test_peer_from_socket();
 	test_peer_groups();
 	test_audit_format();

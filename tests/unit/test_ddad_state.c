@@ -347,6 +347,8 @@ static const struct {
 	  "\"vms\": g: \"qmp\" is not an absolute path" },
 	{ "{\"version\":1,\"devices\":{},\"vms\":{\"g\":{}}}",
 	  "\"vms\": g: \"qmp\" is not an absolute path" },
+	{ "{\"version\":1,\"devices\":{},\"vms\":{\"g\":{\"qmp\":\"/a\\nb\"}}}",
+	  "\"vms\": g: \"qmp\" is not printable ASCII" },
 	{ "{\"version\":1,\"devices\":{},\"vms\":{\"g\":{\"qmp\":\"/a\",\"pid\":1}}}",
 	  "\"vms\": g: unknown key \"pid\"" },
 	{ "{\"version\":1,\"devices\":{},\"vms\":{\"g\":{\"qmp\":\"/a\",\"uid\":-1}}}",

@@ -3,7 +3,9 @@
 #
 # No user locks root out of ddad: uid 65534 opens 600 connections and
 # keeps them idle, pipelines 64 KiB of status requests, and a guest floods
-# its QMP socket with events; root's status answers at once throughout.
+# its QMP socket with events; root's status answers throughout: within 2 s,
+# within 5 s while the flooder competes for the sandbox's two CPUs (under
+# TCG, ddad built with sanitizers; bench/lockout.sh has the real figures).
 # uid 65534 keeps at most 16 connections, and loses them once idle 30 s.
 #
 #@ devices: edu
@@ -17,8 +19,8 @@ clients=$DDA_SRC/tests/integration/clients.py
 liar=$DDA_SRC/tests/integration/qmp-liar.py
 edu=$(vm_pci_addr edu0)
 
-# root's status, within 2 s
-answers_at_once() { timeout 2 "$ddactl" status >/dev/null; }
+# root's status, within 2 s (or SECONDS)
+answers_at_once() { timeout "${1:-2}" "$ddactl" status >/dev/null; }
 
 check "insmod dda.ko" insmod "$DDA_KO"
 "$ddad" --foreground --socket "$DDA_SOCKET" --state-dir /tmp/ddad-state >>/tmp/ddad.log 2>&1 &
@@ -60,8 +62,8 @@ flood_pid=$!
 check "the flooder listens" wait_for 10 test -S /tmp/flood.qmp
 check "vm add flood" $ddactl vm add flood --qmp /tmp/flood.qmp
 sleep 2
-check "root's status answers at once, the guest flooding" answers_at_once
-check "and vm list" timeout 2 "$ddactl" vm list
+check "root's status answers, the guest flooding" answers_at_once 5
+check "and vm list" timeout 5 "$ddactl" vm list
 check "the flooder is still connected" sh -c "$ddactl vm list | grep -Eq '^flood +yes'"
 _run /usr/bin/python3 "$clients" time "$DDA_SOCKET" status 20
 kill "$flood_pid"
