@@ -233,6 +233,7 @@ struct state {
 	struct state_vm *vms;		/* sorted by name */
 	size_t vm_count;
 	bool dirty;			/* changed since written */
+	bool rebuilt;			/* state.json was corrupt: from dda.ko */
 };
 
 /*

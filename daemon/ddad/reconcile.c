@@ -346,6 +346,12 @@ void reconcile(struct ddad *ddad)
 	/* New records, and those of devices that moved without a job. */
 	state_sync(state, devs, count, time(NULL));
 	holders_sync(ddad);
+	/* What the corrupt file knew is lost: say what is left to do. */
+	for (i = 0; state->rebuilt && i < state->count; i++)
+		if (state->devices[i].state == DDA_STATE_ASSIGNED)
+			log_msg(LOG_WARNING, "%s is assigned, and state.json, which was corrupt, named its guest: left alone, ddad knows of no guest to take it back from",
+				state->devices[i].address);
+	state->rebuilt = false;
 
 	/* Deciding may add jobs and change records: work on a copy. */
 	n = state->count;

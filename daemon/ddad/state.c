@@ -658,7 +658,7 @@ static void state_remove_temporaries(const char *dir)
 
 int state_load(struct state *state, const char *dir)
 {
-	char path[4096], why[WHY_SIZE] = "", aside[256];
+	char path[4096], why[WHY_SIZE] = "", aside[256] = "";
 	char *text = NULL;
 	size_t len = 0;
 	int err;
@@ -687,7 +687,7 @@ int state_load(struct state *state, const char *dir)
 				path, why, strerror(-err));
 			return err;
 		}
-		log_msg(LOG_WARNING, "%s is corrupt (%s): moved aside to %s, starting empty",
+		log_msg(LOG_WARNING, "%s is corrupt (%s): moved aside to %s, rebuilt from dda.ko: no device is given to a guest for its word",
 			path, why, aside);
 	} else if (err) {
 		log_msg(LOG_ERR, "cannot read %s: %s", path, strerror(-err));
@@ -695,6 +695,7 @@ int state_load(struct state *state, const char *dir)
 	}
 
 	state->dirty = false;
+	state->rebuilt = err == 0 && *aside;
 	return 0;
 }
 

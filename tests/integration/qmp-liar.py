@@ -4,8 +4,8 @@
 given (each QDEV behind a pcie-root-port of its query-pci) and says
 DEVICE_DELETED of them, again and again. Every connection, every byte it
 receives and every command goes to LOG, so that a scenario can tell whether
-ddad ever talked to it. With --flood it also sends events as fast as the
-socket takes them.
+ddad ever talked to it. With --flood, once it has answered a query-pci (the
+guest is up), it also sends events as fast as the socket takes them.
 
     qmp-liar.py [--flood] SOCKET LOG [QDEV...]
 """
@@ -49,8 +49,9 @@ def serve(conn):
                         "capabilities": []}})
     conn.settimeout(0.3)
     buf = b""
+    up = False
     while True:
-        if flood:
+        if flood and up:
             readable, writable, _ = select.select([conn], [conn], [], 0.3)
             if writable:
                 conn.sendall(FLOOD)
@@ -68,6 +69,7 @@ def serve(conn):
                 log.write("command %s\n" % msg.get("execute"))
                 ret = pci() if msg.get("execute") == "query-pci" else {}
                 send(conn, {"return": ret, "id": msg.get("id")})
+                up = up or msg.get("execute") == "query-pci"
         except socket.timeout:
             pass
         for qdev in qdevs:

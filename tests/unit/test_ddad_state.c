@@ -421,6 +421,7 @@ static void test_state_corrupt(void)
 	file_write(path, "{\"version\":1,\"devices\":{\"0000:00:03.0\":{");
 	is_int(state_load(&state, dir), 0, "state_load of a corrupt file: 0");
 	is_int(state.count, 0, "corrupt: empty");
+	ok(state.rebuilt, "corrupt: to be rebuilt from dda.ko, and said so");
 	ok(!state.dirty, "corrupt: nothing to write yet");
 	ok(!exists(path), "corrupt: state.json is gone");
 	is_int(entries(dir, "state.json.corrupt-", false), 1,
