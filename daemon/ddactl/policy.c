@@ -225,6 +225,13 @@ static int line_parse(char *text, const char *file, unsigned int line,
 				 w[1]);
 			return -EINVAL;
 		}
+		/* It would take the boot disk along with everything else. */
+		if (!s->class_mask) {
+			error_at(error, file, line,
+				 "'%s' matches every device, the host's own among them: name a class (a mask that is not 0)",
+				 w[1]);
+			return -EINVAL;
+		}
 	} else {
 		error_at(error, file, line,
 			 "unknown word '%s' (expected address, vf-of, id or class)",

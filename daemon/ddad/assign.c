@@ -4,8 +4,10 @@
  *
  *	QUERY       query-pci: a free hotplug port of the guest (none: the
  *		    assign is refused, nothing changed)
- *	HANDOVER    recorded {quarantined, vm, port, "assign"}; dda.ko binds
- *		    the device's group to vfio-pci (a thread)
+ *	HANDOVER    recorded {quarantined, vm, port, "assign"}, with the QEMU
+ *		    process of vm; dda.ko binds the device's group to
+ *		    vfio-pci (a thread), and every other member of the group
+ *		    is recorded with the same vm and process, "with" it
  *	DEVICE_ADD  recorded {assigned, ..., "assign"}; device_add vfio-pci
  *		    host=ADDRESS bus=PORT id=dda-...
  *	VERIFY      query-pci shows it on its port: recorded {assigned, vm,
@@ -51,7 +53,7 @@ static void assign_roll_back(struct job *job, int err, const char *what)
 						   sizeof(prefix)), what);
 	log_msg(LOG_WARNING, "assign %s to vm %s failed (%s): rolling back",
 		job->address, job->vm->name, what);
-	if (job->plugged && job->vm->link == VM_UP)
+	if (job->plugged)
 		job_unplug_step(job);
 	else
 		job_reclaim_step(job);
@@ -119,6 +121,42 @@ static void assign_added(void *ctx, const struct qmp_result *result)
 		assign_roll_back(job, err, "cannot send query-pci");
 }
 
+/* The other members of the group went to vfio-pci along: the vm's too. */
+static void assign_record_members(struct job *job)
+{
+	struct state *state = &job->ddad->state;
+	struct state_device *rec;
+	struct dda_device *devs;
+	char message[256];
+	size_t count, i;
+	int err;
+
+	err = kernel_group(job->address, &devs, &count, message,
+			   sizeof(message));
+	if (err) {
+		/* reconcile() records them from its next dump. */
+		log_msg(LOG_WARNING, "assign %s: cannot list its IOMMU group: %s",
+			job->address, message);
+		return;
+	}
+	for (i = 0; i < count; i++) {
+		if (!strcmp(devs[i].address, job->address) ||
+		    devs[i].state != DDA_STATE_ASSIGNED)
+			continue;
+		rec = state_get(state, devs[i].address, time(NULL));
+		if (!rec || state_set(state, rec, DDA_STATE_ASSIGNED,
+				      job->vm->name, NULL, OPERATION_NONE,
+				      time(NULL)) ||
+		    state_set_holder(state, rec, job->pid, job->start,
+				     job->address))
+			continue;
+		log_msg(LOG_INFO, "%s went to vfio-pci with %s, of its IOMMU group, for vm %s",
+			devs[i].address, job->address, job->vm->name);
+	}
+	free(devs);
+	state_save(state);
+}
+
 static void assign_handed_over(struct ddad *ddad, void *ctx,
 			       const struct kernel_result *result)
 {
@@ -138,7 +176,8 @@ static void assign_handed_over(struct ddad *ddad, void *ctx,
 	}
 	job_record(job, DDA_STATE_ASSIGNED, job->vm->name, job->port,
 		   OPERATION_ASSIGN);
-	if (job->vm->link != VM_UP) {
+	assign_record_members(job);
+	if (!vm_is_process(job->vm, job->pid, job->start)) {
 		snprintf(what, sizeof(what), "vm %s went away: %s",
 			 job->vm->name, job->vm->why);
 		assign_roll_back(job, -ECONNRESET, what);

@@ -68,6 +68,13 @@ void log_close(void);
 void log_msg(int priority, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Untrusted text (a QMP path, what QEMU says) made fit for a log line:
+ * printable ASCII stays, anything else and '\\' print as \xNN; cut short
+ * with "..." to fit size. Returns buf.
+ */
+const char *log_escape(const char *text, char *buf, size_t size);
+
 /* A peer of the socket, as SO_PEERCRED and SO_PEERGROUPS saw it at connect. */
 struct peer {
 	pid_t pid;
@@ -122,13 +129,33 @@ struct op {
 int peer_from_socket(int fd, struct peer *peer);
 void peer_release(struct peer *peer);
 
+/* Whether peer is root, or has config's group (primary or not). */
+bool peer_privileged(const struct peer *peer,
+		     const struct ddad_config *config);
+
 /*
  * Whether peer may run op: anyone may run read-only ops; state-changing
- * ones need uid 0, or config's group as the primary or a supplementary
- * group.
+ * ones need peer_privileged().
  */
 bool peer_may(const struct peer *peer, const struct op *op,
 	      const struct ddad_config *config);
+
+struct stat;
+
+/*
+ * Whether st's mode, owner and group grant peer every bit of mask
+ * (S_IROTH, S_IWOTH, S_IXOTH), as the kernel judges (root: always).
+ */
+bool peer_mode_allows(const struct peer *peer, const struct stat *st,
+		      mode_t mask);
+
+/*
+ * Whether peer could connect to the UNIX socket at path itself: search
+ * permission on every directory on the way, write permission on the
+ * socket. 0, or a negative errno with why saying what stops it.
+ */
+int peer_may_connect(const struct peer *peer, const char *path, char *why,
+		     size_t size);
 
 /* Why peer_may() said no: "OP needs root or group NAME". */
 int permission_message(char *buf, size_t size, const struct op *op,
@@ -182,12 +209,21 @@ struct state_device {
 	time_t since;		/* when it entered its state */
 	char *port;		/* the guest's port it is plugged into, or NULL */
 	enum operation operation;	/* in progress, or NONE */
+	/*
+	 * The QEMU process of vm that ddad gave it to (pid 0: not known),
+	 * and the device of its IOMMU group it went to vfio-pci along with,
+	 * which that process holds (NULL: the device itself was given).
+	 */
+	pid_t pid;
+	unsigned long long start;
+	char *with;
 };
 
-/* A guest: its name, and the path of its QMP socket. */
+/* A guest: its name, its QMP socket's path, and the uid serving it. */
 struct state_vm {
 	char *name;
 	char *qmp;
+	long long uid;		/* -1: not known yet */
 };
 
 struct state {
@@ -197,6 +233,7 @@ struct state {
 	struct state_vm *vms;		/* sorted by name */
 	size_t vm_count;
 	bool dirty;			/* changed since written */
+	bool rebuilt;			/* state.json was corrupt: from dda.ko */
 };
 
 /*
@@ -226,13 +263,21 @@ void state_forget(struct state *state, struct state_device *dev);
 
 /*
  * Sets what the entry says, marking the state dirty: its kernel state, its
- * vm (copied; NULL for none), its port (likewise) and its operation;
- * "since" becomes now when the kernel state changes. 0 or -ENOMEM (the
- * entry is then as it was).
+ * vm (copied; NULL for none, which forgets its holder too), its port
+ * (likewise) and its operation; "since" becomes now when the kernel state
+ * changes. 0 or -ENOMEM (the entry is then as it was).
  */
 int state_set(struct state *state, struct state_device *dev,
 	      enum dda_state st, const char *vm, const char *port,
 	      enum operation operation, time_t now);
+
+/*
+ * Sets the QEMU process holding the entry's device (pid 0: none), and the
+ * member of its group it went along with (copied; NULL for none). 0 or
+ * -ENOMEM.
+ */
+int state_set_holder(struct state *state, struct state_device *dev,
+		     pid_t pid, unsigned long long start, const char *with);
 
 /*
  * A device's JSON object: {"state", "vm", "since"}, "address" first with
@@ -261,8 +306,9 @@ bool vm_name_valid(const char *name);
 
 struct state_vm *state_vm_find(struct state *state, const char *name);
 
-/* Records a guest; 0, -EEXIST or -ENOMEM. */
-int state_vm_add(struct state *state, const char *name, const char *qmp);
+/* Records a guest (uid -1: not known); 0, -EEXIST or -ENOMEM. */
+int state_vm_add(struct state *state, const char *name, const char *qmp,
+		 long long uid);
 
 /* Forgets a guest. */
 void state_vm_remove(struct state *state, const char *name);
@@ -516,8 +562,9 @@ void qmp_attach(struct qmp *qmp, int fd);
 int qmp_input(struct qmp *qmp, const char *data, size_t len);
 
 /*
- * Reads what the socket has and takes it in: 0, or a negative errno when
- * the connection is over (-ECONNRESET: QEMU closed it), qmp->why saying so.
+ * Reads what the socket has, up to a bound per call (the rest waits for
+ * the next), and takes it in: 0, or a negative errno when the connection
+ * is over (-ECONNRESET: QEMU closed it), qmp->why saying so.
  */
 int qmp_receive(struct qmp *qmp);
 
@@ -639,6 +686,42 @@ int kernel_devices(struct dda_device **devs, size_t *count, char *message,
 int kernel_group(const char *address, struct dda_device **devs,
 		 size_t *count, char *message, size_t size);
 
+/* process.c: the processes behind QMP sockets, as the kernel knows them */
+
+/* A process: its pid, when it started, and a pidfd of it (or -1). */
+struct process {
+	pid_t pid;		/* 0: none */
+	unsigned long long start;	/* /proc/PID/stat's starttime */
+	int pidfd;
+};
+
+void process_init(struct process *p);
+void process_close(struct process *p);
+
+/*
+ * The process serving the connected UNIX socket sock (SO_PEERCRED, and
+ * SO_PEERPIDFD where the kernel has it) and its uid. 0 or -errno.
+ */
+int process_of_peer(int sock, uid_t *uid, struct process *out);
+
+/*
+ * The process pid that started at start, if it is still there: 0, or
+ * -ESRCH when it is gone (its pid maybe another's now).
+ */
+int process_find(pid_t pid, unsigned long long start, struct process *out);
+
+/* Whether p has exited (its pidfd is readable). */
+bool process_exited(const struct process *p);
+
+/*
+ * Whether p holds the device at address open through vfio: its IOMMU
+ * group's /dev/vfio/GROUP or the device's /dev/vfio/devices/vfioN among
+ * its file descriptors. 1 or 0; -ESRCH when p is gone, another -errno when
+ * it cannot be told (to be taken as "it holds it").
+ */
+int process_holds_vfio(const struct process *p, int iommu_group,
+		       const char *address);
+
 /* vm.c: the guests */
 
 enum vm_link {
@@ -650,13 +733,14 @@ enum vm_link {
 /* How much ddad knows of a guest's devices. */
 enum vm_view {
 	VM_VIEW_UNKNOWN,	/* not yet asked */
-	VM_VIEW_GONE,		/* its QMP socket refuses: the guest is gone */
 	VM_VIEW_KNOWN,		/* query-pci answered since it connected */
 };
 
 struct vm {
 	char *name;
 	char *qmp_path;
+	long long uid;		/* the uid its QMP server must have; -1 */
+	struct process proc;	/* the QEMU behind the connection, or none */
 	struct qmp qmp;
 	enum vm_link link;
 	enum vm_view view;
@@ -672,12 +756,13 @@ struct vm {
 struct vm *vm_find(struct ddad *ddad, const char *name);
 
 /*
- * A guest, connecting: with adding, it is not yet recorded, and the call
+ * A guest, connecting, whose QMP socket uid must serve (-1: learnt at the
+ * first connection): with adding, it is not yet recorded, and the call
  * is answered once QMP is ready (then recorded) or failed (then the guest
  * is forgotten). NULL when out of memory.
  */
 struct vm *vm_create(struct ddad *ddad, const char *name, const char *qmp,
-		     struct call *adding);
+		     long long uid, struct call *adding);
 
 /* Disconnects and forgets a guest. */
 void vm_destroy(struct ddad *ddad, struct vm *vm);
@@ -691,8 +776,11 @@ short vm_poll_events(const struct vm *vm);
 /* Serves what poll() said of vm's connection. */
 void vm_service(struct ddad *ddad, struct vm *vm, short revents);
 
-/* Whether the guest is gone (or goes) for good, to be reclaimed from. */
-bool vm_gone(const struct vm *vm);
+/*
+ * Whether vm is connected, through the very QEMU process pid (started at
+ * start): the one whose word counts for the devices ddad gave it.
+ */
+bool vm_is_process(const struct vm *vm, pid_t pid, unsigned long long start);
 
 /* The guest's device of id qdev, as ddad knows it; NULL if none. */
 struct guest_dev *vm_device(struct vm *vm, const char *qdev);
@@ -712,6 +800,7 @@ enum job_step {
 	STEP_DEVICE_ADD,	/* assign: device_add */
 	STEP_VERIFY,		/* assign: query-pci shows it */
 	STEP_UNPLUG,		/* device_del, until DEVICE_DELETED */
+	STEP_CONFIRM,		/* query-pci and vfio: did it let go? */
 	STEP_RECLAIM,		/* dda.ko takes it back into quarantine */
 	STEP_DONE,
 };
@@ -726,8 +815,10 @@ struct job {
 	char port[QDEV_SIZE];
 	struct vm *vm;			/* the guest it concerns now */
 	struct vm *next_vm;		/* reassign: the guest it goes to next */
+	pid_t pid;			/* vm's QEMU process it concerns, */
+	unsigned long long start;	/* ... which started then */
 	unsigned int timeout;		/* ms the guest has to let go */
-	bool force;			/* reclaim even if the guest holds on */
+	uint64_t deadline;		/* now_ms() when it has not let go */
 	bool plugged;			/* assign: device_add succeeded */
 	struct timer timer;		/* the step's deadline */
 	struct call *call;		/* who waits for the answer, or NULL */
@@ -761,23 +852,31 @@ int job_assign(struct ddad *ddad, const char *address, struct vm *vm,
 	       struct call *call);
 
 /*
- * Starts unassigning address from its vm, and with next_vm assigning it
- * there after. force (a guest that shut down): reclaim even when the
- * guest does not let go in time. 0 or -ENOMEM.
+ * Starts unassigning address from its vm (the QEMU process its record
+ * names), and with next_vm assigning it there after. 0 or -ENOMEM.
  */
 int job_unassign(struct ddad *ddad, const char *address, struct vm *vm,
-		 struct vm *next_vm, unsigned int timeout, bool force,
-		 const char *cause, struct call *call);
+		 struct vm *next_vm, unsigned int timeout, const char *cause,
+		 struct call *call);
 
-/* Starts reclaiming address, whose guest let go of it or is gone. */
+/*
+ * Starts reclaiming address, whose guest let go of it, as proven: the QEMU
+ * process that held it is gone, or the guest lacks it and vfio says that
+ * process closed it (guest_let_go()).
+ */
 int job_reclaim(struct ddad *ddad, const char *address, struct vm *vm,
 		const char *cause);
 
-/* vm said DEVICE_DELETED of qdev. */
+/*
+ * vm said DEVICE_DELETED of qdev: a word, not a proof. Only for a device
+ * ddad gave that very QEMU process, and only once its query-pci and vfio
+ * agree, is it reclaimed.
+ */
 void jobs_device_deleted(struct ddad *ddad, struct vm *vm, const char *qdev);
 
-/* vm is gone: the jobs on it give up on it. */
-void jobs_vm_gone(struct ddad *ddad, struct vm *vm);
+/* The QEMU process pid (started at start) exited: its jobs reclaim. */
+void jobs_process_gone(struct ddad *ddad, pid_t pid,
+		       unsigned long long start);
 
 /* Whether a job concerns vm. */
 bool jobs_on_vm(struct ddad *ddad, const struct vm *vm);
@@ -812,6 +911,7 @@ void job_fail(struct job *job, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 void job_unplug_step(struct job *job);
+void job_confirm_step(struct job *job);
 void job_reclaim_step(struct job *job);
 
 /* assign.c */
@@ -829,26 +929,58 @@ void assign_timeout(struct job *job);
 
 /* What a guest's query-pci says of a device. */
 enum guest_view {
-	GUEST_UNKNOWN,		/* not known yet */
-	GUEST_GONE,		/* the guest is gone */
+	GUEST_UNKNOWN,		/* not known (not asked, or not its holder) */
 	GUEST_HAS,		/* it has the device */
 	GUEST_LACKS,		/* it does not */
 };
 
+/* The QEMU process ddad gave a device to, as the kernel says. */
+enum holder_view {
+	HOLDER_UNKNOWN,		/* no process recorded */
+	HOLDER_GONE,		/* it exited (its pidfd said so) */
+	HOLDER_CONNECTED,	/* alive, and its guest's QMP is it */
+	HOLDER_ELSEWHERE,	/* alive, its guest not connected through it */
+};
+
+/*
+ * Whether the guest let go of a device ddad gave its QEMU process, on
+ * proof: that process is gone, or it is the one connected, its query-pci
+ * lacks the device and vfio_open (process_holds_vfio()) is 0. The one
+ * place that decides it: reconciling and the jobs ask it alike.
+ */
+bool guest_let_go(enum holder_view holder, enum guest_view view,
+		  int vfio_open);
+
 enum reconcile_action {
-	RECONCILE_WAIT,		/* until the guest is known */
+	RECONCILE_WAIT,		/* until proof comes, one way or the other */
 	RECONCILE_SYNC,		/* the record follows dda.ko, op done */
 	RECONCILE_KEEP,		/* assigned to the guest that has it */
-	RECONCILE_RECLAIM,	/* assigned, and no guest has it */
+	RECONCILE_RECLAIM,	/* assigned, and its guest let go */
+	RECONCILE_LEAVE,	/* assigned without ddad: no one's to take */
 };
 
 /*
  * What to do with a device dda.ko reports in kernel state, which state.json
- * records with operation, and whose guest sees it as view.
+ * records with or without a guest (owned), whose holder and guest see it
+ * as holder and view, and vfio_open as guest_let_go() takes it.
  */
-enum reconcile_action reconcile_decide(enum dda_state kernel,
-				       enum operation operation,
-				       enum guest_view view);
+enum reconcile_action reconcile_decide(enum dda_state kernel, bool owned,
+				       enum holder_view holder,
+				       enum guest_view view, int vfio_open);
+
+/*
+ * The processes holding devices: each assigned record's QEMU process,
+ * watched by its pidfd. Brought in line with the records; 0 or -ENOMEM.
+ */
+int holders_sync(struct ddad *ddad);
+void holders_release(struct ddad *ddad);
+
+/* What the kernel says of the process of a record. */
+enum holder_view holder_view_of(struct ddad *ddad,
+				const struct state_device *rec);
+
+/* A pidfd readable: holders that exited have their devices reclaimed. */
+void holders_check(struct ddad *ddad);
 
 /*
  * Brings the records without a job in line with dda.ko and the guests:
@@ -868,6 +1000,14 @@ struct ddad {
 	unsigned long timer_seq;
 	int kernel_pipe[2];	/* the threads' reports: read, write */
 	unsigned int kernel_busy;
+	struct holder *holders;	/* reconcile.c */
+	size_t holder_count;
+};
+
+/* A QEMU process that holds devices, watched. */
+struct holder {
+	struct process proc;
+	bool exited;
 };
 
 /*

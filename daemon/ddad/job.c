@@ -6,9 +6,17 @@
  * time; a request for a device with a job gets EBUSY.
  *
  *	assign     QUERY -> HANDOVER -> DEVICE_ADD -> VERIFY -> done
- *	unassign   UNPLUG -> RECLAIM -> done (reassign: -> QUERY ... to the
- *		   next guest)
- *	reclaim    RECLAIM -> done
+ *	unassign   UNPLUG -> CONFIRM -> RECLAIM -> done (reassign: -> QUERY
+ *		   ... to the next guest)
+ *	reclaim    [CONFIRM ->] RECLAIM -> done
+ *
+ * A guest's word that it let go (DEVICE_DELETED, or DeviceNotFound to
+ * device_del) is only a reason to look: CONFIRM asks its query-pci and
+ * then vfio whether its QEMU process closed the device, and only
+ * guest_let_go() says when to reclaim. A QEMU process that exits is
+ * proof by itself (reconcile.c watches them). A guest that does not let go
+ * in time keeps the device: a silent, frozen or disconnected guest, or one
+ * that shut down, is not one that let go.
  *
  * An assign that fails after its handover rolls back: UNPLUG if the
  * device was plugged in, then RECLAIM, and answers with the failure.
@@ -57,6 +65,10 @@ struct job *job_new(struct ddad *ddad, enum operation operation,
 	snprintf(job->address, sizeof(job->address), "%s", address);
 	qdev_of(address, job->qdev);
 	job->vm = vm;
+	if (vm) {
+		job->pid = vm->proc.pid;
+		job->start = vm->proc.start;
+	}
 	job->call = call;
 	job->timeout = JOB_UNPLUG_TIMEOUT;
 	job->timer.fire = job_timer;
@@ -76,6 +88,7 @@ static const char *job_step_name(enum job_step step)
 		[STEP_DEVICE_ADD] = "device_add",
 		[STEP_VERIFY] = "verify",
 		[STEP_UNPLUG] = "device_del",
+		[STEP_CONFIRM] = "confirm",
 		[STEP_RECLAIM] = "reclaim",
 		[STEP_DONE] = "done",
 	};
@@ -140,6 +153,8 @@ int job_record(struct job *job, enum dda_state st, const char *vm,
 	if (!dev)
 		return -ENOMEM;
 	err = state_set(state, dev, st, vm, port, operation, time(NULL));
+	if (!err && vm)
+		err = state_set_holder(state, dev, job->pid, job->start, NULL);
 	if (!err)
 		err = state_save(state);
 	/* Counted apart: the clock of the step stops meanwhile. */
@@ -228,7 +243,6 @@ static void job_reclaimed(struct ddad *ddad, void *ctx,
 	size_t count, i;
 	int err = result->err;
 
-	(void)ddad;
 	if (err) {
 		/* Someone else's reclaim got there first: as good. */
 		if (!kernel_devices(&devs, &count, why, sizeof(why))) {
@@ -248,6 +262,15 @@ static void job_reclaimed(struct ddad *ddad, void *ctx,
 		return;
 	}
 	job_record(job, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE);
+	/* Its group came back with it. */
+	for (i = 0; i < ddad->state.count; i++) {
+		struct state_device *member = &ddad->state.devices[i];
+
+		if (member->with && !strcmp(member->with, job->address) &&
+		    member->operation == OPERATION_NONE)
+			state_set(&ddad->state, member, DDA_STATE_QUARANTINED,
+				  NULL, NULL, OPERATION_NONE, time(NULL));
+	}
 	log_msg(LOG_INFO, "%s is quarantined (reclaimed from vm %s)",
 		job->address, job_vm_name(job));
 
@@ -260,6 +283,8 @@ static void job_reclaimed(struct ddad *ddad, void *ctx,
 		snprintf(job->from, sizeof(job->from), "%s", job_vm_name(job));
 		job->vm = job->next_vm;
 		job->next_vm = NULL;
+		job->pid = job->vm->proc.pid;
+		job->start = job->vm->proc.start;
 		job->operation = OPERATION_ASSIGN;
 		job->port[0] = '\0';
 		job->plugged = false;
@@ -279,8 +304,18 @@ void job_reclaim_step(struct job *job)
 	/* An assign rolling back records its reclaim as one. */
 	if (operation == OPERATION_ASSIGN)
 		operation = OPERATION_RECLAIM;
-	job_record(job, DDA_STATE_ASSIGNED, job->vm ? job->vm->name : NULL,
-		   *job->port ? job->port : NULL, operation);
+	/* No kernel step that state.json does not know of: a restart must. */
+	err = job_record(job, DDA_STATE_ASSIGNED, job->vm ? job->vm->name : NULL,
+			 *job->port ? job->port : NULL, operation);
+	if (err) {
+		job_record(job, DDA_STATE_ASSIGNED, job->vm ? job->vm->name :
+			   NULL, *job->port ? job->port : NULL,
+			   OPERATION_NONE);
+		job_end(job, err, "cannot write %s/%s (%s): %s stays assigned",
+			job->ddad->state.dir, STATE_FILE, strerror(-err),
+			job->address);
+		return;
+	}
 	err = kernel_start(job->ddad, KERNEL_RECLAIM, job->address,
 			   job_reclaimed, job);
 	if (err) {
@@ -318,12 +353,6 @@ int job_reclaim(struct ddad *ddad, const char *address, struct vm *vm,
  */
 static void job_not_released(struct job *job, const char *why)
 {
-	if (job->force) {
-		log_msg(LOG_WARNING, "vm %s %s: reclaiming it anyway",
-			job_vm_name(job), why);
-		job_reclaim_step(job);
-		return;
-	}
 	job_record(job, DDA_STATE_ASSIGNED, job_vm_name(job),
 		   *job->port ? job->port : NULL, OPERATION_NONE);
 	if (job->err)
@@ -343,9 +372,11 @@ static void job_unplugged(void *ctx, const struct qmp_result *result)
 		return;
 	if (!result->err)
 		return;		/* now DEVICE_DELETED, or the deadline */
-	if (result->err == -ECONNRESET ||
-	    !strcmp(result->error_class, "DeviceNotFound")) {
-		job_reclaim_step(job);	/* the guest has it no more */
+	/* A dropped connection proves nothing: its QEMU may live on. */
+	if (result->err == -ECONNRESET)
+		return;
+	if (!strcmp(result->error_class, "DeviceNotFound")) {
+		job_confirm_step(job);	/* it says it has it no more: see */
 		return;
 	}
 	if (strstr(result->error_desc, "already") ||
@@ -356,6 +387,29 @@ static void job_unplugged(void *ctx, const struct qmp_result *result)
 	job_not_released(job, why);
 }
 
+/* Whether the QEMU process the job concerns is gone. */
+static bool job_process_gone(const struct job *job)
+{
+	struct process p;
+
+	if (job->pid <= 0)
+		return false;
+	if (process_find(job->pid, job->start, &p) == -ESRCH)
+		return true;
+	process_close(&p);
+	return false;
+}
+
+/* Waits in STEP_UNPLUG until the deadline, for a proof or the guest. */
+static void job_wait_unplug(struct job *job)
+{
+	uint64_t now = now_ms();
+
+	job_step(job, STEP_UNPLUG);
+	timer_arm(job->ddad, &job->timer,
+		  job->deadline > now ? job->deadline - now : 0);
+}
+
 void job_unplug_step(struct job *job)
 {
 	struct json_object *args;
@@ -363,14 +417,20 @@ void job_unplug_step(struct job *job)
 	int err = -ENOMEM;
 
 	job_stop_waiting(job);
-	if (!job->vm || job->vm->link != VM_UP) {
-		job_reclaim_step(job);	/* no guest to ask: it is gone */
+	if (!job->vm || job_process_gone(job)) {
+		job_reclaim_step(job);	/* no process holds it any more */
 		return;
 	}
 	job_record(job, DDA_STATE_ASSIGNED, job->vm->name,
 		   *job->port ? job->port : NULL,
 		   job->operation == OPERATION_ASSIGN ? OPERATION_ASSIGN :
 		   OPERATION_UNASSIGN);
+	job->deadline = now_ms() + job->timeout;
+	if (!vm_is_process(job->vm, job->pid, job->start)) {
+		/* Not connected through its QEMU: wait for it, or its end. */
+		job_wait_unplug(job);
+		return;
+	}
 	job_wait(job, STEP_UNPLUG, job->timeout);
 	args = json_object_new_object();
 	if (args && json_add(args, "id", json_object_new_string(job->qdev)))
@@ -386,8 +446,8 @@ void job_unplug_step(struct job *job)
 }
 
 int job_unassign(struct ddad *ddad, const char *address, struct vm *vm,
-		 struct vm *next_vm, unsigned int timeout, bool force,
-		 const char *cause, struct call *call)
+		 struct vm *next_vm, unsigned int timeout, const char *cause,
+		 struct call *call)
 {
 	struct state_device *dev = state_find(&ddad->state, address);
 	struct job *job;
@@ -395,14 +455,119 @@ int job_unassign(struct ddad *ddad, const char *address, struct vm *vm,
 	job = job_new(ddad, OPERATION_UNASSIGN, address, vm, call);
 	if (!job)
 		return -ENOMEM;
+	/* The process ddad gave it to, not whoever serves the socket now. */
+	if (dev && dev->pid > 0) {
+		job->pid = dev->pid;
+		job->start = dev->start;
+	}
 	job->next_vm = next_vm;
 	job->timeout = timeout;
-	job->force = force;
 	job->cause = cause;
 	if (dev && dev->port)
 		snprintf(job->port, sizeof(job->port), "%s", dev->port);
 	job_unplug_step(job);
 	return 0;
+}
+
+/* --- confirm: did the guest let go? -------------------------------- */
+
+/* Re-asked this often while vfio says its QEMU still holds the device. */
+#define JOB_CONFIRM_RETRY_MS	100
+
+/* Whether the job's QEMU process holds its device through vfio. */
+static int job_vfio_open(struct job *job)
+{
+	struct dda_device *devs;
+	char message[256];
+	size_t count;
+	int group = -1, open;
+
+	if (!kernel_group(job->address, &devs, &count, message,
+			  sizeof(message))) {
+		if (count)
+			group = devs[0].iommu_group;
+		free(devs);
+	}
+	open = process_holds_vfio(&job->vm->proc, group, job->address);
+	return open == -ESRCH ? 0 : open;
+}
+
+/* No proof yet: wait on, or give up at the deadline. */
+static void job_unproven(struct job *job, const char *why)
+{
+	uint64_t now = now_ms();
+
+	job_stop_waiting(job);
+	if (now >= job->deadline) {
+		job_not_released(job, why);
+		return;
+	}
+	if (job->operation == OPERATION_RECLAIM) {
+		/* ddad's own look after a DEVICE_DELETED: nothing moves. */
+		log_msg(LOG_WARNING, "vm %s said it let go of %s, but %s: it stays assigned",
+			job_vm_name(job), job->address, why);
+		job_not_released(job, why);
+		return;
+	}
+	job_wait_unplug(job);
+}
+
+static void job_confirmed(void *ctx, const struct qmp_result *result)
+{
+	struct job *job = ctx;
+	enum guest_view view;
+	int vfio_open = 1;
+	char why[300];
+
+	if (job->done || job->step != STEP_CONFIRM)
+		return;
+	job_stop_waiting(job);
+	if (result->err) {
+		snprintf(why, sizeof(why), "its query-pci failed (%s)",
+			 result->err == -ECONNRESET ? "the connection closed" :
+			 result->error_desc);
+		job_unproven(job, why);
+		return;
+	}
+	view = pci_has_qdev(result->value, job->qdev, NULL) ? GUEST_HAS :
+	       GUEST_LACKS;
+	if (view == GUEST_LACKS)
+		vfio_open = job_vfio_open(job);
+	if (guest_let_go(vm_is_process(job->vm, job->pid, job->start) ?
+			 HOLDER_CONNECTED : HOLDER_ELSEWHERE, view,
+			 vfio_open)) {
+		job_reclaim_step(job);
+		return;
+	}
+	if (view == GUEST_LACKS && now_ms() + JOB_CONFIRM_RETRY_MS <
+	    job->deadline) {
+		/* QEMU closes the device as it finishes the unplug. */
+		job_wait(job, STEP_CONFIRM, JOB_CONFIRM_RETRY_MS);
+		return;
+	}
+	snprintf(why, sizeof(why), view == GUEST_HAS ?
+		 "its query-pci still shows %s" :
+		 "its QEMU still holds %s open through vfio", job->address);
+	job_unproven(job, why);
+}
+
+void job_confirm_step(struct job *job)
+{
+	uint64_t now = now_ms();
+	int err;
+
+	job_stop_waiting(job);
+	if (!job->vm || !vm_is_process(job->vm, job->pid, job->start)) {
+		job_unproven(job, "its QEMU is not connected");
+		return;
+	}
+	job_step(job, STEP_CONFIRM);
+	timer_arm(job->ddad, &job->timer, job->deadline > now ?
+		  job->deadline - now : 0);
+	err = qmp_command(&job->vm->qmp, "query-pci", NULL, job_confirmed,
+			  job);
+	if (err)
+		job_unproven(job, "it could not be asked");
 }
 
 /* --- what the loop tells jobs --------------------------------------- */
@@ -428,6 +593,13 @@ static void job_timer(struct ddad *ddad, struct timer *timer)
 		qmp_cancel(&job->vm->qmp, job);
 		job_not_released(job, why);
 		break;
+	case STEP_CONFIRM:
+		/* A retry, or the deadline with no proof. */
+		if (now_ms() < job->deadline)
+			job_confirm_step(job);
+		else
+			job_unproven(job, "it did not let go in time");
+		break;
 	default:
 		assign_timeout(job);
 		break;
@@ -436,6 +608,7 @@ static void job_timer(struct ddad *ddad, struct timer *timer)
 
 void jobs_device_deleted(struct ddad *ddad, struct vm *vm, const char *qdev)
 {
+	static uint64_t said;
 	char address[DDA_ADDRESS_LEN + 1];
 	struct state_device *dev;
 	struct job *job;
@@ -444,25 +617,46 @@ void jobs_device_deleted(struct ddad *ddad, struct vm *vm, const char *qdev)
 		return;
 	job = job_find(ddad, address);
 	if (job) {
-		if (job->vm == vm && job->step == STEP_UNPLUG)
-			job_reclaim_step(job);
+		if (job->vm == vm && job->step == STEP_UNPLUG &&
+		    vm_is_process(vm, job->pid, job->start))
+			job_confirm_step(job);
 		return;
 	}
+	/* Only what ddad gave this very process, not its group's others. */
 	dev = state_find(&ddad->state, address);
-	if (dev && dev->state == DDA_STATE_ASSIGNED && dev->vm &&
-	    !strcmp(dev->vm, vm->name) && dev->operation == OPERATION_NONE) {
-		log_msg(LOG_NOTICE, "vm %s let go of %s", vm->name, address);
-		job_reclaim(ddad, address, vm, "device-deleted");
+	if (!dev || dev->state != DDA_STATE_ASSIGNED || !dev->vm ||
+	    strcmp(dev->vm, vm->name) || dev->with ||
+	    dev->operation != OPERATION_NONE ||
+	    !vm_is_process(vm, dev->pid, dev->start)) {
+		/* Once a second at most: a guest may say it all day. */
+		if (now_ms() - said >= 1000) {
+			log_msg(LOG_WARNING, "vm %s said DEVICE_DELETED of %s, which ddad did not give it: ignored",
+				vm->name, address);
+			said = now_ms();
+		}
+		return;
 	}
+	log_msg(LOG_NOTICE, "vm %s says it let go of %s: confirming",
+		vm->name, address);
+	job = job_new(ddad, OPERATION_RECLAIM, address, vm, NULL);
+	if (!job)
+		return;
+	job->cause = "device-deleted";
+	if (dev->port)
+		snprintf(job->port, sizeof(job->port), "%s", dev->port);
+	job->deadline = now_ms() + JOB_UNPLUG_TIMEOUT;
+	job_confirm_step(job);
 }
 
-void jobs_vm_gone(struct ddad *ddad, struct vm *vm)
+void jobs_process_gone(struct ddad *ddad, pid_t pid,
+		       unsigned long long start)
 {
 	struct job *job;
 
-	/* Jobs waiting on a QMP answer heard -ECONNRESET already. */
+	/* The jobs waiting for it to let go: it did. */
 	for (job = ddad->jobs; job; job = job->next)
-		if (!job->done && job->vm == vm && job->step == STEP_UNPLUG)
+		if (!job->done && job->pid == pid && job->start == start &&
+		    (job->step == STEP_UNPLUG || job->step == STEP_CONFIRM))
 			job_reclaim_step(job);
 }
 

@@ -57,6 +57,33 @@ const char *errno_name(int err)
 	return name ? name : "EIO";
 }
 
+const char *log_escape(const char *text, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0;
+
+	if (!size)
+		return "";
+	for (; text && *text && i + 5 < size; text++) {
+		unsigned char c = *text;
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			buf[i++] = c;
+			continue;
+		}
+		buf[i++] = '\\';
+		buf[i++] = 'x';
+		buf[i++] = hex[c >> 4];
+		buf[i++] = hex[c & 15];
+	}
+	if (text && *text && i + 3 < size) {
+		memcpy(buf + i, "...", 3);	/* cut short */
+		i += 3;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
 /* Copies untrusted text for a log line: no blanks, no control characters. */
 static const char *audit_field(char buf[AUDIT_FIELD_MAX + 1], const char *text)
 {

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -214,6 +215,7 @@ static int ddad_run(struct ddad *ddad, int signal_fd)
 		vm_destroy(ddad, ddad->vms[0]);
 	free(ddad->vms);
 	state_save(&ddad->state);
+	holders_release(ddad);
 out:
 	kernel_release(ddad);
 	state_release(&ddad->state);
@@ -230,6 +232,7 @@ int main(int argc, char *argv[])
 		},
 		.kernel_pipe = { -1, -1 },
 	};
+	struct rlimit nofile;
 	int ret, signal_fd;
 
 	ret = options_parse(argc, argv, &ddad.config);
@@ -238,6 +241,12 @@ int main(int argc, char *argv[])
 
 	/* A client gone mid-reply is an error on its socket, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Room for root beside every other user's clients (server.c). */
+	if (!getrlimit(RLIMIT_NOFILE, &nofile) &&
+	    nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 	log_open(ddad.config.foreground);
 	signal_fd = signals_open();
 	if (signal_fd < 0) {

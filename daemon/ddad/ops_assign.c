@@ -110,7 +110,9 @@ int op_assign(struct ddad *ddad, struct json_object *request,
 
 /*
  * Checks that address is assigned, to a guest ddad knows: its vm (NULL if
- * that guest is not registered: gone).
+ * that guest is not registered: then it is the administrator's word that
+ * takes it back), connected through the QEMU process ddad gave it to, or
+ * that process gone.
  */
 static int assigned_to(struct ddad *ddad, const char *address,
 		       struct vm **vm, struct reply *reply)
@@ -131,12 +133,28 @@ static int assigned_to(struct ddad *ddad, const char *address,
 	if (err)
 		return reply_error(reply, err, "%s", message);
 	*vm = vm_find(ddad, rec->vm);
-	/* Connected, or gone (then reclaimed): not in between. */
-	if (*vm && (*vm)->link != VM_UP && !vm_gone(*vm))
-		return reply_error(reply, -ENOTCONN,
-				   "vm %s is not connected (%s): it cannot be asked to let go of %s",
-				   rec->vm, *(*vm)->why ? (*vm)->why :
-				   "connecting", address);
+	if (!*vm)
+		return 0;
+	switch (holder_view_of(ddad, rec)) {
+	case HOLDER_GONE:
+		return 0;
+	case HOLDER_ELSEWHERE:
+		if ((*vm)->link == VM_UP)
+			return reply_error(reply, -ENOTCONN,
+					   "vm %s is connected through another QEMU process (pid %d) than the one holding %s (pid %d): it comes back when that one exits",
+					   rec->vm, (int)(*vm)->proc.pid,
+					   address, (int)rec->pid);
+		/* fall through */
+	case HOLDER_UNKNOWN:
+		if ((*vm)->link != VM_UP)
+			return reply_error(reply, -ENOTCONN,
+					   "vm %s is not connected (%s): it cannot be asked to let go of %s",
+					   rec->vm, *(*vm)->why ? (*vm)->why :
+					   "connecting", address);
+		break;
+	case HOLDER_CONNECTED:
+		break;
+	}
 	return 0;
 }
 
@@ -153,8 +171,7 @@ static int unassign_start(struct ddad *ddad, const char *address,
 	if (vm && !next_vm)
 		call_audit_vm(call, vm->name);
 	/* vm NULL: its guest is no more, nothing to unplug. */
-	err = job_unassign(ddad, address, vm, next_vm, timeout, false, NULL,
-			   call);
+	err = job_unassign(ddad, address, vm, next_vm, timeout, NULL, call);
 	if (err)
 		return reply_error(reply, err, "out of memory");
 	return 0;

@@ -17,6 +17,7 @@ int op_vm_add(struct ddad *ddad, struct json_object *request,
 {
 	const char *name, *qmp;
 	struct call *call;
+	char why[128];
 	size_t i;
 	int err;
 
@@ -29,6 +30,10 @@ int op_vm_add(struct ddad *ddad, struct json_object *request,
 		return reply_error(reply, -EINVAL,
 				   "\"qmp\" must be the absolute path of a UNIX socket, at most %zu bytes",
 				   SUN_PATH_MAX);
+	for (i = 0; qmp[i]; i++)
+		if (qmp[i] < 0x20 || qmp[i] > 0x7e)
+			return reply_error(reply, -EINVAL,
+					   "\"qmp\" must be printable ASCII, without control characters");
 	for (i = 0; i < ddad->vm_count; i++) {
 		const struct vm *vm = ddad->vms[i];
 
@@ -41,10 +46,16 @@ int op_vm_add(struct ddad *ddad, struct json_object *request,
 					   "%s is the QMP socket of vm %s",
 					   qmp, vm->name);
 	}
+	/* A member of the admin group registers only what it could open. */
+	err = peer_may_connect(reply->peer, qmp, why, sizeof(why));
+	if (err == -EACCES)
+		return reply_error(reply, err,
+				   "uid %u could not connect to %s itself: %s",
+				   (unsigned int)reply->peer->uid, qmp, why);
 	call = call_defer(reply);
 	if (!call)
 		return reply->err;
-	if (!vm_create(ddad, name, qmp, call))
+	if (!vm_create(ddad, name, qmp, -1, call))
 		return reply_error(reply, -ENOMEM, "out of memory");
 	return 0;
 }
@@ -78,7 +89,7 @@ int op_vm_remove(struct ddad *ddad, struct json_object *request,
 	state_vm_remove(state, name);
 	err = state_save(state);
 	if (err) {
-		state_vm_add(state, name, vm->qmp_path);
+		state_vm_add(state, name, vm->qmp_path, vm->uid);
 		return reply_error(reply, err, "cannot write %s/%s: %s",
 				   state->dir, STATE_FILE, strerror(-err));
 	}

@@ -8,7 +8,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "ddad.h"
 
@@ -58,12 +60,12 @@ void peer_release(struct peer *peer)
 	peer->ngroups = 0;
 }
 
-bool peer_may(const struct peer *peer, const struct op *op,
-	      const struct ddad_config *config)
+bool peer_privileged(const struct peer *peer,
+		     const struct ddad_config *config)
 {
 	size_t i;
 
-	if (!op->changes_state || peer->uid == 0)
+	if (peer->uid == 0)
 		return true;
 	if (!config->group_name)
 		return false;
@@ -75,6 +77,12 @@ bool peer_may(const struct peer *peer, const struct op *op,
 	return false;
 }
 
+bool peer_may(const struct peer *peer, const struct op *op,
+	      const struct ddad_config *config)
+{
+	return !op->changes_state || peer_privileged(peer, config);
+}
+
 int permission_message(char *buf, size_t size, const struct op *op,
 		       const struct ddad_config *config)
 {
@@ -82,4 +90,71 @@ int permission_message(char *buf, size_t size, const struct op *op,
 		return snprintf(buf, size, "%s needs root or group %s",
 				op->name, config->group_name);
 	return snprintf(buf, size, "%s needs root", op->name);
+}
+
+/* Whether the mode, owner and group of st grant peer the access bits of
+ * mask (a combination of S_IROTH, S_IWOTH, S_IXOTH), as the kernel would. */
+bool peer_mode_allows(const struct peer *peer, const struct stat *st,
+		      mode_t mask)
+{
+	size_t i;
+
+	if (peer->uid == 0)
+		return true;
+	if (st->st_uid == peer->uid)
+		return ((st->st_mode >> 6) & mask) == mask;
+	if (st->st_gid == peer->gid)
+		return ((st->st_mode >> 3) & mask) == mask;
+	for (i = 0; i < peer->ngroups; i++)
+		if (st->st_gid == peer->groups[i])
+			return ((st->st_mode >> 3) & mask) == mask;
+	return (st->st_mode & mask) == mask;
+}
+
+int peer_may_connect(const struct peer *peer, const char *path, char *why,
+		     size_t size)
+{
+	char part[PATH_MAX];
+	struct stat st;
+	size_t len;
+	const char *p;
+
+	if (strlen(path) >= sizeof(part) || path[0] != '/') {
+		snprintf(why, size, "not an absolute path");
+		return -EINVAL;
+	}
+	/* Every directory on the way: search permission. */
+	for (p = strchr(path + 1, '/'); ; p = strchr(p + 1, '/')) {
+		len = p ? (size_t)(p - path) : 1;
+		if (!p)
+			break;
+		memcpy(part, path, len);
+		part[len] = '\0';
+		if (stat(part, &st) < 0) {
+			snprintf(why, size, "cannot look at a directory on its way: %s",
+				 strerror(errno));
+			return -errno;
+		}
+		if (!peer_mode_allows(peer, &st, S_IXOTH)) {
+			snprintf(why, size, "uid %u may not search a directory on its way",
+				 (unsigned int)peer->uid);
+			return -EACCES;
+		}
+	}
+	if (stat("/", &st) == 0 && !peer_mode_allows(peer, &st, S_IXOTH)) {
+		snprintf(why, size, "uid %u may not search /",
+			 (unsigned int)peer->uid);
+		return -EACCES;
+	}
+	/* Connecting to a socket takes write permission on it. */
+	if (stat(path, &st) < 0) {
+		snprintf(why, size, "%s", strerror(errno));
+		return -errno;
+	}
+	if (!peer_mode_allows(peer, &st, S_IWOTH)) {
+		snprintf(why, size, "uid %u may not write to it",
+			 (unsigned int)peer->uid);
+		return -EACCES;
+	}
+	return 0;
 }

@@ -28,7 +28,7 @@
 
 #include "ddad.h"
 
-#define QMP_READ_SIZE		65536
+#define QMP_TURN_SIZE		16384	/* read per wake-up, at most */
 #define QMP_DEPTH		64
 
 struct qmp_command {
@@ -221,6 +221,7 @@ static int qmp_answer(struct qmp *qmp, struct json_object *msg)
 {
 	struct qmp_result result = { 0 };
 	struct json_object *id, *error;
+	char desc[256];
 	struct qmp_command *cmd;
 	bool negotiating = qmp->link == QMP_NEGOTIATING;
 
@@ -243,7 +244,11 @@ static int qmp_answer(struct qmp *qmp, struct json_object *msg)
 		result.error_desc = member_string(error, "desc");
 		if (!result.error_class)
 			result.error_class = "GenericError";
-		if (!result.error_desc)
+		/* QEMU's words reach logs and clients: escaped. */
+		if (result.error_desc)
+			result.error_desc = log_escape(result.error_desc, desc,
+						       sizeof(desc));
+		else
 			result.error_desc = "QEMU gave no reason";
 	} else {
 		json_object_object_get_ex(msg, "return", &result.value);
@@ -354,10 +359,11 @@ int qmp_input(struct qmp *qmp, const char *data, size_t len)
 
 int qmp_receive(struct qmp *qmp)
 {
-	char buf[QMP_READ_SIZE];
+	char buf[QMP_TURN_SIZE];
 	ssize_t n;
 	int err;
 
+	/* Bounded: a flooding QEMU waits for the next turn, after the rest. */
 	for (;;) {
 		if (qmp->fd < 0)
 			return -ENOTCONN;
@@ -378,9 +384,7 @@ int qmp_receive(struct qmp *qmp)
 				 strerror(-err));
 			return err;
 		}
-		err = qmp_input(qmp, buf, n);
-		if (err)
-			return err;
+		return qmp_input(qmp, buf, n);
 	}
 }
 

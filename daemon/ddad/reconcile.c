@@ -5,28 +5,32 @@
  * devices become known (it connected and answered query-pci), and when a
  * guest is gone.
  *
- * dda.ko is the truth of where a device is; a guest's query-pci is the
- * truth of whether the guest has it ("dda-*" ids). The records say what
- * ddad was doing ("operation"), and to which guest. For each device no
- * job is working on:
+ * dda.ko is the truth of where a device is; the kernel is the truth of
+ * which QEMU process ddad gave it to (the record's pid, watched by a
+ * pidfd) and whether that process still holds it through vfio. A guest's
+ * query-pci is its word, which counts only from that very process and
+ * only with vfio agreeing (guest_let_go()). For each device no job is
+ * working on:
  *
- *	dda.ko says        the guest           then
- *	host               -                   the record goes
- *	quarantined        -                   the record says quarantined,
- *					       no guest, no operation: an
- *					       assign that did not hand it
- *					       over is undone, an unassign
- *					       or reclaim that did is done
- *	assigned           not known yet       wait
- *	assigned           has it              assigned to it: an assign
- *					       that got there is finished,
- *					       an unassign that did not
- *					       get the guest to let go is
- *					       undone
- *	assigned           lacks it, or gone   reclaimed into quarantine
+ *	dda.ko says  its QEMU process     then
+ *	host         -                    the record goes
+ *	quarantined  -                    the record says quarantined, no
+ *					  guest, no operation: an assign that
+ *					  did not hand it over is undone, an
+ *					  unassign or reclaim that did is done
+ *	assigned     gone                 reclaimed into quarantine
+ *	assigned     connected, has it    assigned to its guest: an assign
+ *					  that got there is finished, an
+ *					  unassign that did not get the
+ *					  guest to let go is undone
+ *	assigned     connected, lacks it  reclaimed if vfio says the process
+ *					  closed it; else wait
+ *	assigned     alive, not connected wait
  *
- * A device assigned without ddad (no guest recorded) is taken over by the
- * guest that has it under a "dda-*" id; otherwise it is left alone.
+ * A device assigned with no guest recorded is never given to a guest for
+ * its word: if a member of its IOMMU group is assigned to a guest, it went
+ * to vfio-pci along with that one and is recorded with the same guest and
+ * process; otherwise it was assigned without ddad, and is left alone.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -35,35 +39,167 @@
 
 #include "ddad.h"
 
-/* What the guest of rec says of it; *holder: the guest that has it. */
+static struct holder *holder_find(struct ddad *ddad, pid_t pid,
+				  unsigned long long start)
+{
+	size_t i;
+
+	for (i = 0; i < ddad->holder_count; i++)
+		if (ddad->holders[i].proc.pid == pid &&
+		    ddad->holders[i].proc.start == start)
+			return &ddad->holders[i];
+	return NULL;
+}
+
+static bool holder_wanted(const struct state *state, const struct holder *h)
+{
+	size_t i;
+
+	for (i = 0; i < state->count; i++)
+		if (state->devices[i].pid == h->proc.pid &&
+		    state->devices[i].start == h->proc.start)
+			return true;
+	return false;
+}
+
+int holders_sync(struct ddad *ddad)
+{
+	struct state *state = &ddad->state;
+	struct holder *holders, *h;
+	size_t i, kept = 0;
+	int err;
+
+	for (i = 0; i < ddad->holder_count; i++) {
+		h = &ddad->holders[i];
+		if (holder_wanted(state, h))
+			ddad->holders[kept++] = *h;
+		else
+			process_close(&h->proc);
+	}
+	ddad->holder_count = kept;
+
+	for (i = 0; i < state->count; i++) {
+		const struct state_device *rec = &state->devices[i];
+
+		if (rec->pid <= 0 || holder_find(ddad, rec->pid, rec->start))
+			continue;
+		holders = reallocarray(ddad->holders, ddad->holder_count + 1,
+				       sizeof(*holders));
+		if (!holders)
+			return -ENOMEM;
+		ddad->holders = holders;
+		h = &holders[ddad->holder_count++];
+		err = process_find(rec->pid, rec->start, &h->proc);
+		h->exited = err == -ESRCH;
+		/* Not found for another reason: not gone, for all we know. */
+		h->proc.pid = rec->pid;
+		h->proc.start = rec->start;
+		if (h->exited)
+			log_msg(LOG_NOTICE, "QEMU process %d of vm %s is gone",
+				(int)rec->pid, rec->vm ? rec->vm : "-");
+	}
+	return 0;
+}
+
+void holders_release(struct ddad *ddad)
+{
+	size_t i;
+
+	for (i = 0; i < ddad->holder_count; i++)
+		process_close(&ddad->holders[i].proc);
+	free(ddad->holders);
+	ddad->holders = NULL;
+	ddad->holder_count = 0;
+}
+
+enum holder_view holder_view_of(struct ddad *ddad,
+				const struct state_device *rec)
+{
+	struct holder *h;
+	struct vm *vm;
+
+	if (rec->pid <= 0)
+		return HOLDER_UNKNOWN;
+	h = holder_find(ddad, rec->pid, rec->start);
+	if (h && (h->exited || process_exited(&h->proc))) {
+		h->exited = true;
+		return HOLDER_GONE;
+	}
+	vm = rec->vm ? vm_find(ddad, rec->vm) : NULL;
+	if (vm && vm_is_process(vm, rec->pid, rec->start))
+		return HOLDER_CONNECTED;
+	return HOLDER_ELSEWHERE;
+}
+
+void holders_check(struct ddad *ddad)
+{
+	bool gone = false;
+	size_t i;
+
+	holders_sync(ddad);
+	for (i = 0; i < ddad->holder_count; i++) {
+		struct holder *h = &ddad->holders[i];
+
+		if (h->exited || !process_exited(&h->proc))
+			continue;
+		h->exited = true;
+		gone = true;
+		log_msg(LOG_NOTICE, "QEMU process %d exited: what ddad gave it goes back to quarantine",
+			(int)h->proc.pid);
+		jobs_process_gone(ddad, h->proc.pid, h->proc.start);
+	}
+	if (gone)
+		reconcile(ddad);
+}
+
+/* What the guest holding rec says of it, and whether vfio agrees. */
 static enum guest_view guest_view(struct ddad *ddad,
 				  const struct state_device *rec,
-				  struct vm **holder)
+				  const struct dda_device *dev,
+				  enum holder_view holder, int *vfio_open)
 {
 	char qdev[QDEV_SIZE];
 	struct vm *vm;
+
+	*vfio_open = 1;
+	if (holder != HOLDER_CONNECTED)
+		return GUEST_UNKNOWN;
+	vm = vm_find(ddad, rec->vm);
+	/* A member of a group: what counts is the device it went with. */
+	qdev_of(rec->with ? rec->with : rec->address, qdev);
+	if (vm_device(vm, qdev))
+		return GUEST_HAS;
+	*vfio_open = process_holds_vfio(&vm->proc, dev ? dev->iommu_group : -1,
+					rec->address);
+	if (*vfio_open == -ESRCH)
+		*vfio_open = 0;
+	return GUEST_LACKS;
+}
+
+/*
+ * rec is assigned with no guest: the member of its IOMMU group it went to
+ * vfio-pci along with, as ddad's own records say; NULL if none.
+ */
+static const struct state_device *group_record(struct ddad *ddad,
+					       const struct dda_device *dev,
+					       const struct dda_device *devs,
+					       size_t count)
+{
+	const struct state_device *other;
 	size_t i;
 
-	qdev_of(rec->address, qdev);
-	*holder = NULL;
-	if (!rec->vm) {
-		/* Assigned without ddad: whichever guest has it. */
-		for (i = 0; i < ddad->vm_count; i++) {
-			vm = ddad->vms[i];
-			if (vm->view == VM_VIEW_KNOWN && vm_device(vm, qdev)) {
-				*holder = vm;
-				return GUEST_HAS;
-			}
-		}
-		return GUEST_UNKNOWN;
+	if (!dev || dev->iommu_group < 0)
+		return NULL;
+	for (i = 0; i < count; i++) {
+		if (devs[i].iommu_group != dev->iommu_group ||
+		    !strcmp(devs[i].address, dev->address) ||
+		    devs[i].state != DDA_STATE_ASSIGNED)
+			continue;
+		other = state_find(&ddad->state, devs[i].address);
+		if (other && other->vm && !other->with && other->pid > 0)
+			return other;
 	}
-	vm = vm_find(ddad, rec->vm);
-	if (!vm || vm->view == VM_VIEW_GONE)
-		return GUEST_GONE;
-	if (vm->view != VM_VIEW_KNOWN)
-		return GUEST_UNKNOWN;
-	*holder = vm;
-	return vm_device(vm, qdev) ? GUEST_HAS : GUEST_LACKS;
+	return NULL;
 }
 
 static const struct dda_device *kernel_find(const struct dda_device *devs,
@@ -77,33 +213,73 @@ static const struct dda_device *kernel_find(const struct dda_device *devs,
 	return NULL;
 }
 
-/* Applies the decision on one record; false if it is gone after. */
+/* Records rec as gone to vfio-pci along with other, to other's guest. */
+static void record_member(struct state *state, struct state_device *rec,
+			  const struct state_device *other)
+{
+	char with[DDA_ADDRESS_LEN + 1], *vm = strdup(other->vm);
+	pid_t pid = other->pid;
+	unsigned long long start = other->start;
+
+	memcpy(with, other->address, sizeof(with));
+	if (!vm)
+		return;
+	if (!state_set(state, rec, DDA_STATE_ASSIGNED, vm, NULL,
+		       OPERATION_NONE, time(NULL))) {
+		state_set_holder(state, rec, pid, start, with);
+		log_msg(LOG_NOTICE, "%s went to vfio-pci with %s, of its IOMMU group: recorded with vm %s",
+			rec->address, with, vm);
+	}
+	free(vm);
+}
+
+/* Applies the decision on one record. */
 static void reconcile_one(struct ddad *ddad, const char *address,
 			  const struct dda_device *devs, size_t count)
 {
 	struct state *state = &ddad->state;
 	struct state_device *rec = state_find(state, address);
 	enum dda_state kernel = DDA_STATE_HOST;
+	const struct state_device *other;
 	const struct dda_device *dev;
 	enum operation operation;
+	enum holder_view holder;
 	enum guest_view view;
 	const char *name;
 	char qdev[QDEV_SIZE], *port;
 	struct guest_dev *gdev;
-	struct vm *holder;
-	char *vm = NULL;
+	struct vm *vm;
+	int vfio_open;
 
 	if (!rec || job_find(ddad, address))
 		return;
 	dev = kernel_find(devs, count, address);
 	if (dev)
 		kernel = dev->state;
+	if (kernel == DDA_STATE_ASSIGNED && !rec->vm &&
+	    rec->operation == OPERATION_NONE) {
+		other = group_record(ddad, dev, devs, count);
+		if (other) {
+			record_member(state, rec, other);
+			holders_sync(ddad);
+		}
+	}
+	/* A record of an older ddad names its guest, not its process. */
+	vm = rec->vm ? vm_find(ddad, rec->vm) : NULL;
+	if (rec->pid <= 0 && vm && vm->link == VM_UP && vm->proc.pid > 0) {
+		state_set_holder(state, rec, vm->proc.pid, vm->proc.start,
+				 rec->with);
+		holders_sync(ddad);
+	}
 	operation = rec->operation;
 	name = operation_name(operation);
-	view = guest_view(ddad, rec, &holder);
+	holder = holder_view_of(ddad, rec);
+	view = guest_view(ddad, rec, dev, holder, &vfio_open);
 
-	switch (reconcile_decide(kernel, operation, view)) {
+	switch (reconcile_decide(kernel, rec->vm != NULL, holder, view,
+				 vfio_open)) {
 	case RECONCILE_WAIT:
+	case RECONCILE_LEAVE:
 		return;
 	case RECONCILE_SYNC:
 		if (name) {
@@ -118,34 +294,32 @@ static void reconcile_one(struct ddad *ddad, const char *address,
 		if (kernel == DDA_STATE_HOST)
 			state_forget(state, rec);
 		else if (operation != OPERATION_NONE ||
-			 rec->state != kernel)
+			 rec->state != kernel || rec->vm)
 			state_set(state, rec, kernel, NULL, NULL,
 				  OPERATION_NONE, time(NULL));
 		return;
 	case RECONCILE_KEEP:
 		if (rec->state == DDA_STATE_ASSIGNED &&
-		    operation == OPERATION_NONE && rec->vm)
+		    operation == OPERATION_NONE)
 			return;		/* as it should be */
 		qdev_of(address, qdev);
-		gdev = vm_device(holder, qdev);
+		gdev = vm_device(vm, qdev);
 		port = gdev && *gdev->port ? gdev->port : rec->port;
-		vm = strdup(holder->name);
-		if (!vm)
-			return;
-		log_msg(LOG_NOTICE, "%s is assigned to vm %s%s", address, vm,
-			operation == OPERATION_ASSIGN ? ": its assign is finished" :
-			!rec->vm ? ": taken over" : "");
+		log_msg(LOG_NOTICE, "%s is assigned to vm %s%s", address,
+			vm->name, operation == OPERATION_ASSIGN ?
+			": its assign is finished" : "");
 		if (name)
-			audit_ddad(name, address, vm,
+			audit_ddad(name, address, vm->name,
 				   operation == OPERATION_ASSIGN ? 0 : -ECANCELED,
 				   "restart");
-		state_set(state, rec, DDA_STATE_ASSIGNED, vm, port,
+		port = port ? strdup(port) : NULL;
+		state_set(state, rec, DDA_STATE_ASSIGNED, vm->name, port,
 			  OPERATION_NONE, time(NULL));
-		free(vm);
+		free(port);
 		return;
 	case RECONCILE_RECLAIM:
-		job_reclaim(ddad, address, holder ? holder : vm_find(ddad, rec->vm ? rec->vm : ""),
-			    view == GUEST_GONE ? "guest-gone" : "not-in-guest");
+		job_reclaim(ddad, address, vm, holder == HOLDER_GONE ?
+			    "guest-gone" : "not-in-guest");
 		return;
 	}
 }
@@ -171,6 +345,13 @@ void reconcile(struct ddad *ddad)
 	last_err = 0;
 	/* New records, and those of devices that moved without a job. */
 	state_sync(state, devs, count, time(NULL));
+	holders_sync(ddad);
+	/* What the corrupt file knew is lost: say what is left to do. */
+	for (i = 0; state->rebuilt && i < state->count; i++)
+		if (state->devices[i].state == DDA_STATE_ASSIGNED)
+			log_msg(LOG_WARNING, "%s is assigned, and state.json, which was corrupt, named its guest: left alone, ddad knows of no guest to take it back from",
+				state->devices[i].address);
+	state->rebuilt = false;
 
 	/* Deciding may add jobs and change records: work on a copy. */
 	n = state->count;
@@ -184,5 +365,6 @@ void reconcile(struct ddad *ddad)
 		free(addresses);
 	}
 	free(devs);
+	holders_sync(ddad);
 	state_save(state);
 }

@@ -30,7 +30,8 @@ static const struct state_device *group_holder(const struct dda_device *dev,
 		    !strcmp(devs[i].address, dev->address))
 			continue;
 		rec = state_find(state, devs[i].address);
-		if (rec && rec->vm && rec->state == DDA_STATE_ASSIGNED)
+		if (rec && rec->vm && !rec->with &&
+		    rec->state == DDA_STATE_ASSIGNED)
 			return rec;
 	}
 	return NULL;
@@ -56,7 +57,11 @@ int assign_check(const struct dda_device *dev, const struct dda_device *devs,
 	case DDA_STATE_ASSIGNED:
 		rec = state_find(state, dev->address);
 		holder = group_holder(dev, devs, count, state);
-		if (rec && rec->vm)
+		if (rec && rec->vm && rec->with)
+			snprintf(message, size,
+				 "%s went to vfio-pci with %s, of its IOMMU group, which is assigned to vm %s: unassign that first",
+				 dev->address, rec->with, rec->vm);
+		else if (rec && rec->vm)
 			snprintf(message, size, "%s is already assigned to vm %s",
 				 dev->address, rec->vm);
 		else if (holder)
@@ -112,6 +117,12 @@ int unassign_check(const struct dda_device *dev,
 		return -EINVAL;
 	}
 	rec = state_find(state, dev->address);
+	if (rec && rec->vm && rec->with) {
+		snprintf(message, size,
+			 "%s is in no guest: it went to vfio-pci with %s, of its IOMMU group, which is assigned to vm %s (unassign that)",
+			 dev->address, rec->with, rec->vm);
+		return -EINVAL;
+	}
 	if (rec && rec->vm)
 		return 0;
 	holder = group_holder(dev, devs, count, state);
@@ -126,22 +137,31 @@ int unassign_check(const struct dda_device *dev,
 	return -EINVAL;
 }
 
-enum reconcile_action reconcile_decide(enum dda_state kernel,
-				       enum operation operation,
-				       enum guest_view view)
+bool guest_let_go(enum holder_view holder, enum guest_view view,
+		  int vfio_open)
 {
-	/* What ddad was doing says how it got there, not what to do. */
-	(void)operation;
+	if (holder == HOLDER_GONE)
+		return true;
+	/*
+	 * Only the process ddad gave the device to speaks for it, and only
+	 * with vfio agreeing: a query-pci alone is a guest's word.
+	 */
+	return holder == HOLDER_CONNECTED && view == GUEST_LACKS &&
+	       vfio_open == 0;
+}
+
+enum reconcile_action reconcile_decide(enum dda_state kernel, bool owned,
+				       enum holder_view holder,
+				       enum guest_view view, int vfio_open)
+{
 	if (kernel != DDA_STATE_ASSIGNED)
 		return RECONCILE_SYNC;
-	switch (view) {
-	case GUEST_HAS:
-		return RECONCILE_KEEP;
-	case GUEST_LACKS:
-	case GUEST_GONE:
+	/* No guest of ddad's: never one's for its word. */
+	if (!owned)
+		return RECONCILE_LEAVE;
+	if (guest_let_go(holder, view, vfio_open))
 		return RECONCILE_RECLAIM;
-	case GUEST_UNKNOWN:
-	default:
-		return RECONCILE_WAIT;
-	}
+	if (holder == HOLDER_CONNECTED && view == GUEST_HAS)
+		return RECONCILE_KEEP;
+	return RECONCILE_WAIT;
 }

@@ -10,6 +10,14 @@
  * to read them, or while it waits for the answer of a request that takes
  * long (an assign), ddad reads no more of its requests. Other clients are
  * served meanwhile.
+ *
+ * No user locks root out: root and the --group are always accepted; any
+ * other uid may hold CLIENTS_PER_USER connections, and all of them
+ * together CLIENTS_MAX; more are closed at once. A client with nothing
+ * under way for IDLE_MS is dropped. Each wake-up accepts at most
+ * ACCEPT_BATCH clients and answers at most REQUESTS_BATCH requests of
+ * each (a QMP peer: QMP_TURN_SIZE bytes, qmp.c); the rest waits for the
+ * next turn, after everyone else's.
  */
 #include <errno.h>
 #include <poll.h>
@@ -26,8 +34,13 @@
 
 #include "ddad.h"
 
-#define CLIENTS_MAX		512
+#define CLIENTS_MAX		512	/* of uids other than root, --group */
+#define CLIENTS_PER_USER	16	/* of each such uid */
+#define ACCEPT_BATCH		64	/* accepted per wake-up */
+#define REQUESTS_BATCH		8	/* answered per client per wake-up */
+#define IDLE_MS			30000	/* nothing under way: dropped */
 #define OUT_MAX			(1 << 20)
+#define OUT_LIMIT		(16 << 20)	/* queued for one client, at most */
 #define IN_START		4096
 #define IN_MAX			(DDAD_LINE_MAX + 1)	/* with the newline */
 
@@ -42,12 +55,18 @@ struct client {
 	char *out;		/* answers not yet sent */
 	size_t out_len, out_sent, out_size;
 	struct call *waiting;	/* a request whose answer comes later */
+	bool privileged;	/* root or --group: never capped */
+	bool more;		/* requests left for the next turn */
+	uint64_t active;	/* now_ms() it last sent or was answered */
 	bool eof;		/* the peer will send no more */
 	bool closing;		/* send what is queued, then close */
 	bool dead;		/* close now */
 };
 
-/* The first entries of the poll set; the guests, then the clients follow. */
+/*
+ * The first entries of the poll set; the guests, the QEMU processes
+ * holding devices (their pidfds), then the clients follow.
+ */
 enum {
 	POLL_SIGNAL,
 	POLL_LISTEN,
@@ -61,8 +80,10 @@ struct server {
 	int signal_fd;
 	struct client **clients;
 	size_t count;
+	size_t unprivileged;	/* clients that are not root or --group */
 	struct vm **vms;	/* the guests polled, in the poll set's order */
 	size_t vm_count;
+	size_t holder_count;	/* the pidfds polled after them */
 	struct pollfd *fds;
 	bool accept_paused;	/* out of file descriptors */
 	dev_t sock_dev;		/* the socket file we made */
@@ -90,6 +111,7 @@ int server_listen(const struct ddad_config *config)
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	const char *path = config->socket_path;
 	char *dir, *slash;
+	mode_t old_mask;
 	struct stat st;
 	int fd, err;
 
@@ -141,14 +163,20 @@ int server_listen(const struct ddad_config *config)
 		log_msg(LOG_ERR, "cannot create a socket: %m");
 		return err;
 	}
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		err = -errno;
-		log_msg(LOG_ERR, "cannot bind to %s: %m", path);
+	/*
+	 * Anyone may connect; each request is judged by its peer's uid. The
+	 * mode comes with the socket file as bind() makes it: no chmod()
+	 * of a path that could be a symbolic link by then.
+	 */
+	old_mask = umask(0111);
+	err = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ? -errno : 0;
+	umask(old_mask);
+	if (err) {
+		log_msg(LOG_ERR, "cannot bind to %s: %s", path, strerror(-err));
 		close(fd);
 		return err;
 	}
-	/* Anyone may connect; each request is judged by its peer's uid. */
-	if (chmod(path, 0666) < 0 || listen(fd, SOMAXCONN) < 0) {
+	if (listen(fd, SOMAXCONN) < 0) {
 		err = -errno;
 		log_msg(LOG_ERR, "cannot listen on %s: %m", path);
 		unlink(path);
@@ -191,6 +219,12 @@ static void client_queue(struct client *c, const char *text, size_t len)
 		c->out_len -= c->out_sent;
 		c->out_sent = 0;
 	}
+	/* A client that does not read what it asked for goes. */
+	if (c->out_len + len + 1 > OUT_LIMIT) {
+		c->dead = true;
+		return;
+	}
+	c->active = now_ms();
 	if (c->out_len + len + 1 > c->out_size) {
 		size_t size = c->out_size ? c->out_size : 4096;
 
@@ -268,8 +302,10 @@ static void client_read(struct client *c)
 	}
 	n = recv(c->fd, c->in + c->in_len, c->in_size - c->in_len,
 		 MSG_DONTWAIT);
-	if (n > 0)
+	if (n > 0) {
 		c->in_len += n;
+		c->active = now_ms();
+	}
 	else if (!n)
 		c->eof = true;
 	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -302,10 +338,16 @@ static void client_process(struct server *srv, struct client *c)
 	struct json_object *reply;
 	struct call *call;
 	size_t start = 0, len;
+	unsigned int answered = 0;
 	char *nl;
 
+	c->more = false;
 	while (!c->closing && !c->dead && !c->waiting && c->in_len > start &&
 	       client_pending(c) < OUT_MAX) {
+		if (answered == REQUESTS_BATCH) {
+			c->more = true;		/* the rest next turn */
+			break;
+		}
 		nl = memchr(c->in + start, '\n', c->in_len - start);
 		if (!nl && c->in_len - start > DDAD_LINE_MAX) {
 			client_reply(c, protocol_error(-E2BIG,
@@ -321,6 +363,7 @@ static void client_process(struct server *srv, struct client *c)
 		else
 			break;
 		if (!line_is_blank(c->in + start, len)) {
+			answered++;
 			reply = protocol_handle(srv->ddad, &c->peer,
 						c->in + start, len, &call);
 			if (call) {
@@ -356,12 +399,50 @@ static void client_service(struct server *srv, struct client *c,
 		c->dead = true;
 }
 
+/* How many clients uid has. */
+static size_t clients_of(const struct server *srv, uid_t uid)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < srv->count; i++)
+		if (srv->clients[i]->peer.uid == uid)
+			n++;
+	return n;
+}
+
+/* Whether a client of peer's may be taken; logs why not. */
+static bool server_admits(struct server *srv, const struct peer *peer)
+{
+	static uint64_t said;
+	uint64_t now = now_ms();
+	char why[64];
+
+	if (peer_privileged(peer, &srv->ddad->config))
+		return true;
+	if (clients_of(srv, peer->uid) >= CLIENTS_PER_USER)
+		snprintf(why, sizeof(why), "it has %d already",
+			 CLIENTS_PER_USER);
+	else if (srv->unprivileged >= CLIENTS_MAX)
+		snprintf(why, sizeof(why), "users other than root have %d already",
+			 CLIENTS_MAX);
+	else
+		return true;
+	/* Said once a minute at most: a flood of them is one line. */
+	if (!said || now - said >= 60000) {
+		log_msg(LOG_WARNING, "a connection of uid %u (pid %d) refused: %s",
+			(unsigned int)peer->uid, (int)peer->pid, why);
+		said = now;
+	}
+	return false;
+}
+
 static void server_accept(struct server *srv)
 {
 	struct client **clients, *c;
+	unsigned int accepted;
 	int fd, err;
 
-	while (srv->count < CLIENTS_MAX) {
+	for (accepted = 0; accepted < ACCEPT_BATCH; accepted++) {
 		fd = accept4(srv->listen_fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
@@ -394,8 +475,40 @@ static void server_accept(struct server *srv)
 			close(fd);
 			continue;
 		}
+		if (!server_admits(srv, &c->peer)) {
+			peer_release(&c->peer);
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->privileged = peer_privileged(&c->peer, &srv->ddad->config);
+		c->active = now_ms();
+		if (!c->privileged)
+			srv->unprivileged++;
 		srv->clients[srv->count++] = c;
 	}
+}
+
+/* Drops the clients idle too long; the ms until the next one would be. */
+static int server_idle(struct server *srv)
+{
+	uint64_t now = now_ms(), next = UINT64_MAX;
+	size_t i;
+
+	for (i = 0; i < srv->count; i++) {
+		struct client *c = srv->clients[i];
+
+		if (c->waiting || c->in_len || client_pending(c))
+			continue;
+		if (!c->dead && now - c->active >= IDLE_MS)
+			c->dead = true;
+		/* The dead go at the end of this turn: no sleeping first. */
+		if (c->dead)
+			next = now;
+		else if (c->active + IDLE_MS < next)
+			next = c->active + IDLE_MS;
+	}
+	return next == UINT64_MAX ? -1 : (int)(next - now);
 }
 
 /* Frees the clients that are done with. */
@@ -405,6 +518,8 @@ static void server_reap(struct server *srv)
 
 	for (i = 0; i < srv->count; i++) {
 		if (srv->clients[i]->dead) {
+			if (!srv->clients[i]->privileged)
+				srv->unprivileged--;
 			client_free(srv->clients[i]);
 			srv->accept_paused = false;
 		} else {
@@ -421,10 +536,14 @@ static void server_reap(struct server *srv)
 static int server_poll_set(struct server *srv, nfds_t *nfds)
 {
 	struct ddad *ddad = srv->ddad;
-	size_t i, first_client = POLL_FIXED + ddad->vm_count;
+	size_t i, first_client;
 	struct pollfd *fds;
 	struct vm **vms;
 
+	/* The processes of the devices given since: watched too. */
+	if (holders_sync(ddad))
+		return -ENOMEM;
+	first_client = POLL_FIXED + ddad->vm_count + ddad->holder_count;
 	fds = reallocarray(srv->fds, first_client + srv->count, sizeof(*fds));
 	if (!fds)
 		return -ENOMEM;
@@ -438,7 +557,8 @@ static int server_poll_set(struct server *srv, nfds_t *nfds)
 					    .events = POLLIN };
 	fds[POLL_LISTEN] = (struct pollfd){ .fd = srv->listen_fd,
 					    .events = POLLIN };
-	if (srv->accept_paused || srv->count >= CLIENTS_MAX)
+	/* Always listening: root gets in whoever else waits. */
+	if (srv->accept_paused)
 		fds[POLL_LISTEN].fd = -1;
 	fds[POLL_KERNEL] = (struct pollfd){ .fd = kernel_fd(ddad),
 					    .events = POLLIN };
@@ -450,6 +570,12 @@ static int server_poll_set(struct server *srv, nfds_t *nfds)
 			.fd = vm->qmp.fd, .events = vm_poll_events(vm) };
 	}
 	srv->vm_count = ddad->vm_count;
+	for (i = 0; i < ddad->holder_count; i++)
+		fds[POLL_FIXED + ddad->vm_count + i] = (struct pollfd){
+			.fd = ddad->holders[i].exited ? -1 :
+			      ddad->holders[i].proc.pidfd,
+			.events = POLLIN };
+	srv->holder_count = ddad->holder_count;
 	for (i = 0; i < srv->count; i++) {
 		struct client *c = srv->clients[i];
 
@@ -524,7 +650,8 @@ int server_run(struct ddad *ddad, int listen_fd, int signal_fd)
 	struct stat st;
 	size_t i, polled, first_client;
 	nfds_t nfds;
-	int err = 0, n, timeout;
+	int err = 0, n, timeout, idle;
+	bool more;
 
 	if (!stat(ddad->config.socket_path, &st)) {
 		srv.sock_dev = st.st_dev;
@@ -541,6 +668,14 @@ int server_run(struct ddad *ddad, int listen_fd, int signal_fd)
 		if (srv.accept_paused && !srv.count &&
 		    (timeout < 0 || timeout > 1000))
 			timeout = 1000;
+		idle = server_idle(&srv);
+		if (idle >= 0 && (timeout < 0 || idle < timeout))
+			timeout = idle;
+		/* Requests left from the last turn: no waiting. */
+		for (i = 0, more = false; i < srv.count; i++)
+			more = more || srv.clients[i]->more;
+		if (more)
+			timeout = 0;
 		n = poll(srv.fds, nfds, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -569,7 +704,13 @@ int server_run(struct ddad *ddad, int listen_fd, int signal_fd)
 				vm_service(ddad, srv.vms[i],
 					   srv.fds[POLL_FIXED + i].revents);
 
-		first_client = POLL_FIXED + srv.vm_count;
+		for (i = 0; i < srv.holder_count; i++)
+			if (srv.fds[POLL_FIXED + srv.vm_count + i].revents) {
+				holders_check(ddad);
+				break;
+			}
+
+		first_client = POLL_FIXED + srv.vm_count + srv.holder_count;
 		polled = srv.count;
 		for (i = 0; i < polled; i++)
 			if (srv.fds[first_client + i].revents)

@@ -8,10 +8,14 @@
  *	  "devices": {
  *	    "0000:03:00.0": { "state": "assigned", "vm": "win11",
  *			      "since": "2025-01-31T12:00:00Z",
- *			      "port": "rp0", "operation": null }
+ *			      "port": "rp0", "operation": null,
+ *			      "pid": 4242, "pid_start": 81234 },
+ *	    "0000:03:00.1": { "state": "assigned", "vm": "win11", ...,
+ *			      "pid": 4242, "pid_start": 81234,
+ *			      "with": "0000:03:00.0" }
  *	  },
  *	  "vms": {
- *	    "win11": { "qmp": "/run/win11.qmp" }
+ *	    "win11": { "qmp": "/run/win11.qmp", "uid": 107 }
  *	  }
  *	}
  *
@@ -19,7 +23,11 @@
  * string or null, "since" when the device entered that state, ISO-8601 in
  * UTC; "port" the guest's port it is plugged into, "operation" what ddad
  * was doing to it ("assign", "unassign", "reclaim"), each a string or null
- * and absent in files of ddad's first version. No other key is taken. The
+ * and absent in files of ddad's first version. "pid" and "pid_start" name
+ * the QEMU process ddad gave the device to (its pid and its start time in
+ * /proc/PID/stat), "with" the device of its IOMMU group it went to vfio-pci
+ * along with; "uid" is the uid that must serve the guest's QMP socket.
+ * Each is absent when not known. No other key is taken. The
  * file is only ever replaced whole (write_atomic()), and only when
  * something changed.
  */
@@ -160,6 +168,7 @@ static void state_remove(struct state *state, struct state_device *dev)
 
 	free(dev->vm);
 	free(dev->port);
+	free(dev->with);
 	memmove(dev, dev + 1, (state->count - i - 1) * sizeof(*dev));
 	state->count--;
 }
@@ -200,10 +209,31 @@ int state_set(struct state *state, struct state_device *dev,
 	free(dev->port);
 	dev->vm = vm_copy;
 	dev->port = port_copy;
+	if (!vm) {
+		dev->pid = 0;
+		dev->start = 0;
+		free(dev->with);
+		dev->with = NULL;
+	}
 	if (dev->state != st)
 		dev->since = now;
 	dev->state = st;
 	dev->operation = operation;
+	state->dirty = true;
+	return 0;
+}
+
+int state_set_holder(struct state *state, struct state_device *dev,
+		     pid_t pid, unsigned long long start, const char *with)
+{
+	char *copy;
+
+	if (!copy_of(with, &copy))
+		return -ENOMEM;
+	free(dev->with);
+	dev->with = copy;
+	dev->pid = pid > 0 ? pid : 0;
+	dev->start = pid > 0 ? start : 0;
 	state->dirty = true;
 	return 0;
 }
@@ -236,14 +266,16 @@ struct state_vm *state_vm_find(struct state *state, const char *name)
 	return NULL;
 }
 
-int state_vm_add(struct state *state, const char *name, const char *qmp)
+int state_vm_add(struct state *state, const char *name, const char *qmp,
+		 long long uid)
 {
 	struct state_vm *vms, vm;
 	size_t i;
 
 	if (state_vm_find(state, name))
 		return -EEXIST;
-	vm = (struct state_vm){ .name = strdup(name), .qmp = strdup(qmp) };
+	vm = (struct state_vm){ .name = strdup(name), .qmp = strdup(qmp),
+				.uid = uid };
 	vms = reallocarray(state->vms, state->vm_count + 1, sizeof(*vms));
 	if (vms)
 		state->vms = vms;
@@ -317,7 +349,10 @@ static int state_parse_device(struct state *state, const char *key,
 {
 	struct json_object *st = NULL, *vm = NULL, *since = NULL;
 	struct json_object *port = NULL, *operation = NULL;
+	struct json_object *pid = NULL, *pid_start = NULL, *with = NULL;
 	enum operation operation_value = OPERATION_NONE;
+	char with_address[DDA_ADDRESS_LEN + 1];
+	struct state_device *dev;
 	char address[DDA_ADDRESS_LEN + 1];
 	enum dda_state state_value;
 	time_t since_value;
@@ -341,6 +376,12 @@ static int state_parse_device(struct state *state, const char *key,
 			port = value;
 		else if (!strcmp(name, "operation"))
 			operation = value;
+		else if (!strcmp(name, "pid"))
+			pid = value;
+		else if (!strcmp(name, "pid_start"))
+			pid_start = value;
+		else if (!strcmp(name, "with"))
+			with = value;
 		else
 			return WHY("\"devices\": %s: unknown key \"%.32s\"",
 				   address, name);
@@ -370,11 +411,29 @@ static int state_parse_device(struct state *state, const char *key,
 		return WHY("\"devices\": %s: \"operation\" is not \"assign\", \"unassign\", \"reclaim\" or null",
 			   address);
 
+	if (pid && (!json_object_is_type(pid, json_type_int) ||
+		    json_object_get_int64(pid) <= 0 ||
+		    json_object_get_int64(pid) > INT32_MAX ||
+		    !json_object_is_type(pid_start, json_type_int) ||
+		    json_object_get_int64(pid_start) < 0 || !vm))
+		return WHY("\"devices\": %s: \"pid\" and \"pid_start\" are not a process of its vm",
+			   address);
+	if (with && (!json_object_is_type(with, json_type_string) ||
+		     dda_address_parse(json_object_get_string(with),
+				       with_address) || !pid))
+		return WHY("\"devices\": %s: \"with\" is not the PCI address of a device its process holds",
+			   address);
+
 	err = state_add(state, address, state_value,
 			vm ? json_object_get_string(vm) : NULL, since_value,
 			port ? json_object_get_string(port) : NULL,
 			operation_value);
 	if (err)
+		return WHY("out of memory");
+	dev = state_find(state, address);
+	if (pid && state_set_holder(state, dev, json_object_get_int64(pid),
+				    json_object_get_int64(pid_start),
+				    with ? with_address : NULL))
 		return WHY("out of memory");
 	return 0;
 }
@@ -383,25 +442,38 @@ static int state_parse_device(struct state *state, const char *key,
 static int state_parse_vm(struct state *state, const char *name,
 			  struct json_object *obj, char *why)
 {
-	struct json_object *qmp = NULL;
+	struct json_object *qmp = NULL, *uid = NULL;
+	const char *p;
 
 	if (!vm_name_valid(name))
 		return WHY("\"vms\": \"%.32s\" is not a guest's name", name);
 	if (!json_object_is_type(obj, json_type_object))
 		return WHY("\"vms\": %s is not an object", name);
 	json_object_object_foreach(obj, key, value) {
-		if (strcmp(key, "qmp"))
+		if (!strcmp(key, "qmp"))
+			qmp = value;
+		else if (!strcmp(key, "uid"))
+			uid = value;
+		else
 			return WHY("\"vms\": %s: unknown key \"%.32s\"", name,
 				   key);
-		qmp = value;
 	}
+	if (uid && (!json_object_is_type(uid, json_type_int) ||
+		    json_object_get_int64(uid) < 0 ||
+		    json_object_get_int64(uid) >= UINT32_MAX))
+		return WHY("\"vms\": %s: \"uid\" is not a uid", name);
 	if (!json_object_is_type(qmp, json_type_string) ||
 	    json_object_get_string(qmp)[0] != '/' ||
 	    (size_t)json_object_get_string_len(qmp) !=
 	    strlen(json_object_get_string(qmp)))
 		return WHY("\"vms\": %s: \"qmp\" is not an absolute path",
 			   name);
-	if (state_vm_add(state, name, json_object_get_string(qmp)))
+	for (p = json_object_get_string(qmp); *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return WHY("\"vms\": %s: \"qmp\" is not printable ASCII",
+				   name);
+	if (state_vm_add(state, name, json_object_get_string(qmp),
+			 uid ? json_object_get_int64(uid) : -1))
 		return WHY("out of memory");
 	return 0;
 }
@@ -586,7 +658,7 @@ static void state_remove_temporaries(const char *dir)
 
 int state_load(struct state *state, const char *dir)
 {
-	char path[4096], why[WHY_SIZE] = "", aside[256];
+	char path[4096], why[WHY_SIZE] = "", aside[256] = "";
 	char *text = NULL;
 	size_t len = 0;
 	int err;
@@ -615,7 +687,7 @@ int state_load(struct state *state, const char *dir)
 				path, why, strerror(-err));
 			return err;
 		}
-		log_msg(LOG_WARNING, "%s is corrupt (%s): moved aside to %s, starting empty",
+		log_msg(LOG_WARNING, "%s is corrupt (%s): moved aside to %s, rebuilt from dda.ko: no device is given to a guest for its word",
 			path, why, aside);
 	} else if (err) {
 		log_msg(LOG_ERR, "cannot read %s: %s", path, strerror(-err));
@@ -623,6 +695,7 @@ int state_load(struct state *state, const char *dir)
 	}
 
 	state->dirty = false;
+	state->rebuilt = err == 0 && *aside;
 	return 0;
 }
 
@@ -658,6 +731,14 @@ struct json_object *state_device_json(const struct state_device *dev,
 					operation_name(dev->operation)));
 	else
 		ok = ok && !json_object_object_add(obj, "operation", NULL);
+	if (dev->pid > 0) {
+		ok = ok && json_add(obj, "pid", json_object_new_int64(dev->pid));
+		ok = ok && json_add(obj, "pid_start",
+				    json_object_new_int64(dev->start));
+	}
+	if (dev->with)
+		ok = ok && json_add(obj, "with",
+				    json_object_new_string(dev->with));
 out:
 	if (!ok) {
 		json_object_put(obj);
@@ -678,6 +759,9 @@ static struct json_object *state_vms_json(const struct state *state)
 		vm = json_object_new_object();
 		if (!vm || !json_add(vm, "qmp",
 				     json_object_new_string(state->vms[i].qmp)) ||
+		    (state->vms[i].uid >= 0 &&
+		     !json_add(vm, "uid",
+			       json_object_new_int64(state->vms[i].uid))) ||
 		    !json_add(vms, state->vms[i].name, vm)) {
 			json_object_put(vm);
 			json_object_put(vms);
@@ -797,10 +881,8 @@ bool state_sync(struct state *state, const struct dda_device *devs,
 			   entry->state != devs[j].state) {
 			/* It moved without us: its guest is not known. */
 			entry->state = devs[j].state;
-			free(entry->vm);
-			entry->vm = NULL;
-			free(entry->port);
-			entry->port = NULL;
+			state_set(state, entry, devs[j].state, NULL, NULL,
+				  OPERATION_NONE, now);
 			entry->since = now;
 			changed = true;
 		}

@@ -6,19 +6,30 @@
  * -qmp unix:PATH,server=on,wait=off). ddad connects, reads the greeting,
  * negotiates the capabilities, and asks query-pci which of ddad's devices
  * ("dda-*" ids) the guest has; the guest is then up, and its events are
- * watched: DEVICE_DELETED (a device let go), SHUTDOWN.
+ * watched: DEVICE_DELETED (a device let go, says the guest), SHUTDOWN.
  *
- * A guest whose QMP socket closes, or refuses connections (no such file,
- * nobody listening), is gone: its jobs give up on it and its devices are
- * reclaimed into quarantine, never given back to the host. ddad keeps
- * trying to connect, every VM_RETRY_MS, until the guest is removed.
+ * A QMP peer is who it was: at each connection ddad asks the kernel who
+ * serves the socket (SO_PEERCRED) before it reads or sends a byte. A peer
+ * of another uid than the one recorded when the guest was added is
+ * refused and logged; one of the same uid with a new pid is a new QEMU
+ * process of the guest, which holds none of the devices ddad gave the old
+ * one (their records name that process: reconcile.c).
+ *
+ * A QMP socket that closes, refuses connections or is missing says
+ * nothing of the devices: the QEMU process may live on, holding them.
+ * Only that process's end (its pidfd, reconcile.c) or a proven release
+ * (job.c) brings them back. ddad keeps trying to connect, every
+ * VM_RETRY_MS, until the guest is removed.
  */
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -80,9 +91,10 @@ int vm_device_add(struct vm *vm, const char *qdev, const char *port)
 	return 0;
 }
 
-bool vm_gone(const struct vm *vm)
+bool vm_is_process(const struct vm *vm, pid_t pid, unsigned long long start)
 {
-	return vm->view == VM_VIEW_GONE;
+	return vm->link == VM_UP && pid > 0 && vm->proc.pid == pid &&
+	       vm->proc.start == start;
 }
 
 /* Answers a vm_add: the guest is up, or it failed and is forgotten. */
@@ -98,7 +110,7 @@ static void vm_added(struct ddad *ddad, struct vm *vm, int err)
 		vm_destroy(ddad, vm);
 		return;
 	}
-	save = state_vm_add(&ddad->state, vm->name, vm->qmp_path);
+	save = state_vm_add(&ddad->state, vm->name, vm->qmp_path, vm->uid);
 	if (!save)
 		save = state_save(&ddad->state);
 	if (save) {
@@ -108,19 +120,17 @@ static void vm_added(struct ddad *ddad, struct vm *vm, int err)
 		vm_destroy(ddad, vm);
 		return;
 	}
-	log_msg(LOG_INFO, "vm %s added, QMP socket %s", vm->name,
-		vm->qmp_path);
+	log_msg(LOG_INFO, "vm %s added, QMP socket %s served by uid %lld",
+		vm->name, vm->qmp_path, vm->uid);
 	call_finish(call, 0, vm_json(ddad, vm), NULL);
 }
 
 /*
- * The connection is over. gone: the guest is (QEMU closed or refuses the
- * socket), its devices go back to quarantine. Frees vm when it was being
- * added: returns false then.
+ * The connection is over, which proves nothing of the guest's devices.
+ * Frees vm when it was being added: returns false then.
  */
-static bool vm_down(struct ddad *ddad, struct vm *vm, int err, bool gone)
+static bool vm_down(struct ddad *ddad, struct vm *vm, int err)
 {
-	bool was_gone = vm->view == VM_VIEW_GONE;
 	bool was_up = vm->link != VM_DOWN;
 
 	if (!*vm->why)
@@ -130,21 +140,107 @@ static bool vm_down(struct ddad *ddad, struct vm *vm, int err, bool gone)
 	qmp_close(&vm->qmp);
 	vm->link = VM_DOWN;
 	vm_forget_devices(vm);
-	vm->view = gone ? VM_VIEW_GONE : VM_VIEW_UNKNOWN;
+	vm->view = VM_VIEW_UNKNOWN;
 
 	if (vm->adding) {
 		vm_added(ddad, vm, err);
 		return false;
 	}
-	if (was_up || (gone && !was_gone))
-		log_msg(gone ? LOG_WARNING : LOG_NOTICE, "vm %s is %s: %s",
-			vm->name, gone ? "gone" : "not connected", vm->why);
-	if (gone && !was_gone) {
-		jobs_vm_gone(ddad, vm);
-		reconcile(ddad);
-	}
+	if (was_up)
+		log_msg(LOG_NOTICE, "vm %s is not connected: %s", vm->name,
+			vm->why);
 	timer_arm(ddad, &vm->timer, VM_RETRY_MS);
 	return true;
+}
+
+/*
+ * Whether a socket at path, served by uid, may be the guest's: in a
+ * directory others may write to, only in a sticky one and owned by uid
+ * (nobody else could have put it there). 0, or -EPERM with why.
+ */
+static int vm_socket_trusted(const char *path, uid_t uid, char *why,
+			     size_t size)
+{
+	char dir[PATH_MAX];
+	struct stat st, dst;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (lstat(path, &st) < 0 || stat(dirname(dir), &dst) < 0) {
+		snprintf(why, size, "cannot look at %s: %s", path,
+			 strerror(errno));
+		return -EPERM;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(why, size, "%s is not a socket", path);
+		return -EPERM;
+	}
+	if (!(dst.st_mode & (S_IWGRP | S_IWOTH)) ||
+	    ((dst.st_mode & S_ISVTX) && st.st_uid == uid))
+		return 0;
+	if (dst.st_mode & S_ISVTX)
+		snprintf(why, size,
+			 "%s is in a directory others may write to, and owned by uid %u, not by uid %u who serves it",
+			 path, (unsigned int)st.st_uid, (unsigned int)uid);
+	else
+		snprintf(why, size,
+			 "%s is in a directory others may write to, not sticky",
+			 path);
+	return -EPERM;
+}
+
+/*
+ * Who serves the socket just connected: the uid recorded for the guest
+ * (learnt when it is added), and its QEMU process. 0, or a negative errno
+ * with vm->why saying why the peer is refused.
+ */
+static int vm_check_peer(struct vm *vm, int fd)
+{
+	struct process proc;
+	uid_t uid;
+	int err;
+
+	err = process_of_peer(fd, &uid, &proc);
+	if (err) {
+		snprintf(vm->why, sizeof(vm->why),
+			 "cannot tell who serves the QMP socket: %s",
+			 strerror(-err));
+		return err;
+	}
+	if (vm->uid >= 0 && (long long)uid != vm->uid) {
+		snprintf(vm->why, sizeof(vm->why),
+			 "refused: its QMP socket is served by uid %u (pid %d), not the guest's uid %lld",
+			 (unsigned int)uid, (int)proc.pid, vm->uid);
+		log_msg(LOG_WARNING, "vm %s: %s", vm->name, vm->why);
+		process_close(&proc);
+		return -EPERM;
+	}
+	if (vm->adding &&
+	    vm_socket_trusted(vm->qmp_path, uid, vm->why, sizeof(vm->why))) {
+		process_close(&proc);
+		return -EPERM;
+	}
+	if (vm->uid < 0) {
+		/* Added by an older ddad: the first to serve it is the guest. */
+		vm->uid = uid;
+		if (!vm->adding) {
+			struct state_vm *rec = state_vm_find(&vm->ddad->state,
+							     vm->name);
+
+			if (rec) {
+				rec->uid = uid;
+				vm->ddad->state.dirty = true;
+			}
+			log_msg(LOG_NOTICE, "vm %s: its QMP socket is served by uid %u, from now on the only one taken",
+				vm->name, (unsigned int)uid);
+		}
+	}
+	if (vm->proc.pid > 0 && (vm->proc.pid != proc.pid ||
+				 vm->proc.start != proc.start))
+		log_msg(LOG_NOTICE, "vm %s: a new QEMU process, pid %d (was %d): it holds none of the old one's devices",
+			vm->name, (int)proc.pid, (int)vm->proc.pid);
+	process_close(&vm->proc);
+	vm->proc = proc;
+	return 0;
 }
 
 /* Connects to the QMP socket; the greeting comes through the loop. */
@@ -157,14 +253,21 @@ static void vm_connect(struct ddad *ddad, struct vm *vm)
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", vm->qmp_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		vm_down(ddad, vm, -errno, false);
+		vm_down(ddad, vm, -errno);
 		return;
 	}
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		err = -errno;
 		close(fd);
-		/* Nobody there: the guest is gone (or not started yet). */
-		vm_down(ddad, vm, err, err == -ENOENT || err == -ECONNREFUSED);
+		/* Nobody there: proof of nothing, retried. */
+		vm_down(ddad, vm, err);
+		return;
+	}
+	/* Before a byte is read or sent: is it the guest's? */
+	err = vm_check_peer(vm, fd);
+	if (err) {
+		close(fd);
+		vm_down(ddad, vm, err);
 		return;
 	}
 	qmp_attach(&vm->qmp, fd);
@@ -191,12 +294,12 @@ static void vm_timer(struct ddad *ddad, struct timer *timer)
 			snprintf(vm->why, sizeof(vm->why),
 				 "no QMP greeting within %d s (is another client connected to it?)",
 				 VM_GREETING_MS / 1000);
-		vm_down(ddad, vm, -ETIMEDOUT, false);
+		vm_down(ddad, vm, -ETIMEDOUT);
 	}
 }
 
 struct vm *vm_create(struct ddad *ddad, const char *name, const char *qmp,
-		     struct call *adding)
+		     long long uid, struct call *adding)
 {
 	struct vm **vms, *vm;
 
@@ -211,6 +314,8 @@ struct vm *vm_create(struct ddad *ddad, const char *name, const char *qmp,
 	if (!vm->name || !vm->qmp_path)
 		goto fail;
 	vm->ddad = ddad;
+	vm->uid = uid;
+	process_init(&vm->proc);
 	vm->adding = adding;
 	vm->timer.fire = vm_timer;
 	qmp_init(&vm->qmp, &vm_handler, vm);
@@ -246,6 +351,7 @@ void vm_destroy(struct ddad *ddad, struct vm *vm)
 		}
 	}
 	vm_forget_devices(vm);
+	process_close(&vm->proc);
 	free(vm->name);
 	free(vm->qmp_path);
 	free(vm);
@@ -257,7 +363,8 @@ int vms_start(struct ddad *ddad)
 
 	for (i = 0; i < ddad->state.vm_count; i++)
 		if (!vm_create(ddad, ddad->state.vms[i].name,
-			       ddad->state.vms[i].qmp, NULL))
+			       ddad->state.vms[i].qmp, ddad->state.vms[i].uid,
+			       NULL))
 			return -ENOMEM;
 	return 0;
 }
@@ -328,29 +435,16 @@ static void vm_qdev_deleted(struct vm *vm, const char *qdev)
 		*dev = vm->devs[--vm->ndevs];
 }
 
-/* The guest shut down: its devices are unplugged, then reclaimed. */
-static void vm_shutdown(struct ddad *ddad, struct vm *vm)
+/*
+ * The guest shut down: its QEMU may stay (-no-shutdown, libvirt's
+ * on_poweroff=preserve), holding its devices; they come back when it
+ * exits, or lets go of them. No assign goes to it meanwhile.
+ */
+static void vm_shutdown(struct vm *vm)
 {
-	struct state *state = &ddad->state;
-	char address[DDA_ADDRESS_LEN + 1];
-	size_t i;
-
-	log_msg(LOG_NOTICE, "vm %s shut down: its devices go back to quarantine",
+	log_msg(LOG_NOTICE, "vm %s shut down: its devices stay until its QEMU exits or lets go of them",
 		vm->name);
 	vm->shutdown = true;
-	for (i = 0; i < state->count; i++) {
-		struct state_device *dev = &state->devices[i];
-
-		if (dev->state != DDA_STATE_ASSIGNED || !dev->vm ||
-		    strcmp(dev->vm, vm->name) ||
-		    dev->operation != OPERATION_NONE ||
-		    job_find(ddad, dev->address))
-			continue;
-		/* job_unassign() may change state->devices: copy. */
-		memcpy(address, dev->address, sizeof(address));
-		job_unassign(ddad, address, vm, NULL, JOB_UNPLUG_TIMEOUT, true,
-			     "guest-shutdown", NULL);
-	}
 }
 
 static void vm_event(void *owner, const char *name, struct json_object *data)
@@ -365,7 +459,7 @@ static void vm_event(void *owner, const char *name, struct json_object *data)
 		vm_qdev_deleted(vm, qdev);
 		jobs_device_deleted(vm->ddad, vm, qdev);
 	} else if (!strcmp(name, "SHUTDOWN")) {
-		vm_shutdown(vm->ddad, vm);
+		vm_shutdown(vm);
 	} else if (!strcmp(name, "RESUME")) {
 		vm->shutdown = false;
 	}
@@ -392,7 +486,7 @@ void vm_service(struct ddad *ddad, struct vm *vm, short revents)
 	if (err) {
 		snprintf(vm->why, sizeof(vm->why), "%s", *vm->qmp.why ?
 			 vm->qmp.why : strerror(-err));
-		vm_down(ddad, vm, err, err != -EPROTO && err != -ENOMEM);
+		vm_down(ddad, vm, err);
 	}
 }
 

@@ -5,7 +5,8 @@
 # device_add and device_del without a guest driver), each with a QMP socket
 # for ddad (/tmp/NAME.qmp) and one for the test (/tmp/NAME-test.qmp).
 #
-#   guest_start NAME PORTS      start it with PORTS free root ports
+#   guest_start NAME PORTS [ARG...]  start it with PORTS free root ports
+#                               (and QEMU's ARGs)
 #   gq NAME JSON                one command on the test's monitor
 #   gq_unplug NAME QDEV         device_del QDEV, and wait until it is gone
 #   guest_has / guest_lacks NAME ADDRESS    is ddad's vfio-pci device there?
@@ -16,11 +17,12 @@ qdev_of() { local q=${1//:/-}; echo "dda-${q//./-}"; }
 
 declare -A gpid gw gr
 gq_id=0
-guest_start() { # NAME PORTS
+guest_start() { # NAME PORTS [ARG...]
 	local name=$1 i w r args=()
 	for ((i = 0; i < $2; i++)); do
 		args+=(-device "pcie-root-port,id=rp$i,chassis=$((i + 1))")
 	done
+	args+=("${@:3}")
 	rm -f "/tmp/$name.in" "/tmp/$name.out"
 	qemu-system-x86_64 -accel tcg -machine q35 -nodefaults -m 256 -display none \
 		-qmp "unix:/tmp/$name.qmp,server=on,wait=off" \

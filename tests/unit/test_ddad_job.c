@@ -13,7 +13,14 @@
  * DEVICE_DELETED before or after the answer, a guest that does not let go
  * in time and lets go later; reassign; a guest gone or shut down holding
  * devices; ddad "killed" at each step of an assign and an unassign, then
- * started again on the same state directory.
+ * started again on the same state directory; a group handed over whole,
+ * its members recorded with the guest, which another guest claims and
+ * says DEVICE_DELETED of while the holder is frozen: nothing moves; a QMP
+ * path served by another uid: never talked to.
+ *
+ * Each fake QEMU is a process of its own to ddad (process_*() below): a
+ * pid, which dies with qemu_kill(), and the vfio files it holds open (the
+ * devices plugged into it).
  */
 #include "../../daemon/ddad/args.c"
 #include "../../daemon/ddad/assign.c"
@@ -50,6 +57,8 @@ static char top[128];
 #define NIC	"0000:01:00.0"
 #define HOSTED	"0000:00:03.0"	/* with the host */
 #define GROUPED	"0000:05:01.0"	/* quarantined, its group's other not */
+#define PAIR_A	"0000:07:00.0"	/* an IOMMU group of two, quarantined */
+#define PAIR_B	"0000:07:00.1"
 
 static struct dda_device table[] = {
 	{ .address = EDU, .class_code = 0x00ff00, .iommu_group = 2,
@@ -62,6 +71,10 @@ static struct dda_device table[] = {
 	  .state = DDA_STATE_QUARANTINED, .driver = "dda" },
 	{ .address = "0000:05:02.0", .class_code = 0x020000, .iommu_group = 5,
 	  .state = DDA_STATE_HOST },
+	{ .address = PAIR_A, .class_code = 0x020000, .iommu_group = 7,
+	  .state = DDA_STATE_QUARANTINED, .driver = "dda" },
+	{ .address = PAIR_B, .class_code = 0x020000, .iommu_group = 7,
+	  .state = DDA_STATE_QUARANTINED, .driver = "dda" },
 };
 
 static struct dda_device *table_find(const char *address)
@@ -79,6 +92,19 @@ static void table_reset(void)
 	table_find(EDU)->state = DDA_STATE_QUARANTINED;
 	table_find(NIC)->state = DDA_STATE_QUARANTINED;
 	table_find(GROUPED)->state = DDA_STATE_QUARANTINED;
+	table_find(PAIR_A)->state = DDA_STATE_QUARANTINED;
+	table_find(PAIR_B)->state = DDA_STATE_QUARANTINED;
+}
+
+/* dda.ko moves a device's whole IOMMU group, as vfio takes it. */
+static void group_set(struct dda_device *dev, enum dda_state st)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(table); i++)
+		if (&table[i] == dev || (dev->iommu_group >= 0 &&
+					 table[i].iommu_group == dev->iommu_group))
+			table[i].state = st;
 }
 
 struct kcall {
@@ -151,7 +177,7 @@ static void kernel_finish(struct ddad *ddad, bool tell)
 			snprintf(result.message, sizeof(result.message),
 				 "not quarantined");
 		} else {
-			dev->state = DDA_STATE_ASSIGNED;
+			group_set(dev, DDA_STATE_ASSIGNED);
 		}
 	} else {
 		if (dev->state != DDA_STATE_ASSIGNED) {
@@ -159,7 +185,7 @@ static void kernel_finish(struct ddad *ddad, bool tell)
 			snprintf(result.message, sizeof(result.message),
 				 "the device is quarantined, not assigned");
 		} else {
-			dev->state = DDA_STATE_QUARANTINED;
+			group_set(dev, DDA_STATE_QUARANTINED);
 		}
 	}
 	if (!result.err)
@@ -240,16 +266,112 @@ struct qemu {
 	bool fail_add;		/* device_add: an error */
 	bool hold_unplug;	/* device_del: answered, the device stays */
 	bool event_first;	/* DEVICE_DELETED before device_del's answer */
-	unsigned int adds, dels, queries;
+	unsigned int adds, dels, queries, commands, accepted;
+	pid_t pid;		/* the process it is to ddad */
+	uid_t uid;		/* the uid it runs as */
+	bool dead;		/* its process exited */
 };
 
 static struct qemu qemus[2];
+
+/* --- the fake QEMUs as processes -------------------------------------- */
+
+static pid_t next_pid = 1000;
+
+/* The fake QEMU of a pid, dead or alive; NULL if none. */
+static struct qemu *qemu_of_pid(pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(qemus); i++)
+		if (qemus[i].pid == pid)
+			return &qemus[i];
+	return NULL;
+}
+
+void process_init(struct process *p)
+{
+	*p = (struct process){ .pidfd = -1 };
+}
+
+void process_close(struct process *p)
+{
+	process_init(p);
+}
+
+/* Who serves sock: the fake QEMU listening where it connected. */
+int process_of_peer(int sock, uid_t *uid, struct process *out)
+{
+	struct sockaddr_un addr;
+	socklen_t len = sizeof(addr);
+	size_t i;
+
+	process_init(out);
+	if (getpeername(sock, (struct sockaddr *)&addr, &len) < 0)
+		return -errno;
+	for (i = 0; i < ARRAY_SIZE(qemus); i++) {
+		if (qemus[i].dead || strcmp(qemus[i].path, addr.sun_path))
+			continue;
+		*uid = qemus[i].uid;
+		*out = (struct process){ .pid = qemus[i].pid,
+					 .start = 7 * qemus[i].pid,
+					 .pidfd = -1 };
+		return 0;
+	}
+	return -ESRCH;
+}
+
+int process_find(pid_t pid, unsigned long long start, struct process *out)
+{
+	struct qemu *q = qemu_of_pid(pid);
+
+	process_init(out);
+	if (!q || q->dead || start != 7ULL * pid)
+		return -ESRCH;
+	*out = (struct process){ .pid = pid, .start = start, .pidfd = -1 };
+	return 0;
+}
+
+bool process_exited(const struct process *p)
+{
+	struct qemu *q = qemu_of_pid(p->pid);
+
+	return !q || q->dead;
+}
+
+static int qemu_plugged(struct qemu *q, const char *qdev);
+
+/* It holds what is plugged into it open, and nothing else. */
+int process_holds_vfio(const struct process *p, int iommu_group,
+		       const char *address)
+{
+	struct qemu *q = qemu_of_pid(p->pid);
+	char qdev[QDEV_SIZE];
+	size_t i;
+
+	if (!q || q->dead)
+		return -ESRCH;
+	qdev_of(address, qdev);
+	if (qemu_plugged(q, qdev) >= 0)
+		return 1;
+	/* Or another device of its group. */
+	for (i = 0; i < ARRAY_SIZE(table); i++) {
+		if (table[i].iommu_group != iommu_group || iommu_group < 0)
+			continue;
+		qdev_of(table[i].address, qdev);
+		if (qemu_plugged(q, qdev) >= 0)
+			return 1;
+	}
+	return 0;
+}
 
 static void qemu_send(struct qemu *q, const char *text)
 {
 	size_t len = strlen(text);
 
-	if (q->fd >= 0 && send(q->fd, text, len, MSG_NOSIGNAL) != (ssize_t)len)
+	/* A client that hung up (refusing it) is not the fake's failure. */
+	if (q->fd >= 0 && send(q->fd, text, len, MSG_NOSIGNAL) != (ssize_t)len &&
+	    errno != EPIPE && errno != ECONNRESET)
 		ok(0, "the fake QEMU cannot send");
 }
 
@@ -263,6 +385,8 @@ static void qemu_start(struct qemu *q, const char *name, int nports)
 	memset(q, 0, sizeof(*q));
 	q->fd = -1;
 	q->queries_left = -1;
+	q->pid = next_pid++;
+	q->uid = getuid();
 	snprintf(q->path, sizeof(q->path), "%s/%s.qmp", top, name);
 	for (i = 0; i < nports; i++)
 		q->ports[i] = names[i];
@@ -280,6 +404,7 @@ static void qemu_start(struct qemu *q, const char *name, int nports)
 /* QEMU dies: its sockets close, its socket file stays (as QEMU's). */
 static void qemu_kill(struct qemu *q)
 {
+	q->dead = true;
 	if (q->fd >= 0)
 		close(q->fd);
 	close(q->listen_fd);
@@ -382,6 +507,7 @@ static void qemu_command(struct qemu *q, struct json_object *msg)
 	int port;
 
 	json_object_object_get_ex(msg, "id", &id);
+	q->commands++;
 	if (!json_object_object_get_ex(msg, "execute", &execute))
 		return;
 	name = json_object_get_string(execute);
@@ -458,6 +584,7 @@ static void qemu_turn(struct qemu *q)
 			return;
 		q->fd = fd;
 		q->in_len = 0;
+		q->accepted++;
 		if (!q->silent)
 			qemu_send(q, greeting);
 	}
@@ -522,6 +649,8 @@ static void turn(void)
 		if (ddad.vms[i]->qmp.fd >= 0)
 			vm_service(&ddad, ddad.vms[i], POLLIN);
 	kernel_reap(&ddad);
+	/* As the loop would when a pidfd is readable. */
+	holders_check(&ddad);
 	timers_run(&ddad);
 	jobs_reap(&ddad);
 	for (i = 0; i < ddad.vm_count; i++)
@@ -627,6 +756,7 @@ static void ddad_stop(bool crash, bool kernel_got_it)
 	while (ddad.vm_count)
 		vm_destroy(&ddad, ddad.vms[0]);
 	free(ddad.vms);
+	holders_release(&ddad);
 	if (!crash)
 		state_save(&ddad.state);
 	state_release(&ddad.state);
@@ -780,7 +910,7 @@ static char *captured_log(void)
 	fflush(stderr);
 	dup2(saved_stderr, 2);
 	close(saved_stderr);
-	log_open(false);
+	log_open(getenv("DDAD_TEST_LOG") != NULL);
 	if (text && captured) {
 		rewind(captured);
 		if (fread(text, 1, 8191, captured) == 0)
@@ -855,7 +985,8 @@ static void test_assign(void)
 	kernel_holds = false;
 	ok(turn_until(&a.done, 5000) && turn_until(&b.done, 5000),
 	   "then both are answered");
-	is_int(group_calls - groups, 2, "each assign asked dda.ko for its group");
+	is_int(group_calls - groups, 4,
+	       "each assign asked dda.ko for its group, before and after the handover");
 	is_int(dump_calls - dumps, 1,
 	       "and not for every device of the host (status did, once)");
 	log = captured_log();
@@ -863,7 +994,7 @@ static void test_assign(void)
 	check_time_line(log, "assign", NIC, held / 1000.0);
 	free(log);
 	if (!ok(a.text && strstr(a.text, "{\"id\":\"a\",\"ok\":true,\"result\":{\"address\":\"0000:00:02.0\",\"state\":\"assigned\",\"vm\":\"g1\",\"since\":") == a.text &&
-		strstr(a.text, "\"port\":\"rp0\",\"operation\":null}}"),
+		strstr(a.text, "\"port\":\"rp0\",\"operation\":null,\"pid\":"),
 		"edu: assigned to g1 on rp0"))
 		printf("#   got %s\n", a.text);
 	if (!ok(b.text && strstr(b.text, "\"ok\":true") &&
@@ -1008,18 +1139,36 @@ static void test_guest_gone(void)
 	qemu_start(q, "g2", 1);
 	ok(wait_up("g2"), "g2 started again: connected again");
 
-	/* A SHUTDOWN: its devices are unplugged and reclaimed. */
+	/*
+	 * A SHUTDOWN (QEMU -no-shutdown stays), then its connection drops:
+	 * neither is proof; edu stays until the process exits.
+	 */
 	is_answer("{\"id\":3,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g2\"}",
 		  "{\"id\":3,\"ok\":true,...", "assign edu to g2");
 	qemu_send(q, "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 0}, \"event\": \"SHUTDOWN\", \"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}\r\n");
-	t = now_ms();
-	while (strcmp(kernel_state(EDU), "quarantined") && now_ms() - t < 3000)
-		turn();
-	is_str(kernel_state(EDU), "quarantined", "SHUTDOWN: edu reclaimed");
-	is_str(q->plugged[0], "", "after a device_del");
+	turn_for(300);
+	is_str(kernel_state(EDU), "assigned", "SHUTDOWN: edu stays assigned");
+	is_str(q->plugged[0], "dda-0000-00-02-0", "in g2, not unplugged");
+	is_int(q->dels, 0, "no device_del was sent");
 	is_answer("{\"id\":4,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g2\"}",
 		  "{\"id\":4,\"ok\":false,\"error\":{\"code\":\"ESHUTDOWN\",\"message\":\"vm g2 has shut down\"}}",
 		  "assign to a guest that shut down: ESHUTDOWN");
+	close(q->fd);		/* its QMP connection drops, QEMU lives */
+	q->fd = -1;
+	close(q->listen_fd);
+	q->listen_fd = -1;
+	unlink(q->path);	/* and its socket file goes */
+	turn_for(300);
+	is_str(kernel_state(EDU), "assigned",
+	       "connection dropped, socket file gone: edu stays assigned");
+	ok(recorded(EDU, DDA_STATE_ASSIGNED, "g2", "rp0", OPERATION_NONE),
+	   "recorded: assigned to g2");
+	qemu_kill(q);		/* its process exits */
+	t = now_ms();
+	while (strcmp(kernel_state(EDU), "quarantined") && now_ms() - t < 3000)
+		turn();
+	is_str(kernel_state(EDU), "quarantined",
+	       "its QEMU process exits: edu reclaimed");
 	is_answer("{\"id\":5,\"op\":\"vm_remove\",\"vm\":\"g2\"}",
 		  "{\"id\":5,\"ok\":true,\"result\":{}}", "vm_remove g2");
 	ok(!state_vm_find(&ddad.state, "g2"), "g2 is not recorded any more");
@@ -1144,6 +1293,123 @@ static void test_restart(void)
 	   "recorded quarantined");
 }
 
+/*
+ * A group of two handed over whole: the member recorded with the guest.
+ * Another guest, g2, claims both at its connection and says
+ * DEVICE_DELETED of them while g1 is frozen: nothing moves, ddad serves.
+ */
+static void test_liar(void)
+{
+	struct qemu *g1 = &qemus[0], *g2 = &qemus[1];
+	unsigned int before;
+	struct state_device *b;
+
+	is_answer("{\"id\":1,\"op\":\"assign\",\"address\":\"0000:07:00.0\",\"vm\":\"g1\"}",
+		  "{\"id\":1,\"ok\":true,...", "assign one of a pair to g1");
+	is_str(kernel_state(PAIR_B), "assigned", "its group's other went along");
+	b = record(PAIR_B);
+	ok(b && b->vm && !strcmp(b->vm, "g1") && b->with &&
+	   !strcmp(b->with, PAIR_A) && b->pid == g1->pid,
+	   "the other is recorded with g1's process, with the one assigned");
+	is_answer("{\"id\":2,\"op\":\"unassign\",\"address\":\"0000:07:00.1\"}",
+		  "{\"id\":2,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"0000:07:00.1 is in no guest: it went to vfio-pci with 0000:07:00.0, ...",
+		  "unassign of the other: EINVAL, names the one to unassign");
+	is_answer("{\"id\":3,\"op\":\"assign\",\"address\":\"0000:07:00.1\",\"vm\":\"g2\"}",
+		  "{\"id\":3,\"ok\":false,\"error\":{\"code\":\"EALREADY\",\"message\":\"0000:07:00.1 went to vfio-pci with 0000:07:00.0, ...",
+		  "assign of the other: EALREADY");
+
+	/* g2 comes back lying: it claims both; g1 freezes. */
+	before = reclaims;
+	g1->silent = true;
+	qemu_stop(g2);
+	turn_for(50);		/* ddad sees the connection drop */
+	qemu_start(g2, "g2", 2);
+	snprintf(g2->plugged[0], QDEV_SIZE, "dda-0000-07-00-0");
+	snprintf(g2->plugged[1], QDEV_SIZE, "dda-0000-07-00-1");
+	ok(wait_up("g2"), "the liar connects");
+	qemu_deleted(g2, "dda-0000-07-00-1");
+	qemu_deleted(g2, "dda-0000-07-00-0");
+	turn_for(200);
+	is_answer("{\"id\":4,\"op\":\"ping\"}", "{\"id\":4,\"ok\":true,\"result\":{}}",
+		  "ddad answers meanwhile");
+	is_int(reclaims, before, "no reclaim was asked of dda.ko");
+	is_str(kernel_state(PAIR_A), "assigned", "the pair stays assigned");
+	ok(recorded(PAIR_A, DDA_STATE_ASSIGNED, "g1", "rp0", OPERATION_NONE) ||
+	   recorded(PAIR_A, DDA_STATE_ASSIGNED, "g1", "rp1", OPERATION_NONE),
+	   "recorded: to g1");
+	ok(recorded(PAIR_B, DDA_STATE_ASSIGNED, "g1", NULL, OPERATION_NONE),
+	   "the other too");
+
+	/* A record that lost its guest is not the liar's either. */
+	state_set(&ddad.state, record(PAIR_B), DDA_STATE_ASSIGNED, NULL, NULL,
+		  OPERATION_NONE, time(NULL));
+	reconcile(&ddad);
+	b = record(PAIR_B);
+	ok(b && b->vm && !strcmp(b->vm, "g1") && b->with &&
+	   !strcmp(b->with, PAIR_A),
+	   "a guestless member: recorded again with g1, from its group");
+
+	/* g1 thaws, and lets go of the pair: both come back. */
+	g1->silent = false;
+	g2->plugged[0][0] = g2->plugged[1][0] = '\0';
+	is_answer("{\"id\":5,\"op\":\"unassign\",\"address\":\"0000:07:00.0\"}",
+		  "{\"id\":5,\"ok\":true,...", "unassign the pair from g1");
+	is_str(kernel_state(PAIR_B), "quarantined", "both quarantined");
+	ok(recorded(PAIR_B, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "the other recorded quarantined");
+}
+
+/* A freed QMP path, bound by another uid: refused, never talked to. */
+static void test_impostor(void)
+{
+	struct qemu *q = &qemus[0];
+	struct vm *vm;
+
+	qemu_stop(q);
+	turn_for(100);
+	qemu_start(q, "g1", 2);
+	q->uid = getuid() + 1;
+	turn_for(2500);		/* ddad retries every 2 s */
+	vm = vm_find(&ddad, "g1");
+	ok(q->accepted > 0, "ddad connected to the impostor's socket");
+	is_int(q->commands, 0, "and sent it nothing");
+	ok(!vm_up("g1"), "g1 is not connected");
+	ok(vm && strstr(vm->why, "refused: its QMP socket is served by uid"),
+	   "and says why");
+	qemu_stop(q);
+	turn_for(50);
+	qemu_start(q, "g1", 2);
+	ok(wait_up("g1"),
+	   "the guest's own uid again: connected");
+}
+
+/* state.json cannot be written: no reclaim goes to dda.ko unrecorded. */
+static void test_unwritable(void)
+{
+	char away[300];
+	unsigned int before;
+	uint64_t t;
+
+	is_answer("{\"id\":1,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g1\"}",
+		  "{\"id\":1,\"ok\":true,...", "assign edu to g1");
+	snprintf(away, sizeof(away), "%s.away", state_dir);
+	rename(state_dir, away);
+	before = reclaims;
+	is_answer("{\"id\":2,\"op\":\"unassign\",\"address\":\"0000:00:02.0\"}",
+		  "{\"id\":2,\"ok\":false,\"error\":{\"code\":\"ENOENT\",\"message\":\"cannot write /tmp/...",
+		  "unassign, state.json cannot be written: refused before the reclaim");
+	is_int(reclaims, before, "no reclaim was asked of dda.ko");
+	is_str(kernel_state(EDU), "assigned", "edu stays assigned");
+	rename(away, state_dir);
+	/* The guest let go, as proven: reconciling reclaims it now. */
+	reconcile(&ddad);
+	t = now_ms();
+	while (strcmp(kernel_state(EDU), "quarantined") && now_ms() - t < 3000)
+		turn();
+	is_str(kernel_state(EDU), "quarantined",
+	       "state.json back: the proven release goes through");
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag,
 			struct FTW *ftw)
 {
@@ -1155,7 +1421,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag,
 
 int main(void)
 {
-	log_open(false);
+	log_open(getenv("DDAD_TEST_LOG") != NULL);
 	log_started();
 
 	snprintf(top, sizeof(top), "%s/ddad-job-XXXXXX",
@@ -1177,8 +1443,11 @@ int main(void)
 	test_no_port();
 	test_unassign();
 	test_roll_back();
+	test_liar();
 	test_guest_gone();
 	test_restart();
+	test_impostor();
+	test_unwritable();
 	ddad_stop(false, true);
 
 	qemu_stop(&qemus[0]);

@@ -315,12 +315,79 @@ static void test_requests(void)
 	       "one audit line per state-changing request, refused or not");
 }
 
+/*
+ * Whether a file's mode grants a peer access, as the kernel judges: the
+ * owner's bits for its owner, the group's for its groups, else the
+ * others'; root always. What vm_add asks of an admin-group member.
+ */
+static void test_peer_mode(void)
+{
+	static gid_t more[] = { 77 };
+	const struct peer user = { .uid = 1000, .gid = 100, .groups = more,
+				   .ngroups = 1 };
+	const struct peer rootp = { .uid = 0, .gid = 0 };
+	static const struct {
+		uid_t uid;
+		gid_t gid;
+		mode_t mode;
+		mode_t mask;
+		bool user, root;
+		const char *what;
+	} rows[] = {
+		{ 1000, 5, 0700, S_IWOTH, true, true, "its own, 0700: write" },
+		{ 1000, 5, 0077, S_IWOTH, false, true, "its own, 0077: the owner's bits count, not the others'" },
+		{ 0, 100, 0770, S_IWOTH, true, true, "its group, 0770" },
+		{ 0, 77, 0750, S_IWOTH, false, true, "a supplementary group, 0750: no write" },
+		{ 0, 77, 0750, S_IXOTH, true, true, "a supplementary group, 0750: search" },
+		{ 0, 0, 0755, S_IWOTH, false, true, "root's socket 0755: not for it" },
+		{ 0, 0, 0777, S_IWOTH, true, true, "root's socket 0777" },
+		{ 0, 0, 0700, S_IXOTH, false, true, "root's directory 0700: no search" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		struct stat st = { .st_uid = rows[i].uid, .st_gid = rows[i].gid,
+				   .st_mode = S_IFSOCK | rows[i].mode };
+
+		is_int(peer_mode_allows(&user, &st, rows[i].mask),
+		       rows[i].user, "uid 1000: %s", rows[i].what);
+		is_int(peer_mode_allows(&rootp, &st, rows[i].mask),
+		       rows[i].root, "root: %s", rows[i].what);
+	}
+}
+
+/* What a guest or a path says reaches the log escaped, and cut to fit. */
+static void test_log_escape(void)
+{
+	static const struct {
+		const char *text;
+		size_t size;
+		const char *want;
+	} rows[] = {
+		{ "/run/g1.qmp", 64, "/run/g1.qmp" },
+		{ "line\nForged: root", 64, "line\\x0aForged: root" },
+		{ "\x1b[31mred", 64, "\\x1b[31mred" },
+		{ "back\\slash", 64, "back\\x5cslash" },
+		{ "\xc3\xa9t\xc3\xa9", 64, "\\xc3\\xa9t\\xc3\\xa9" },
+		{ "0123456789abcdef", 12, "0123456..." },
+		{ "", 8, "" },
+	};
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++)
+		is_str(log_escape(rows[i].text, buf, rows[i].size), rows[i].want,
+		       "log_escape row %zu", i);
+}
+
 int main(void)
 {
 	log_open(false);
 	log_started();
 
 	test_peer_may();
+	test_peer_mode();
+	test_log_escape();
 	test_peer_from_socket();
 	test_peer_groups();
 	test_audit_format();

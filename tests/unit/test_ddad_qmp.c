@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
+#include <sys/ioctl.h>
+
 #include "unit.h"
 
 #define GREETING "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, \"major\": 7}, \"package\": \"Debian 1:7.2+dfsg-7\"}, \"capabilities\": [\"oob\"]}}\r\n"
@@ -331,6 +333,8 @@ static void test_socket(void)
 	qmp_send(&qmp);
 	n = write(sv[1], "{\"return\": {}, \"id\": 2}\r\n{\"ret", 30);
 	close(sv[1]);
+	/* One read a turn: the bytes, then the end. */
+	is_int(qmp_receive(&qmp), 0, "what QEMU sent before it closed: 0");
 	is_int(qmp_receive(&qmp), -ECONNRESET,
 	       "QEMU closed, mid-message: -ECONNRESET");
 	is_str(qmp.why, "QEMU closed the connection", "and why");
@@ -340,6 +344,49 @@ static void test_socket(void)
 	is_int(qmp_command(&qmp, "query-pci", NULL, on_done, "c"), -ENOTCONN,
 	       "closed: no more commands");
 	(void)n;
+}
+
+/* A QEMU that floods: each qmp_receive() takes 16 KiB, leaves the rest. */
+static void test_flood(void)
+{
+	static const char event[] = "{\"event\": \"RESUME\", \"timestamp\": {\"seconds\": 1, \"microseconds\": 2}}\r\n";
+	size_t sent = 0, len = strlen(event), i;
+	static char chunk[32768];
+	struct qmp qmp;
+	int sv[2], left = 0, rounds = 0;
+	ssize_t n;
+
+	heard[0] = '\0';
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+		       sv)) {
+		ok(0, "socketpair: %s", strerror(errno));
+		return;
+	}
+	qmp_init(&qmp, &handler, "vm");
+	qmp_attach(&qmp, sv[0]);
+	if (write(sv[1], GREETING, strlen(GREETING)) < 0 ||
+	    qmp_receive(&qmp) || qmp_send(&qmp) ||
+	    write(sv[1], CAPS_OK, strlen(CAPS_OK)) < 0 || qmp_receive(&qmp))
+		ok(0, "the handshake");
+	/* In large writes: small ones fill the socket's buffer with overhead. */
+	for (i = 0; i + len < sizeof(chunk); i += len)
+		memcpy(chunk + i, event, len);
+	for (n = 1; sent < 150000 && n > 0; sent += n > 0 ? n : 0)
+		n = write(sv[1], chunk, i);
+	ok(sent >= 150000, "QEMU sent %zu bytes of events", sent);
+	is_int(qmp_receive(&qmp), 0, "one turn: 0");
+	ioctl(sv[0], FIONREAD, &left);
+	ok(left > 0 && sent - left <= 16384,
+	   "it took %zu bytes, at most 16 KiB; %d wait for the next turn",
+	   sent - left, left);
+	while (left > 0 && rounds++ < 20) {
+		qmp_receive(&qmp);
+		ioctl(sv[0], FIONREAD, &left);
+	}
+	is_int(left, 0, "the rest in the next turns (%d)", rounds);
+	ok(strstr(heard, "event(RESUME,") != NULL, "its events were heard");
+	close(sv[1]);
+	qmp_close(&qmp);
 }
 
 int main(void)
@@ -352,6 +399,7 @@ int main(void)
 	test_split();
 	test_broken();
 	test_socket();
+	test_flood();
 
 	log_close();
 	return unit_done();

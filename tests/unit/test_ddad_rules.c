@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The rules of ddad, as pure functions: what may be assigned or
- * unassigned, and what to tell when not; and what reconciling decides for
- * each combination of dda.ko's state, the operation state.json recorded
- * and what the guest's query-pci says.
+ * unassigned, and what to tell when not; when a guest let go of a device,
+ * and what reconciling decides, as tables over dda.ko's state, whether a
+ * guest of ddad's holds it, what the kernel says of its QEMU process, what
+ * the guest's query-pci says and whether vfio says the device is open.
  *
  * The Makefile links no ddad objects into tests, so the files under test
  * are compiled in here.
@@ -127,47 +128,103 @@ static const char *action_name(enum reconcile_action action)
 	static const char *const names[] = {
 		[RECONCILE_WAIT] = "wait", [RECONCILE_SYNC] = "sync",
 		[RECONCILE_KEEP] = "keep", [RECONCILE_RECLAIM] = "reclaim",
+		[RECONCILE_LEAVE] = "leave",
 	};
 
 	return action < ARRAY_SIZE(names) ? names[action] : "?";
 }
 
+static const char *const holder_names[] = {
+	[HOLDER_UNKNOWN] = "no process recorded", [HOLDER_GONE] = "gone",
+	[HOLDER_CONNECTED] = "connected", [HOLDER_ELSEWHERE] = "elsewhere",
+};
+static const char *const view_names[] = {
+	[GUEST_UNKNOWN] = "unknown", [GUEST_HAS] = "has it",
+	[GUEST_LACKS] = "lacks it",
+};
+
+/*
+ * Whether a guest let go, for every combination: only its QEMU process's
+ * end, or that very process lacking it with vfio closed, is proof.
+ */
+static void test_let_go(void)
+{
+	static const struct {
+		enum holder_view holder;
+		enum guest_view view;
+		int vfio_open;
+		bool let_go;
+	} rows[] = {
+		{ HOLDER_GONE,      GUEST_UNKNOWN, 1,       true },
+		{ HOLDER_GONE,      GUEST_HAS,     1,       true },
+		{ HOLDER_GONE,      GUEST_LACKS,   0,       true },
+		{ HOLDER_CONNECTED, GUEST_LACKS,   0,       true },
+		/* the guest's word alone */
+		{ HOLDER_CONNECTED, GUEST_LACKS,   1,       false },
+		{ HOLDER_CONNECTED, GUEST_LACKS,   -EACCES, false },
+		{ HOLDER_CONNECTED, GUEST_HAS,     0,       false },
+		{ HOLDER_CONNECTED, GUEST_UNKNOWN, 0,       false },
+		/* another process than the one holding it: another guest */
+		{ HOLDER_ELSEWHERE, GUEST_LACKS,   0,       false },
+		{ HOLDER_ELSEWHERE, GUEST_UNKNOWN, 0,       false },
+		{ HOLDER_UNKNOWN,   GUEST_LACKS,   0,       false },
+		{ HOLDER_UNKNOWN,   GUEST_UNKNOWN, 0,       false },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++)
+		is_int(guest_let_go(rows[i].holder, rows[i].view,
+				    rows[i].vfio_open), rows[i].let_go,
+		       "its process %s, the guest %s, vfio %d: %s",
+		       holder_names[rows[i].holder], view_names[rows[i].view],
+		       rows[i].vfio_open,
+		       rows[i].let_go ? "it let go" : "no proof");
+}
+
 static void test_reconcile(void)
 {
-	static const char *const view_names[] = {
-		[GUEST_UNKNOWN] = "unknown", [GUEST_GONE] = "gone",
-		[GUEST_HAS] = "has it", [GUEST_LACKS] = "lacks it",
+	static const struct {
+		enum dda_state kernel;
+		bool owned;
+		enum holder_view holder;
+		enum guest_view view;
+		int vfio_open;
+		enum reconcile_action want;
+	} rows[] = {
+		/* not assigned: the record follows dda.ko, whatever else */
+		{ DDA_STATE_HOST, true, HOLDER_CONNECTED, GUEST_HAS, 1, RECONCILE_SYNC },
+		{ DDA_STATE_QUARANTINED, true, HOLDER_GONE, GUEST_UNKNOWN, 1, RECONCILE_SYNC },
+		{ DDA_STATE_QUARANTINED, false, HOLDER_UNKNOWN, GUEST_UNKNOWN, 1, RECONCILE_SYNC },
+		/* assigned to no guest of ddad's: never adopted */
+		{ DDA_STATE_ASSIGNED, false, HOLDER_UNKNOWN, GUEST_UNKNOWN, 1, RECONCILE_LEAVE },
+		{ DDA_STATE_ASSIGNED, false, HOLDER_CONNECTED, GUEST_HAS, 1, RECONCILE_LEAVE },
+		{ DDA_STATE_ASSIGNED, false, HOLDER_GONE, GUEST_LACKS, 0, RECONCILE_LEAVE },
+		/* its process gone: proof */
+		{ DDA_STATE_ASSIGNED, true, HOLDER_GONE, GUEST_UNKNOWN, 1, RECONCILE_RECLAIM },
+		/* its process connected */
+		{ DDA_STATE_ASSIGNED, true, HOLDER_CONNECTED, GUEST_HAS, 1, RECONCILE_KEEP },
+		{ DDA_STATE_ASSIGNED, true, HOLDER_CONNECTED, GUEST_LACKS, 0, RECONCILE_RECLAIM },
+		{ DDA_STATE_ASSIGNED, true, HOLDER_CONNECTED, GUEST_LACKS, 1, RECONCILE_WAIT },
+		{ DDA_STATE_ASSIGNED, true, HOLDER_CONNECTED, GUEST_UNKNOWN, 0, RECONCILE_WAIT },
+		/* alive, not connected, or not known: wait for proof */
+		{ DDA_STATE_ASSIGNED, true, HOLDER_ELSEWHERE, GUEST_LACKS, 0, RECONCILE_WAIT },
+		{ DDA_STATE_ASSIGNED, true, HOLDER_ELSEWHERE, GUEST_UNKNOWN, 1, RECONCILE_WAIT },
+		{ DDA_STATE_ASSIGNED, true, HOLDER_UNKNOWN, GUEST_UNKNOWN, 1, RECONCILE_WAIT },
 	};
-	/* What is decided for an assigned device, whatever the operation. */
-	static const enum reconcile_action assigned[] = {
-		[GUEST_UNKNOWN] = RECONCILE_WAIT,
-		[GUEST_GONE] = RECONCILE_RECLAIM,
-		[GUEST_HAS] = RECONCILE_KEEP,
-		[GUEST_LACKS] = RECONCILE_RECLAIM,
-	};
-	enum operation op;
-	enum guest_view view;
-	enum dda_state kernel;
+	size_t i;
 
-	for (op = OPERATION_NONE; op <= OPERATION_RECLAIM; op++) {
-		for (view = GUEST_UNKNOWN; view <= GUEST_LACKS; view++) {
-			for (kernel = DDA_STATE_HOST;
-			     kernel <= DDA_STATE_ASSIGNED; kernel++) {
-				enum reconcile_action want = RECONCILE_SYNC;
-
-				if (kernel == DDA_STATE_ASSIGNED)
-					want = assigned[view];
-				is_str(action_name(reconcile_decide(kernel, op,
-								     view)),
-				       action_name(want),
-				       "dda.ko: %s, operation %s, the guest %s: %s",
-				       dda_state_name(kernel),
-				       operation_name(op) ? operation_name(op) :
-				       "none", view_names[view],
-				       action_name(want));
-			}
-		}
-	}
+	for (i = 0; i < ARRAY_SIZE(rows); i++)
+		is_str(action_name(reconcile_decide(rows[i].kernel,
+						    rows[i].owned,
+						    rows[i].holder,
+						    rows[i].view,
+						    rows[i].vfio_open)),
+		       action_name(rows[i].want),
+		       "dda.ko: %s, %s, its process %s, the guest %s, vfio %d: %s",
+		       dda_state_name(rows[i].kernel),
+		       rows[i].owned ? "a guest of ddad's" : "no guest",
+		       holder_names[rows[i].holder], view_names[rows[i].view],
+		       rows[i].vfio_open, action_name(rows[i].want));
 }
 
 int main(void)
@@ -176,6 +233,7 @@ int main(void)
 	log_started();
 	test_assign();
 	test_unassign();
+	test_let_go();
 	test_reconcile();
 	return unit_done();
 }

@@ -323,8 +323,14 @@ static const struct {
 	  "\"devices\": 0000:00:03.0: \"since\" is not an ISO-8601 UTC time" },
 	{ "{\"version\":1,\"devices\":{\"0000:00:03.0\":{\"state\":\"assigned\",\"vm\":null}},\"vms\":{}}",
 	  "\"devices\": 0000:00:03.0: \"since\" is not an ISO-8601 UTC time" },
-	{ "{\"version\":1,\"devices\":{\"0000:00:03.0\":{\"state\":\"assigned\",\"vm\":null,\"since\":\"2025-01-31T12:00:00Z\",\"pid\":1}},\"vms\":{}}",
-	  "\"devices\": 0000:00:03.0: unknown key \"pid\"" },
+	{ "{\"version\":1,\"devices\":{\"0000:00:03.0\":{\"state\":\"assigned\",\"vm\":null,\"since\":\"2025-01-31T12:00:00Z\",\"pids\":1}},\"vms\":{}}",
+	  "\"devices\": 0000:00:03.0: unknown key \"pids\"" },
+	{ "{\"version\":1,\"devices\":{\"0000:00:03.0\":{\"state\":\"assigned\",\"vm\":null,\"since\":\"2025-01-31T12:00:00Z\",\"pid\":1,\"pid_start\":2}},\"vms\":{}}",
+	  "\"devices\": 0000:00:03.0: \"pid\" and \"pid_start\" are not a process of its vm" },
+	{ "{\"version\":1,\"devices\":{\"0000:00:03.0\":{\"state\":\"assigned\",\"vm\":\"a\",\"since\":\"2025-01-31T12:00:00Z\",\"pid\":1}},\"vms\":{}}",
+	  "\"devices\": 0000:00:03.0: \"pid\" and \"pid_start\" are not a process of its vm" },
+	{ "{\"version\":1,\"devices\":{\"0000:00:03.0\":{\"state\":\"assigned\",\"vm\":\"a\",\"since\":\"2025-01-31T12:00:00Z\",\"with\":\"0000:00:03.1\"}},\"vms\":{}}",
+	  "\"devices\": 0000:00:03.0: \"with\" is not the PCI address of a device its process holds" },
 	{ "{\"version\":1,\"devices\":{\"0000:00:03.0\":{\"state\":\"assigned\",\"vm\":null,\"since\":\"2025-01-31T12:00:00Z\"},\"00:03.0\":{\"state\":\"assigned\",\"vm\":null,\"since\":\"2025-01-31T12:00:00Z\"}},\"vms\":{}}",
 	  "\"devices\": 0000:00:03.0 appears twice" },
 	{ "{\"version\":1,\"devices\":{\"0000:00:03.0\":{\"state\":\"assigned\",\"vm\":\"a\",\"since\":\"2025-01-31T12:00:00Z\",\"port\":3}},\"vms\":{}}",
@@ -341,8 +347,12 @@ static const struct {
 	  "\"vms\": g: \"qmp\" is not an absolute path" },
 	{ "{\"version\":1,\"devices\":{},\"vms\":{\"g\":{}}}",
 	  "\"vms\": g: \"qmp\" is not an absolute path" },
+	{ "{\"version\":1,\"devices\":{},\"vms\":{\"g\":{\"qmp\":\"/a\\nb\"}}}",
+	  "\"vms\": g: \"qmp\" is not printable ASCII" },
 	{ "{\"version\":1,\"devices\":{},\"vms\":{\"g\":{\"qmp\":\"/a\",\"pid\":1}}}",
 	  "\"vms\": g: unknown key \"pid\"" },
+	{ "{\"version\":1,\"devices\":{},\"vms\":{\"g\":{\"qmp\":\"/a\",\"uid\":-1}}}",
+	  "\"vms\": g: \"uid\" is not a uid" },
 };
 
 static const char valid[] =
@@ -350,8 +360,11 @@ static const char valid[] =
 	"\"vm\":null,\"since\":\"2025-01-31T12:00:00Z\"},"
 	"\"0000:3b:00.0\":{\"state\":\"assigned\",\"vm\":\"win11\","
 	"\"since\":\"2025-01-31T12:00:00Z\",\"port\":\"rp0\","
-	"\"operation\":\"unassign\"}},"
-	"\"vms\":{\"win11\":{\"qmp\":\"/run/win11.qmp\"},"
+	"\"operation\":\"unassign\",\"pid\":42,\"pid_start\":9000},"
+	"\"0000:3b:00.1\":{\"state\":\"assigned\",\"vm\":\"win11\","
+	"\"since\":\"2025-01-31T12:00:00Z\",\"pid\":42,\"pid_start\":9000,"
+	"\"with\":\"0000:3b:00.0\"}},"
+	"\"vms\":{\"win11\":{\"qmp\":\"/run/win11.qmp\",\"uid\":107},"
 	"\"db\":{\"qmp\":\"/run/db.qmp\"}}}";
 
 static void test_state_corrupt(void)
@@ -381,15 +394,22 @@ static void test_state_corrupt(void)
 	state = (struct state){ 0 };
 	err = state_parse(&state, valid, strlen(valid), why);
 	is_int(err, 0, "a valid state");
-	ok(state.count == 2 && !strcmp(state.devices[0].address, "0000:3a:00.1"),
+	ok(state.count == 3 && !strcmp(state.devices[0].address, "0000:3a:00.1"),
 	   "its address, canonical");
 	ok(!state.devices[0].port && !state.devices[0].operation,
 	   "a file of ddad's first version: no port, no operation");
-	ok(state.count == 2 && state.devices[1].port &&
+	ok(state.count == 3 && state.devices[1].port &&
 	   !strcmp(state.devices[1].port, "rp0") &&
 	   state.devices[1].operation == OPERATION_UNASSIGN &&
 	   !strcmp(state.devices[1].vm, "win11"),
 	   "port rp0, operation unassign, vm win11");
+	ok(state.count == 3 && state.devices[1].pid == 42 &&
+	   state.devices[1].start == 9000 && !state.devices[1].with &&
+	   state.devices[2].pid == 42 && state.devices[2].with &&
+	   !strcmp(state.devices[2].with, "0000:3b:00.0"),
+	   "its QEMU process, pid 42; the other went with it");
+	ok(state.vm_count == 2 && state.vms[0].uid == -1 &&
+	   state.vms[1].uid == 107, "win11's uid 107, db's not known");
 	ok(state.vm_count == 2 && !strcmp(state.vms[0].name, "db") &&
 	   !strcmp(state.vms[1].qmp, "/run/win11.qmp"),
 	   "its \"vms\", sorted by name");
@@ -401,6 +421,7 @@ static void test_state_corrupt(void)
 	file_write(path, "{\"version\":1,\"devices\":{\"0000:00:03.0\":{");
 	is_int(state_load(&state, dir), 0, "state_load of a corrupt file: 0");
 	is_int(state.count, 0, "corrupt: empty");
+	ok(state.rebuilt, "corrupt: to be rebuilt from dda.ko, and said so");
 	ok(!state.dirty, "corrupt: nothing to write yet");
 	ok(!exists(path), "corrupt: state.json is gone");
 	is_int(entries(dir, "state.json.corrupt-", false), 1,

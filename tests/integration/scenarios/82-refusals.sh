@@ -140,7 +140,7 @@ check "the audit says why" grep -q "op=reclaim address=$edu vm=g1 result=ok caus
 check "dismount the bridge's group" $ddactl dismount "$a" --group
 check "assign its first NIC to g1" $ddactl assign "$a" --vm g1
 check "the second went to vfio-pci with it" is_driver "$b" vfio-pci
-check "status: the second assigned, to no vm" status_is "$b" assigned -
+check "status: the second assigned with the first, to g1" status_is "$b" assigned g1
 says "assign the second: it went with the first" \
 	"$b went to vfio-pci with $a, of its IOMMU group, which is assigned to vm g1" \
 	$ddactl assign "$b" --vm g1
