@@ -201,6 +201,8 @@ extern const struct dda_roots dda_host_roots;
 /* dda_vfio_users() below roots (vfio_users.c). */
 int dda_vfio_users_at(const struct dda_roots *roots, const char *canonical,
 		      struct dda_vfio_user **out, size_t *count);
+int dda_vfio_held_by_at(const struct dda_roots *roots, const char *canonical,
+			int pid);
 
 /*
  * The mount point of the block device name (dev) in the mountinfo file at

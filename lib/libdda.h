@@ -221,6 +221,13 @@ int dda_vfio_users(const char *address, struct dda_vfio_user **out,
 		   size_t *count);
 
 /*
+ * Whether process pid has the device at address open through VFIO, as
+ * dda_vfio_users() tells: 1 or 0; -ESRCH when there is no such process,
+ * another -errno when it cannot be told.
+ */
+int dda_vfio_held_by(const char *address, int pid);
+
+/*
  * Surveys the device at address. On success out holds its findings, to be
  * released with dda_survey_free(). -ENODEV: no PCI device has this address.
  */

@@ -168,6 +168,33 @@ int dda_vfio_users_at(const struct dda_roots *roots, const char *canonical,
 	return 0;
 }
 
+int dda_vfio_held_by_at(const struct dda_roots *roots, const char *canonical,
+			int pid)
+{
+	struct vfio_nodes nodes;
+	char name[16], path[PATH_MAX], file[64];
+
+	snprintf(name, sizeof(name), "%d", pid);
+	snprintf(path, sizeof(path), "%s/%s", roots->proc, name);
+	if (pid <= 0 || access(path, F_OK))
+		return -ESRCH;
+	vfio_nodes(roots->sys, canonical, &nodes);
+	if (!nodes.group[0] && !nodes.device[0])
+		return 0;
+	return holds(roots->proc, name, &nodes, file, sizeof(file));
+}
+
+int dda_vfio_held_by(const char *address, int pid)
+{
+	char canonical[DDA_ADDRESS_LEN + 1];
+	int err;
+
+	err = dda_address_parse(address, canonical);
+	if (err)
+		return err;
+	return dda_vfio_held_by_at(&dda_host_roots, canonical, pid);
+}
+
 int dda_vfio_users(const char *address, struct dda_vfio_user **out,
 		   size_t *count)
 {

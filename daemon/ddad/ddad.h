@@ -716,11 +716,11 @@ bool process_exited(const struct process *p);
 /*
  * Whether p holds the device at address open through vfio: its IOMMU
  * group's /dev/vfio/GROUP or the device's /dev/vfio/devices/vfioN among
- * its file descriptors. 1 or 0; -ESRCH when p is gone, another -errno when
- * it cannot be told (to be taken as "it holds it").
+ * its file descriptors (dda_vfio_held_by()). 1 or 0; -ESRCH when p is
+ * gone, another -errno when it cannot be told (to be taken as "it holds
+ * it").
  */
-int process_holds_vfio(const struct process *p, int iommu_group,
-		       const char *address);
+int process_holds_vfio(const struct process *p, const char *address);
 
 /* vm.c: the guests */
 

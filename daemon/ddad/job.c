@@ -477,18 +477,8 @@ int job_unassign(struct ddad *ddad, const char *address, struct vm *vm,
 /* Whether the job's QEMU process holds its device through vfio. */
 static int job_vfio_open(struct job *job)
 {
-	struct dda_device *devs;
-	char message[256];
-	size_t count;
-	int group = -1, open;
+	int open = process_holds_vfio(&job->vm->proc, job->address);
 
-	if (!kernel_group(job->address, &devs, &count, message,
-			  sizeof(message))) {
-		if (count)
-			group = devs[0].iommu_group;
-		free(devs);
-	}
-	open = process_holds_vfio(&job->vm->proc, group, job->address);
 	return open == -ESRCH ? 0 : open;
 }
 

@@ -7,7 +7,6 @@
  * its pid and its start time (/proc/PID/stat), which a reused pid does not
  * share.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -141,66 +140,15 @@ bool process_exited(const struct process *p)
 	return poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLIN | POLLHUP));
 }
 
-/* The name of address's vfio device file: "vfio3" (iommufd's cdev). */
-static bool vfio_cdev(const char *address, char *name, size_t size)
+int process_holds_vfio(const struct process *p, const char *address)
 {
-	char path[128];
-	struct dirent *d;
-	DIR *dir;
-	bool found = false;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev",
-		 address);
-	dir = opendir(path);
-	if (!dir)
-		return false;
-	while (!found && (d = readdir(dir)))
-		if (!strncmp(d->d_name, "vfio", 4) &&
-		    strlen(d->d_name) < size) {
-			memcpy(name, d->d_name, strlen(d->d_name) + 1);
-			found = true;
-		}
-	closedir(dir);
-	return found;
-}
-
-int process_holds_vfio(const struct process *p, int iommu_group,
-		       const char *address)
-{
-	char path[64], link[PATH_MAX], group[64], cdev[64] = "", cpath[96];
-	struct dirent *d;
-	ssize_t n;
-	DIR *dir;
-	int holds = 0;
+	int holds;
 
 	if (p->pid <= 0)
 		return -ESRCH;
-	snprintf(group, sizeof(group), "/dev/vfio/%d", iommu_group);
-	if (vfio_cdev(address, cdev, sizeof(cdev)))
-		snprintf(cpath, sizeof(cpath), "/dev/vfio/devices/%s", cdev);
-	else
-		cpath[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)p->pid);
-	dir = opendir(path);
-	if (!dir)
-		return errno == ENOENT ? -ESRCH : -errno;
-	while (!holds && (d = readdir(dir))) {
-		char fd_path[64 + sizeof(d->d_name)];
-
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(fd_path, sizeof(fd_path), "%s/%s", path, d->d_name);
-		n = readlink(fd_path, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = '\0';
-		if ((iommu_group >= 0 && !strcmp(link, group)) ||
-		    (*cpath && !strcmp(link, cpath)))
-			holds = 1;
-	}
-	closedir(dir);
+	holds = dda_vfio_held_by(address, (int)p->pid);
 	/* Its start time says whether the pid is still the one we knew. */
-	if (!holds && process_exited(p))
+	if (holds <= 0 && process_exited(p))
 		return -ESRCH;
 	return holds;
 }

@@ -155,7 +155,6 @@ void holders_check(struct ddad *ddad)
 /* What the guest holding rec says of it, and whether vfio agrees. */
 static enum guest_view guest_view(struct ddad *ddad,
 				  const struct state_device *rec,
-				  const struct dda_device *dev,
 				  enum holder_view holder, int *vfio_open)
 {
 	char qdev[QDEV_SIZE];
@@ -169,8 +168,7 @@ static enum guest_view guest_view(struct ddad *ddad,
 	qdev_of(rec->with ? rec->with : rec->address, qdev);
 	if (vm_device(vm, qdev))
 		return GUEST_HAS;
-	*vfio_open = process_holds_vfio(&vm->proc, dev ? dev->iommu_group : -1,
-					rec->address);
+	*vfio_open = process_holds_vfio(&vm->proc, rec->address);
 	if (*vfio_open == -ESRCH)
 		*vfio_open = 0;
 	return GUEST_LACKS;
@@ -274,7 +272,7 @@ static void reconcile_one(struct ddad *ddad, const char *address,
 	operation = rec->operation;
 	name = operation_name(operation);
 	holder = holder_view_of(ddad, rec);
-	view = guest_view(ddad, rec, dev, holder, &vfio_open);
+	view = guest_view(ddad, rec, holder, &vfio_open);
 
 	switch (reconcile_decide(kernel, rec->vm != NULL, holder, view,
 				 vfio_open)) {

@@ -342,10 +342,11 @@ bool process_exited(const struct process *p)
 static int qemu_plugged(struct qemu *q, const char *qdev);
 
 /* It holds what is plugged into it open, and nothing else. */
-int process_holds_vfio(const struct process *p, int iommu_group,
-		       const char *address)
+int process_holds_vfio(const struct process *p, const char *address)
 {
 	struct qemu *q = qemu_of_pid(p->pid);
+	struct dda_device *dev = table_find(address);
+	int iommu_group = dev ? dev->iommu_group : -1;
 	char qdev[QDEV_SIZE];
 	size_t i;
 

@@ -136,6 +136,17 @@ int main(void)
 	is_int((int)n, 0, "and no users");
 	ok(users == NULL, "nothing to free");
 
+	is_int(dda_vfio_held_by_at(&roots, "0000:00:03.0", 123), 1,
+	       "pid 123 holds group 7");
+	is_int(dda_vfio_held_by_at(&roots, "0000:00:03.0", 456), 0,
+	       "pid 456 holds groups 17 and 70, not 7");
+	is_int(dda_vfio_held_by_at(&roots, "0000:00:04.0", 789), 1,
+	       "pid 789 holds the cdev");
+	is_int(dda_vfio_held_by_at(&roots, "0000:00:03.0", 4321), -ESRCH,
+	       "no pid 4321");
+	is_int(dda_vfio_held_by("nonsense", 1), -EINVAL,
+	       "held_by: a bad address is refused");
+
 	err = dda_vfio_users("nonsense", &users, &n);
 	is_int(err, -EINVAL, "a bad address is refused");
 
