@@ -7,10 +7,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <libkmod.h>
 
@@ -638,8 +641,73 @@ static void report_selector(FILE *report, const struct sysfs_pci_device *d,
 		s->file, s->line);
 }
 
+static void mounted_path(char *path, size_t size, const char *dir,
+			 const char *address)
+{
+	snprintf(path, size, "%s/%s", dir, address);
+}
+
+/* dir and its parent ("/run/dda"), as needed; 0 or -1 with errno. */
+static int mounted_dir_make(const char *dir)
+{
+	char parent[PATH_MAX], *slash;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		if (mkdir(parent, 0755) && errno != EEXIST)
+			return -1;
+	}
+	return mkdir(dir, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+int policy_mounted_set(const char *dir, const char *address, bool mounted)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	mounted_path(path, sizeof(path), dir, address);
+	if (!mounted)
+		return unlink(path) && errno != ENOENT ? -errno : 0;
+	if (mounted_dir_make(dir))
+		return -errno;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static bool policy_mounted(const char *dir, const char *address)
+{
+	char path[PATH_MAX];
+
+	if (!dir)
+		return false;
+	mounted_path(path, sizeof(path), dir, address);
+	return !access(path, F_OK);
+}
+
+int policy_mounted_clear(const char *dir)
+{
+	struct dirent *d;
+	int err = 0;
+	DIR *h;
+
+	h = opendir(dir);
+	if (!h)
+		return errno == ENOENT ? 0 : -errno;
+	while ((d = readdir(h)))
+		if (d->d_name[0] != '.' && unlinkat(dirfd(h), d->d_name, 0))
+			err = -errno;
+	closedir(h);
+	return err;
+}
+
 int policy_apply(const struct policy *policy, const char *root,
-		 FILE *report, struct policy_apply *result)
+		 const char *mounted_dir, FILE *report,
+		 struct policy_apply *result)
 {
 	const struct policy_selector *s;
 	struct sysfs_pci_device *devs;
@@ -685,6 +753,12 @@ int policy_apply(const struct policy *policy, const char *root,
 		if (d->driver_override[0]) {
 			if (!strcmp(d->driver_override, SYSFS_DDA_DRIVER))
 				result->pending++;
+			continue;
+		}
+		if (policy_mounted(mounted_dir, d->dev.address)) {
+			result->mounted++;
+			report_selector(report, d, s,
+					"mounted by hand: left with the host until the next boot or `ddactl policy apply`");
 			continue;
 		}
 		err = sysfs_pci_set_override(root, d->dev.address,

@@ -115,9 +115,25 @@ const struct policy_selector *policy_match(const struct policy *policy,
 void policy_selector_text(const struct policy_selector *selector,
 			  char text[POLICY_SELECTOR_SIZE]);
 
+/*
+ * Devices an administrator gave back to the host by hand (ddactl mount):
+ * a file each, named by address, in this directory. udev's policy apply
+ * leaves them with the host until the next boot (it is in /run) or an
+ * explicit `ddactl policy apply`, which forgets them all; a dismount
+ * forgets its devices.
+ */
+#define POLICY_MOUNTED_DIR	"/run/dda/mounted"
+
+/* Remembers (mounted true) or forgets a device mounted by hand; 0 or -errno. */
+int policy_mounted_set(const char *dir, const char *address, bool mounted);
+
+/* Forgets every device mounted by hand; 0 or -errno. */
+int policy_mounted_clear(const char *dir);
+
 /* What policy_apply() did. */
 struct policy_apply {
 	size_t selected;	/* devices the policy selects */
+	size_t mounted;		/* of those, left to the host: mounted by hand */
 	size_t marked;		/* driver_override set to dda by this call */
 	size_t pending;		/* driver_override dda, no driver, yet */
 	bool dda_loaded;	/* dda.ko was there: marked ones were probed */
@@ -129,13 +145,15 @@ struct policy_apply {
  * no host driver can bind it from then on, and dda.ko binds it (probed
  * here when dda.ko is loaded; else when it loads, which result->pending
  * asks for). A device bound to a driver, or with a driver_override of its
- * own, or the boot VGA device, is left alone. When report is not NULL,
+ * own, or the boot VGA device, is left alone; so is one mounted by hand,
+ * remembered in mounted_dir (NULL: none is). When report is not NULL,
  * says there, one line per selected device, what became of it. Returns 0,
  * or a negative errno when sysfs could not be read or written (after
  * marking what could be).
  */
 int policy_apply(const struct policy *policy, const char *root,
-		 FILE *report, struct policy_apply *result);
+		 const char *mounted_dir, FILE *report,
+		 struct policy_apply *result);
 
 /* dda.ko takes at most this many ids= and addresses= (kmod/select.c). */
 #define POLICY_SELECT_MAX	32

@@ -244,7 +244,18 @@ static int apply_main(const struct command *cmd, const struct args *a)
 			return command_failed(NULL, -errno, "policy apply");
 		}
 	}
-	err = policy_apply(&policy, SYSFS_ROOT, report, &result);
+	/*
+	 * udev leaves what an administrator mounted by hand with the host;
+	 * an administrator's own apply takes it all again.
+	 */
+	if (!a->udev) {
+		err = policy_mounted_clear(POLICY_MOUNTED_DIR);
+		if (err)
+			warnx("cannot forget the devices mounted by hand (%s): %s",
+			      POLICY_MOUNTED_DIR, strerror(-err));
+	}
+	err = policy_apply(&policy, SYSFS_ROOT,
+			   a->udev ? POLICY_MOUNTED_DIR : NULL, report, &result);
 	policy_free(&policy);
 
 	if (a->udev) {

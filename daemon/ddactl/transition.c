@@ -9,13 +9,17 @@
  * libdda refuses first a device the host uses, naming each use; --force
  * takes it anyway (and libdda logs it).
  */
+#include <err.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
 
 #include "ddactl.h"
+#include "policy.h"
 #include "device_print.h"
 #include "survey_print.h"
 
@@ -102,18 +106,55 @@ out:
 	return ret;
 }
 
+/*
+ * Remembers (mounted) or forgets the devices a mount or dismount moved: dev,
+ * and with group the other members of its IOMMU group, for the policy that
+ * udev applies (policy.h, POLICY_MOUNTED_DIR). A failure is only said.
+ */
+static void remember_mounted(struct dda *dda, const struct dda_device *dev,
+			     bool group, bool mounted)
+{
+	struct dda_device *all = NULL;
+	size_t i, n = 0;
+	int err;
+
+	err = policy_mounted_set(POLICY_MOUNTED_DIR, dev->address, mounted);
+	if (!err && group && dev->iommu_group >= 0)
+		err = dda_device_list(dda, &all, &n);
+	for (i = 0; !err && i < n; i++)
+		if (all[i].iommu_group == dev->iommu_group &&
+		    strcmp(all[i].address, dev->address) &&
+		    (!mounted || all[i].state == DDA_STATE_HOST))
+			err = policy_mounted_set(POLICY_MOUNTED_DIR,
+						 all[i].address, mounted);
+	free(all);
+	if (err && mounted)
+		warnx("%s: cannot remember it was mounted by hand (%s): udev's policy may quarantine it again at the next PCI event",
+		      dev->address, strerror(-err));
+}
+
 static int dismount_fn(struct dda *dda, const char *address,
 		       const struct args *args, struct dda_device *out)
 {
-	return dda_dismount_flags(dda, address,
-				  (args->group ? DDA_DISMOUNT_GROUP : 0) |
-				  (args->force ? DDA_DISMOUNT_FORCE : 0), out);
+	int err;
+
+	err = dda_dismount_flags(dda, address,
+				 (args->group ? DDA_DISMOUNT_GROUP : 0) |
+				 (args->force ? DDA_DISMOUNT_FORCE : 0), out);
+	if (!err)
+		remember_mounted(dda, out, args->group, false);
+	return err;
 }
 
 static int mount_fn(struct dda *dda, const char *address,
 		    const struct args *args, struct dda_device *out)
 {
-	return dda_mount(dda, address, args->group, out);
+	int err;
+
+	err = dda_mount(dda, address, args->group, out);
+	if (!err)
+		remember_mounted(dda, out, args->group, true);
+	return err;
 }
 
 static int reset_fn(struct dda *dda, const char *address,

@@ -220,12 +220,57 @@ static void sriov(void)
 	is_int(policy_parse(&policy, "v.conf", "vf-of 3b:00.0\n", error), 0,
 	       "a vf-of policy");
 	put("bus/pci/drivers_probe", "");
-	is_int(policy_apply(&policy, root, NULL, &r), 0, "applied");
+	is_int(policy_apply(&policy, root, NULL, NULL, &r), 0, "applied");
 	is_int(r.selected, 2, "selects the two VFs");
 	is_str(override_of("0000:3b:10.0"), "dda", "the first is marked");
 	is_str(override_of("0000:3b:10.2"), "dda", "the second too");
 	is_str(override_of("0000:3b:00.0"), "(null)\n",
 	       "the PF is left alone");
+	policy_free(&policy);
+}
+
+/* A device an administrator mounted by hand: udev's apply leaves it. */
+static void mounted_by_hand(void)
+{
+	char error[POLICY_ERROR_SIZE], mounted[160], *log = NULL;
+	struct policy policy = { 0 };
+	struct policy_apply r;
+	size_t log_size = 0;
+	FILE *report;
+
+	snprintf(mounted, sizeof(mounted), "%s/run/mounted", root);
+	device("0000:07:00.0", "0x8086", "0x1533", "0x020000", NULL, NULL);
+	is_int(policy_parse(&policy, "m.conf", "id 8086:1533\n", error), 0,
+	       "a policy selecting the i210");
+	is_int(policy_mounted_set(mounted, "0000:07:00.0", true), 0,
+	       "remember the i210 as mounted by hand");
+	report = open_memstream(&log, &log_size);
+	is_int(policy_apply(&policy, root, mounted, report, &r), 0,
+	       "udev's apply");
+	fclose(report);
+	show(log);
+	is_int(r.mounted, 1, "one selected device was mounted by hand");
+	is_int(r.marked, 0, "nothing marked");
+	is_str(override_of("0000:07:00.0"), "(null)\n",
+	       "the i210 keeps no driver_override");
+	ok(log && strstr(log, "0000:07:00.0: mounted by hand: left with the host"),
+	   "the report says why");
+	free(log);
+
+	is_int(policy_apply(&policy, root, NULL, NULL, &r), 0,
+	       "an apply that does not look at what was mounted");
+	is_str(override_of("0000:07:00.0"), "dda", "marks it");
+	put("bus/pci/devices/0000:07:00.0/driver_override", "(null)\n");
+
+	is_int(policy_mounted_clear(mounted), 0, "forget every one");
+	is_int(policy_apply(&policy, root, mounted, NULL, &r), 0,
+	       "udev's apply again");
+	is_int(r.mounted, 0, "none is mounted by hand now");
+	is_str(override_of("0000:07:00.0"), "dda", "the i210 is marked");
+	is_int(policy_mounted_set(mounted, "0000:07:00.0", false), 0,
+	       "forgetting one that is not remembered is fine");
+	is_int(policy_mounted_clear("/nonexistent/dda"), 0,
+	       "clearing a directory that does not exist is fine");
 	policy_free(&policy);
 }
 
@@ -266,7 +311,7 @@ int main(void)
 			    "id 8086:10d3\nclass 0x0403\nclass 0x03\n"
 			    "class 0x06\n", error), 0, "a policy");
 	report = open_memstream(&log, &log_size);
-	is_int(policy_apply(&policy, root, report, &r), 0, "policy_apply()");
+	is_int(policy_apply(&policy, root, NULL, report, &r), 0, "policy_apply()");
 	fclose(report);
 	show(log);
 	is_int(r.selected, 5, "selects the 3 e1000e, the sound card, the VGA");
@@ -296,7 +341,7 @@ int main(void)
 	   "and says nothing of those left alone");
 	free(log);
 
-	is_int(policy_apply(&policy, root, NULL, &r), 0, "applied again");
+	is_int(policy_apply(&policy, root, NULL, NULL, &r), 0, "applied again");
 	is_int(r.marked, 0, "marks nothing more");
 	is_int(r.pending, 2, "the 2 still wait for dda.ko");
 
@@ -306,7 +351,7 @@ int main(void)
 	ok(sysfs_pci_dda_loaded(root), "with dda.ko loaded");
 	log = NULL;
 	report = open_memstream(&log, &log_size);
-	is_int(policy_apply(&policy, root, report, &r), 0, "policy_apply()");
+	is_int(policy_apply(&policy, root, NULL, report, &r), 0, "policy_apply()");
 	fclose(report);
 	show(log);
 	is_int(r.marked, 1, "marks the e1000e again");
@@ -320,7 +365,7 @@ int main(void)
 	policy_free(&policy);
 	is_int(policy_parse(&policy, "g.conf", "", error), 0, "no selector");
 	put("bus/pci/drivers_probe", "");
-	is_int(policy_apply(&policy, root, NULL, &r), 0,
+	is_int(policy_apply(&policy, root, NULL, NULL, &r), 0,
 	       "an empty policy applies");
 	is_int(r.selected + r.marked + r.pending, 0, "and does nothing");
 	policy_free(&policy);
@@ -328,10 +373,11 @@ int main(void)
 	is_int(policy_parse(&policy, "h.conf", "class 0x02", error), 0,
 	       "a policy");
 	snprintf(cmd, sizeof(cmd), "%s/nowhere", root);
-	is_int(policy_apply(&policy, cmd, NULL, &r), -ENOENT,
+	is_int(policy_apply(&policy, cmd, NULL, NULL, &r), -ENOENT,
 	       "no sysfs: -ENOENT");
 	policy_free(&policy);
 
+	mounted_by_hand();
 	sriov();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

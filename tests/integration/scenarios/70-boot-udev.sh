@@ -7,7 +7,8 @@
 # drivers never probe them, while the other e1000e gets e1000e; devices
 # selected by nothing are not touched. Then a malformed policy is refused,
 # naming its file and line, and applies nothing; fixed, it applies to a
-# device added again while dda.ko is loaded.
+# device added again while dda.ko is loaded; a device an administrator mounts
+# by hand stays with the host when udev sees it again.
 #
 #   q35 + intel-iommu
 #    |-- rp -- e1000e0           selected: address
@@ -80,7 +81,7 @@ boot_policy 30-edu.conf $'id 1234:11e8\nclas 0x00ff'
 check "policy check refuses a malformed policy: exit status 2" sh -c "
 	$ddactl policy check 2>/tmp/check.err; rc=\$?; cat /tmp/check.err; test \$rc -eq 2"
 check "naming the file, the line and the word" grep -q \
-	"/run/dda/policy.d/30-edu.conf:2: unknown word 'clas' (expected address, id or class)" /tmp/check.err
+	"/run/dda/policy.d/30-edu.conf:2: unknown word 'clas' (expected address, vf-of, id or class)" /tmp/check.err
 check "udev adds the edu again" udevadm trigger --action=add --settle "/sys/bus/pci/devices/$edu"
 check "the kernel log has the refusal, file and line" wait_for 20 in_dmesg \
 	"ddactl: policy refused, nothing applied: /run/dda/policy.d/30-edu.conf:2: unknown word 'clas'"
@@ -93,6 +94,21 @@ check "with dda.ko loaded, the edu is quarantined at once" wait_for 20 driver_is
 check "its state is quarantined" test "$(state_of "$edu")" = quarantined
 check "the kernel log says so" in_dmesg "ddactl: policy: $edu: quarantined"
 check "the other e1000e still has no driver_override" test "$(override_of "$nic1")" = "(null)"
+
+# Mounted by hand, the edu stays with the host when udev sees it again,
+# until an administrator applies the policy.
+check "mount the edu by hand" "$ddactl" mount "$edu"
+check "it is with the host, no driver_override" \
+	test "$(state_of "$edu")/$(override_of "$edu")" = "host/(null)"
+check "udev adds the edu again" udevadm trigger --action=add --settle "/sys/bus/pci/devices/$edu"
+check "the kernel log says why udev left it" wait_for 20 in_dmesg \
+	"ddactl: policy: $edu: mounted by hand: left with the host until the next boot or \`ddactl policy apply\`"
+check "the edu is still with the host, no driver_override" \
+	test "$(state_of "$edu")/$(override_of "$edu")" = "host/(null)"
+check "an administrator's policy apply takes it again" "$ddactl" policy apply
+check "quarantined" wait_for 20 driver_is "$edu" dda
+check "udev's next event keeps it so" udevadm trigger --action=add --settle "/sys/bus/pci/devices/$edu"
+check "still quarantined" test "$(state_of "$edu")" = quarantined
 
 dmesg_clean
 done_testing
