@@ -46,6 +46,7 @@ struct args {
 	const char *qmp;	/* --qmp PATH */
 	const char *timeout;	/* --timeout SECONDS */
 	const char *vfs;	/* --vfs N */
+	const char *vf_of;	/* --vf-of PF */
 	struct args_list files;	/* --file FILE, each */
 	const char *operands[ARGS_OPERANDS_MAX];
 	size_t n_operands;

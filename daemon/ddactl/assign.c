@@ -58,11 +58,18 @@ static int change_main(const struct command *cmd, const struct args *args,
 {
 	const char *vm = args->vm, *timeout = args->timeout;
 	struct json_object *request, *result;
-	char canonical[DDA_ADDRESS_LEN + 1];
+	char canonical[DDA_ADDRESS_LEN + 1], pf[DDA_ADDRESS_LEN + 1] = "";
 	int ret, wait_ms = ASSIGN_TIMEOUT_MS;
 	double seconds = 0;
 
-	ret = command_address(args->operands[0], canonical);
+	/* An address, or (assign) --vf-of PF: ddad picks a free VF of it. */
+	if (!args->n_operands == !args->vf_of) {
+		warnx("%s takes an ADDRESS or --vf-of PF%s", cmd->name,
+		      args->vf_of ? ", not both" : "");
+		return DDACTL_USAGE;
+	}
+	ret = command_address(args->vf_of ? args->vf_of : args->operands[0],
+			      args->vf_of ? pf : canonical);
 	if (ret >= 0)
 		return ret;
 	if (timeout) {
@@ -73,8 +80,8 @@ static int change_main(const struct command *cmd, const struct args *args,
 	}
 
 	request = ddad_request(op);
-	if (!ddad_request_add(request, "address",
-			      json_object_new_string(canonical)) ||
+	if (!ddad_request_add(request, *pf ? "vf_of" : "address",
+			      json_object_new_string(*pf ? pf : canonical)) ||
 	    (vm && !ddad_request_add(request, "vm",
 				     json_object_new_string(vm))) ||
 	    (timeout && !ddad_request_add(request, "timeout",

@@ -80,9 +80,12 @@ static const struct command commands[] = {
 	  .help = "the devices ddad manages, and their guests (ddad)" },
 	{ .name = "assign", .function = assign_main,
 	  .options = (const struct command_option[]){
-		OPTION_VM, OPTION_JSON, { NULL } },
-	  .operands = "ADDRESS", .min = 1, .max = 1,
-	  .help = "give a quarantined device to a running guest (root, ddad)" },
+		OPTION_VM,
+		{ "--vf-of", 0, OPTION_VALUE, offsetof(struct args, vf_of),
+		  "PF", false, NULL },
+		OPTION_JSON, { NULL } },
+	  .operands = "ADDRESS", .min = 0, .max = 1,
+	  .help = "give a quarantined device (or a free VF of PF) to a running guest (root, ddad)" },
 	{ .name = "unassign", .function = unassign_main,
 	  .options = (const struct command_option[]){
 		OPTION_TIMEOUT, OPTION_JSON, { NULL } },

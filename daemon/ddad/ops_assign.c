@@ -69,6 +69,71 @@ static int vm_ready_for(struct ddad *ddad, const char *name, struct vm **out,
 	return 0;
 }
 
+/*
+ * The pool of pf's virtual functions: the first VF, as dda.ko lists them,
+ * that is quarantined, came out of its last reset well, and is neither in
+ * ddad's records nor in a job; its address to out.
+ */
+static int vf_pick(struct ddad *ddad, const char *pf,
+		   char out[DDA_ADDRESS_LEN + 1], struct reply *reply)
+{
+	struct dda_device *devs;
+	char message[256];
+	size_t count, i, vfs = 0;
+	int err;
+
+	err = kernel_devices(&devs, &count, message, sizeof(message));
+	if (err)
+		return reply_error(reply, err, "%s", message);
+	for (i = 0; i < count; i++) {
+		const struct dda_device *d = &devs[i];
+
+		if (strcmp(d->physfn, pf))
+			continue;
+		vfs++;
+		if (d->state == DDA_STATE_QUARANTINED &&
+		    d->health == DDA_HEALTH_OK &&
+		    !state_find(&ddad->state, d->address) &&
+		    !job_find(ddad, d->address)) {
+			memcpy(out, d->address, DDA_ADDRESS_LEN + 1);
+			free(devs);
+			return 0;
+		}
+	}
+	free(devs);
+	if (!vfs)
+		return reply_error(reply, -ENODEV,
+				   "%s has no virtual functions (ddactl sriov %s --vfs N)",
+				   pf, pf);
+	return reply_error(reply, -EBUSY,
+			   "no free virtual function of %s: its %zu are assigned, busy, unhealthy or not quarantined",
+			   pf, vfs);
+}
+
+/* The device an assign names: "address", or a free VF of "vf_of". */
+static int assign_address(struct ddad *ddad, struct json_object *request,
+			  char address[DDA_ADDRESS_LEN + 1],
+			  struct reply *reply)
+{
+	char pf[DDA_ADDRESS_LEN + 1];
+	const char *text;
+	int err;
+
+	err = arg_string(request, "assign", "vf_of", false, &text, reply);
+	if (err)
+		return err;
+	if (!text)
+		return arg_address(request, "assign", address, reply);
+	if (json_object_object_get_ex(request, "address", NULL))
+		return reply_error(reply, -EINVAL,
+				   "assign takes an address or vf_of, not both");
+	if (dda_address_parse(text, pf))
+		return reply_error(reply, -EINVAL,
+				   "\"%.64s\" is not a PCI address (DDDD:BB:DD.F or BB:DD.F)",
+				   text);
+	return vf_pick(ddad, pf, address, reply);
+}
+
 int op_assign(struct ddad *ddad, struct json_object *request,
 	      struct reply *reply)
 {
@@ -79,11 +144,11 @@ int op_assign(struct ddad *ddad, struct json_object *request,
 	struct vm *vm;
 	int err;
 
-	err = arg_address(request, "assign", address, reply);
-	if (!err)
-		err = arg_vm(request, "assign", &name, reply);
+	err = arg_vm(request, "assign", &name, reply);
 	if (!err)
 		err = vm_ready_for(ddad, name, &vm, reply);
+	if (!err)
+		err = assign_address(ddad, request, address, reply);
 	if (!err)
 		err = not_busy(ddad, address, reply);
 	if (err)

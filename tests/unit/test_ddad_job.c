@@ -75,6 +75,12 @@ static struct dda_device table[] = {
 	  .state = DDA_STATE_QUARANTINED, .driver = "dda" },
 	{ .address = PAIR_B, .class_code = 0x020000, .iommu_group = 7,
 	  .state = DDA_STATE_QUARANTINED, .driver = "dda" },
+	/* The VFs of a PF: one unhealthy, one with the host. */
+	{ .address = "0000:3b:10.0", .class_code = 0x010802, .iommu_group = 8,
+	  .state = DDA_STATE_QUARANTINED, .driver = "dda",
+	  .health = DDA_HEALTH_NO_ANSWER, .physfn = "0000:3b:00.0" },
+	{ .address = "0000:3b:10.1", .class_code = 0x010802, .iommu_group = 9,
+	  .state = DDA_STATE_HOST, .physfn = "0000:3b:00.0" },
 };
 
 static struct dda_device *table_find(const char *address)
@@ -851,6 +857,26 @@ static void test_vms(void)
 		  "vm_remove of no vm: ENOENT");
 }
 
+/* assign --vf-of: a free VF of the PF, or a refusal that says why not. */
+static void test_vf_pool(void)
+{
+	is_answer("{\"id\":1,\"op\":\"assign\",\"vf_of\":\"0000:3b:00.0\",\"vm\":\"g1\"}",
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EBUSY\",\"message\":\"no free virtual function of 0000:3b:00.0: its 2 are assigned, busy, unhealthy or not quarantined\"}}",
+		  "no VF is free (one unhealthy, one with the host): EBUSY");
+	is_answer("{\"id\":2,\"op\":\"assign\",\"vf_of\":\"0000:00:02.0\",\"vm\":\"g1\"}",
+		  "{\"id\":2,\"ok\":false,\"error\":{\"code\":\"ENODEV\",\"message\":\"0000:00:02.0 has no virtual functions (ddactl sriov 0000:00:02.0 --vfs N)\"}}",
+		  "a device with no VFs: ENODEV");
+	is_answer("{\"id\":3,\"op\":\"assign\",\"vf_of\":\"3b:00.0\",\"address\":\"0000:00:02.0\",\"vm\":\"g1\"}",
+		  "{\"id\":3,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"assign takes an address or vf_of, not both\"}}",
+		  "an address and vf_of: EINVAL");
+	is_answer("{\"id\":4,\"op\":\"assign\",\"vf_of\":\"pf\",\"vm\":\"g1\"}",
+		  "{\"id\":4,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"\\\"pf\\\" is not a PCI address (DDDD:BB:DD.F or BB:DD.F)\"}}",
+		  "vf_of that is no address: EINVAL");
+	is_answer("{\"id\":5,\"op\":\"assign\",\"vf_of\":\"0000:3b:00.0\",\"vm\":\"g9\"}",
+		  "{\"id\":5,\"ok\":false,\"error\":{\"code\":\"ENOENT\",...",
+		  "to an unknown vm: ENOENT before any VF is looked at");
+}
+
 static void test_assign_refused(void)
 {
 	is_answer("{\"id\":1,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g9\"}",
@@ -1440,6 +1466,7 @@ int main(void)
 	ddad_start();
 	test_vms();
 	test_assign_refused();
+	test_vf_pool();
 	test_assign();
 	test_no_port();
 	test_unassign();
