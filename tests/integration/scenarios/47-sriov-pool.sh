@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The pool of an SR-IOV PF: `ddactl assign --vf-of PF --vm NAME` gives a
+# running guest a free VF (quarantined, healthy, no guest), which ddad picks
+# and names; with none free it is refused, saying why; the VFs cannot be
+# removed while one is assigned; a guest's death puts its VFs back in the
+# pool through quarantine and a reset, and the next guest gets one.
+#
+#   sandbox VM: rp -- SR-IOV NVMe PF (nvme), 2 VFs made by ddactl sriov
+#   guests g1, g2: QEMU in the VM, two pcie-root-ports each
+#
+#@ devices: nvme-sriov
+#@ timeout: 480
+. "$DDA_TESTLIB"
+
+ddad=$DDA_SAN_BIN/ddad
+ddactl=$DDA_SAN_BIN/ddactl
+export DDA_SOCKET=/tmp/ddad/ddad.sock
+sys=/sys/bus/pci/devices
+. "$DDA_SRC/tests/integration/guest-qmp.sh"
+
+driver_of() { basename "$(readlink "$sys/$1/driver")" 2>/dev/null || true; }
+is_driver() { [[ $(driver_of "$1") == "$2" ]]; }
+vf_of() { basename "$(readlink "$sys/$pf/virtfn$1")"; }
+is_vf_of_pf() { [[ $(basename "$(readlink "$sys/$1/physfn")") == "$pf" ]]; }
+status_is() { $ddactl status | grep -Eq "^$1 +$2 +$3 "; }
+# assign_vf GUEST: assign a free VF to GUEST; its address to /tmp/vf.
+assign_vf() {
+	$ddactl assign --vf-of "$pf" --vm "$1" | tee /dev/stderr >/tmp/assign.out || return 1
+	grep -Eo '^0000:[0-9a-f:.]+' /tmp/assign.out >/tmp/vf
+	[[ -s /tmp/vf ]]
+}
+
+none_free() {
+	if $ddactl assign --vf-of "$pf" --vm g2 2>/tmp/err; then return 1; fi
+	cat /tmp/err
+	grep -q "no free virtual function of $pf" /tmp/err
+}
+removal_refused() {
+	if $ddactl sriov "$pf" --vfs 0 2>/tmp/err; then return 1; fi
+	cat /tmp/err
+	grep -qE "$a|$b" /tmp/err
+}
+both_dda() { is_driver "$a" dda && is_driver "$b" dda; }
+
+pf=$(vm_pci_addr nvme-sriov0)
+log "the SR-IOV NVMe PF is $pf"
+check "insmod dda.ko" insmod "$DDA_KO"
+check "modprobe vfio-pci" modprobe vfio-pci
+check "make 2 VFs into quarantine" "$ddactl" sriov "$pf" --vfs 2
+vf0=$(vf_of 0) vf1=$(vf_of 1)
+log "VFs $vf0 $vf1"
+check "both VFs are dda's" sh -c "[ $(driver_of "$vf0") = dda ] && [ $(driver_of "$vf1") = dda ]"
+
+check "guest g1 starts" guest_start g1 2
+check "guest g2 starts" guest_start g2 2
+"$ddad" --foreground --socket "$DDA_SOCKET" --state-dir /tmp/ddad-state >>/tmp/ddad.log 2>&1 &
+ddad_pid=$!
+check "ddad starts" wait_for 20 test -S "$DDA_SOCKET"
+check "vm add g1" $ddactl vm add g1 --qmp /tmp/g1.qmp
+check "vm add g2" $ddactl vm add g2 --qmp /tmp/g2.qmp
+
+check "assign a VF of the PF to g1" assign_vf g1
+a=$(</tmp/vf)
+check "ddactl names it: a VF of the PF" is_vf_of_pf "$a"
+check "it is with vfio-pci" is_driver "$a" vfio-pci
+check "g1 has it" guest_has g1 "$a"
+check "assign another to g1" assign_vf g1
+b=$(</tmp/vf)
+check "the other VF" test "$a" != "$b"
+check "g1 has it too" guest_has g1 "$b"
+check "a third is refused: none is free" none_free
+check "the VFs cannot be removed while assigned, one is named" removal_refused
+
+# g1 dies: both VFs back in the pool, through quarantine.
+guest_kill g1
+check "g1 killed: its VFs back in quarantine" wait_for 60 both_dda
+check "status: quarantined, no vm" wait_for 20 status_is "$a" quarantined -
+check "g2 gets one from the pool" assign_vf g2
+check "g2 has it" guest_has g2 "$(</tmp/vf)"
+guest_kill g2
+check "g2 killed: back in quarantine" wait_for 60 is_driver "$(</tmp/vf)" dda
+check "then the VFs can be removed" wait_for 30 "$ddactl" sriov "$pf" --vfs 0
+check "no VF left" grep -qx 0 "$sys/$pf/sriov_numvfs"
+kill "$ddad_pid"; wait "$ddad_pid" 2>/dev/null
+check "rmmod dda" rmmod dda
+dmesg_clean
+done_testing
