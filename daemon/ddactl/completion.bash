@@ -25,7 +25,7 @@ _ddactl() {
 	[[ ${#words[@]} -gt 1 ]] && prev=${words[-1]}
 	for ((i = 1; i < ${#words[@]}; i++)); do
 		case ${words[i - 1]} in
-		--file | --socket | --vm | --timeout | --vfs) continue ;;
+		--file | --socket | --vm | --timeout | --vfs | --vf-of) continue ;;
 		esac
 		[[ ${words[i]} == -* ]] || operands+=("${words[i]}")
 	done
@@ -38,6 +38,12 @@ _ddactl() {
 		return
 		;;
 	--vm | --timeout | --vfs)
+		return
+		;;
+	--vf-of)
+		for i in /sys/bus/pci/devices/*/sriov_totalvfs; do
+			[[ -e $i ]] && i=${i%/*} && COMPREPLY+=("${i##*/}")
+		done
 		return
 		;;
 	esac
