@@ -70,9 +70,23 @@ static int vm_ready_for(struct ddad *ddad, const char *name, struct vm **out,
 }
 
 /*
+ * Free for the pool: quarantined, out of its last reset well, with no
+ * guest and no operation in ddad's records (a quarantined device may have
+ * a record of its own), and in no job.
+ */
+static bool vf_free(struct ddad *ddad, const struct dda_device *d)
+{
+	const struct state_device *rec = state_find(&ddad->state, d->address);
+
+	return d->state == DDA_STATE_QUARANTINED &&
+	       d->health == DDA_HEALTH_OK &&
+	       (!rec || (!rec->vm && rec->operation == OPERATION_NONE)) &&
+	       !job_find(ddad, d->address);
+}
+
+/*
  * The pool of pf's virtual functions: the first VF, as dda.ko lists them,
- * that is quarantined, came out of its last reset well, and is neither in
- * ddad's records nor in a job; its address to out.
+ * that is free (vf_free()); its address to out.
  */
 static int vf_pick(struct ddad *ddad, const char *pf,
 		   char out[DDA_ADDRESS_LEN + 1], struct reply *reply)
@@ -91,10 +105,7 @@ static int vf_pick(struct ddad *ddad, const char *pf,
 		if (strcmp(d->physfn, pf))
 			continue;
 		vfs++;
-		if (d->state == DDA_STATE_QUARANTINED &&
-		    d->health == DDA_HEALTH_OK &&
-		    !state_find(&ddad->state, d->address) &&
-		    !job_find(ddad, d->address)) {
+		if (vf_free(ddad, d)) {
 			memcpy(out, d->address, DDA_ADDRESS_LEN + 1);
 			free(devs);
 			return 0;
