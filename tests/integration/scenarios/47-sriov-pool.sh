@@ -28,7 +28,7 @@ status_is() { $ddactl status | grep -Eq "^$1 +$2 +$3 "; }
 # assign_vf GUEST: assign a free VF to GUEST; its address to /tmp/vf.
 assign_vf() {
 	$ddactl assign --vf-of "$pf" --vm "$1" | tee /dev/stderr >/tmp/assign.out || return 1
-	grep -Eo '^0000:[0-9a-f:.]+' /tmp/assign.out >/tmp/vf
+	grep -Eo '^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]' /tmp/assign.out >/tmp/vf
 	[[ -s /tmp/vf ]]
 }
 
