@@ -121,15 +121,18 @@ static int vf_pick(struct ddad *ddad, const char *pf,
 			   pf, vfs);
 }
 
-/* The device an assign names: "address", or a free VF of "vf_of". */
-static int assign_address(struct ddad *ddad, struct json_object *request,
+/*
+ * The device an assign names: "address" to address, or "vf_of", a PF whose
+ * free VF vf_pick() chooses later, to pf ("" when not).
+ */
+static int assign_address(struct json_object *request,
 			  char address[DDA_ADDRESS_LEN + 1],
-			  struct reply *reply)
+			  char pf[DDA_ADDRESS_LEN + 1], struct reply *reply)
 {
-	char pf[DDA_ADDRESS_LEN + 1];
 	const char *text;
 	int err;
 
+	pf[0] = '\0';
 	err = arg_string(request, "assign", "vf_of", false, &text, reply);
 	if (err)
 		return err;
@@ -142,24 +145,26 @@ static int assign_address(struct ddad *ddad, struct json_object *request,
 		return reply_error(reply, -EINVAL,
 				   "\"%.64s\" is not a PCI address (DDDD:BB:DD.F or BB:DD.F)",
 				   text);
-	return vf_pick(ddad, pf, address, reply);
+	return 0;
 }
 
 int op_assign(struct ddad *ddad, struct json_object *request,
 	      struct reply *reply)
 {
-	char address[DDA_ADDRESS_LEN + 1], message[256];
+	char address[DDA_ADDRESS_LEN + 1], pf[DDA_ADDRESS_LEN + 1], message[256];
 	struct devices devs;
 	const char *name;
 	struct call *call;
 	struct vm *vm;
 	int err;
 
-	err = arg_vm(request, "assign", &name, reply);
+	err = assign_address(request, address, pf, reply);
+	if (!err)
+		err = arg_vm(request, "assign", &name, reply);
 	if (!err)
 		err = vm_ready_for(ddad, name, &vm, reply);
-	if (!err)
-		err = assign_address(ddad, request, address, reply);
+	if (!err && pf[0])
+		err = vf_pick(ddad, pf, address, reply);
 	if (!err)
 		err = not_busy(ddad, address, reply);
 	if (err)
