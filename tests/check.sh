@@ -72,12 +72,13 @@ for s in "${suites[@]}"; do
 done
 echo "== kernels: $(tests/kernels.sh list | paste -sd ',' | sed 's/,/, /g')"
 
-total_p=0 total_f=0 report=()
+total_p=0 total_f=0 report=() failures=()
 for s in "${expanded[@]}"; do
 	echo "== $s"
 	start=$SECONDS
 	# shellcheck disable=SC2086 # "kunit LINE": the suite and its argument
 	out=$(suite_$s 2>&1 | tee >(cat >&2)); rc=$?
+	failures+=("$(grep -E '^([^ ]+ )?([^ ]+: )?not ok ' <<<"$out" | sed "s/^/$s: /")")
 	read -r p f < <(summary_of "$out")
 	[[ $rc -ne 0 && $f -eq 0 ]] && f=1
 	total_p=$((total_p + p)) total_f=$((total_f + f))
@@ -85,6 +86,8 @@ for s in "${expanded[@]}"; do
 done
 
 echo "== summary"
+# What failed, again, where a log's tail shows it.
+printf '%s\n' "${failures[@]}" | grep . | head -n 40
 printf '%s\n' "${report[@]}"
 echo "$total_p passed, $total_f failed"
 [[ $total_f -eq 0 ]]

@@ -262,22 +262,46 @@ args=(
 devices "${mix[@]}"
 
 say "devices: ${mix[*]}; timeout ${timeout}s; kernel $KVER"
+# Boots take 5-40 s here (TCG, two VMs on two CPUs).
+boot_limit=${DDA_BOOT_LIMIT:-$(( timeout < 240 ? timeout / 2 : 120 ))}
 # A kernel that dies before the scenario printed any result and without an
 # exit status (TCG has panicked kernels on a loaded host, in the IO-APIC
 # timer check, and 6.12 on an int3 of live text patching) tested nothing:
 # boot it again, three times at most, keeping each failed console as
-# console.bootN.log. A panic after a result counts, as it may be dda's.
+# console.bootN.log; so is one that hangs before the scenario starts. A
+# panic after a result counts, as it may be dda's.
 for boot in 1 2 3; do
 	start=$SECONDS
 	rc=0
 	: >"$outdir/console.log"
 	echo "[+] qemu-system-x86_64 ${args[*]@Q}" >&2
+	rm -f "$outdir/boot-hung"
 	timeout -k 10 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null &
 	# timeout(1) puts QEMU in a process group of its own: pass on our end.
 	qemu=$!
-	trap 'kill $qemu 2>/dev/null || true' EXIT
+	# A kernel that has not started dda's init after boot_limit seconds
+	# hung (seen: 6.12 under TCG, stuck before any driver): end it.
+	(
+		trap 'kill $nap 2>/dev/null; exit 0' TERM
+		sleep "$boot_limit" &
+		nap=$!
+		wait $nap
+		grep -q 'dda-guest: ' "$outdir/console.log" && exit 0
+		: >"$outdir/boot-hung"
+		kill "$qemu" 2>/dev/null
+	) &
+	watchdog=$!
+	trap 'kill $qemu $watchdog 2>/dev/null || true' EXIT
 	wait $qemu || rc=$?
+	kill "$watchdog" 2>/dev/null || true
+	wait "$watchdog" 2>/dev/null || true
 	wall=$((SECONDS - start))
+	if [[ -e $outdir/boot-hung ]]; then
+		cp "$outdir/console.log" "$outdir/console.boot$boot.log"
+		say "boot $boot hung: no init after ${boot_limit}s; $(tail -n 1 "$outdir/console.log" | sed 's/^\[[^]]*\] //')"
+		rc=124
+		continue
+	fi
 	[[ $rc -ne 124 && $rc -ne 137 ]] || break
 	grep -q 'dda-guest: exit status' "$outdir/console.log" && break
 	grep -qE '^(not )?ok ' "$outdir/output.log" && break
@@ -294,7 +318,10 @@ times=$(awk -v wall="$wall" '
 		boot ? sprintf("%.1f", boot) : "?", end ? sprintf("%.1f", end - boot) : "?", wall }
 ' FS='[][]' "$outdir/console.log")
 status=$(sed -n 's/.*dda-guest: exit status \([0-9]*\).*/\1/p' "$outdir/console.log" | tail -n 1)
-if [[ $rc -eq 124 || $rc -eq 137 ]]; then
+if [[ -e $outdir/boot-hung ]]; then
+	say "TIMED OUT: three boots hung before init (console.boot*.log)"
+	exit 124
+elif [[ $rc -eq 124 || $rc -eq 137 ]]; then
 	say "TIMED OUT after ${timeout}s ($times)"
 	exit 124
 elif [[ -z $status ]]; then
