@@ -3,14 +3,16 @@
 #
 # Benchmark, in the sandbox VM: four devices at once against one. Four
 # e1000e, each alone in its IOMMU group behind its own root port; one guest
-# with four free ports. Each round times dismount, assign, unassign and
-# mount of one device, then of all four with four ddactl processes started
-# together. The ratio four/one is 1 when the work of different devices
-# overlaps and 4 when it queues (dda.ko takes no lock across binds and
-# resets; ddad runs each handover and reclaim in a thread of its own; QEMU
-# runs device_add and device_del under its big lock, one at a time, which
-# the same device_adds sent by hand show). ddad's log then says, step by
-# step, what overlapped and what queued.
+# with four free ports, and three more guests of one port each. Each round
+# times dismount, assign, unassign and mount of one device, then of all
+# four with four ddactl processes started together, then the assign and
+# unassign of the four each into a guest of its own (parallel4x4_ratio).
+# The ratio four/one is 1 when the work of different devices overlaps and
+# 4 when it queues (dda.ko takes no lock across binds and resets; ddad runs
+# each handover and reclaim in a thread of its own; QEMU runs device_add
+# and device_del under its big lock, one at a time, which the same
+# device_adds sent by hand show; four guests have four such locks). ddad's
+# log then says, step by step, what overlapped and what queued.
 #
 #@ devices: e1000e e1000e e1000e e1000e
 #@ timeout: 1500
@@ -38,8 +40,28 @@ all() {
 	return $rc
 }
 
+# apart: assign device i to guest gi+1, all four at once (four guests, so
+# that no QEMU's big lock is shared).
+apart() {
+	local i pids=() p rc=0
+	for i in 0 1 2 3; do
+		"$ddactl" assign "${devs[i]}" --vm "g$((i + 1))" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	return $rc
+}
+
+# Three more guests of one port each, for four devices into four guests.
+for g in g2 g3 g4; do
+	guest_start "$g" 1 || { echo "bench: guest $g did not start"; exit 1; }
+	"$ddactl" vm add "$g" --qmp "/tmp/$g.qmp" >/dev/null ||
+		{ echo "bench: ddad did not take guest $g"; exit 1; }
+done
+
 steps=(dismount assign unassign mount)
 for s in "${steps[@]}"; do declare -a "one_$s=()" "four_$s=()"; done
+apart_assign=() apart_unassign=()
 # ddad's log lines of the jobs of one or of four, apart.
 lines() { wc -l </tmp/ddad.log; }
 keep() { tail -n "+$(($2 + 1))" /tmp/ddad.log >>"/tmp/jobs-$1"; }
@@ -54,8 +76,12 @@ for ((r = 0; r < rounds; r++)); do
 	timed four_assign all assign --vm g1 &&
 	timed four_unassign all unassign &&
 	timed four_mount all mount &&
-	keep four "$at" || { echo "bench: round $r failed"; tail -n 20 /tmp/ddad.log; exit 1; }
-	log "round $r: assign one ${one_assign[-1]} us, four ${four_assign[-1]} us"
+	keep four "$at" &&
+	all dismount &&
+	timed apart_assign apart &&
+	timed apart_unassign all unassign &&
+	all mount || { echo "bench: round $r failed"; tail -n 20 /tmp/ddad.log; exit 1; }
+	log "round $r: assign one ${one_assign[-1]} us, four ${four_assign[-1]} us, four into four guests ${apart_assign[-1]} us"
 done
 
 # four_over_one WHAT ONE FOUR FIGURE: the stats of the arrays ONE and FOUR,
@@ -75,6 +101,9 @@ for s in "${steps[@]}"; do
 	# The summary's parallel4_ratio is that of assignment.
 	[[ $s != assign ]] || figure parallel4_ratio "$four_one"
 done
+echo "one device into one guest against four into four guests at once:"
+four_over_one "assign" one_assign apart_assign parallel4x4_ratio
+four_over_one "unassign" one_unassign apart_unassign parallel4x4_unassign_ratio
 
 # The same in QEMU alone, by hand: the four bound to vfio-pci through sysfs
 # (bench/lib.sh's manual_dismount), then device_add of one, and of four sent
@@ -140,4 +169,5 @@ for key in one:
         print(f"  {key:<24} {o:8.1f} {f:8.1f}  x{f / o if o else 0:.1f}")
 PY
 
+for g in g2 g3 g4; do guest_kill "$g"; done
 guest_down

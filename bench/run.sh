@@ -7,7 +7,7 @@
 #
 #   bench: cycle_ratio=R floor_ms=F overhead_ms=O list128_ms=L lspci128_ms=P
 #          ddad_rss_kib=K idle_wakeups=W parallel4_ratio=Q
-#          status_600conn_ms=C status_qmpflood_ms=F
+#          parallel4x4_ratio=X status_600conn_ms=C status_qmpflood_ms=F
 #
 # cycle: dismount, assign, unassign and mount of the e1000e through ddactl
 # and ddad, against the same work done by hand through sysfs and QMP (ratio
@@ -74,6 +74,7 @@ echo "bench: cycle_ratio=$ratio floor_ms=$floor overhead_ms=$overhead" \
 	"list128_ms=$(get list128_ms) lspci128_ms=$(get lspci128_ms)" \
 	"ddad_rss_kib=$(get ddad_rss_kib) idle_wakeups=$(get idle_wakeups)" \
 	"parallel4_ratio=$(get parallel4_ratio)" \
+	"parallel4x4_ratio=$(get parallel4x4_ratio)" \
 	"status_600conn_ms=$(get status_600conn_ms)" \
 	"status_qmpflood_ms=$(get status_qmpflood_ms)"
 exit $status
