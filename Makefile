@@ -89,7 +89,7 @@ SAN_DDACTL := $(B)/san/bin/ddactl
 SAN_DDAD := $(B)/san/bin/ddad
 
 .PHONY: all kmod kmods lib tools san deps check check-unit check-kunit \
-	check-ynl ynl check-integration check-newest checkpatch demo bench \
+	check-ynl ynl check-integration check-newest checkpatch sparse demo bench \
 	install uninstall clean help
 .DEFAULT_GOAL := all
 
@@ -107,6 +107,7 @@ help:
 	@echo 'make bench        benchmarks in the sandbox VM (not part of check)'
 	@echo 'make install      install (DESTDIR, PREFIX honoured)'
 	@echo 'make checkpatch   checkpatch.pl --strict over the kernel code'
+	@echo 'make sparse       sparse (C=2) over dda.ko, for every tested kernel'
 
 deps:
 	$(Q)tests/deps.sh
@@ -126,6 +127,9 @@ endif
 
 checkpatch:
 	$(Q)tests/checkpatch.sh
+
+sparse:
+	$(Q)tests/sparse.sh
 
 # --- user space ------------------------------------------------------------
 

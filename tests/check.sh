@@ -41,6 +41,7 @@ suite_unit() {
 suite_ynl() { tests/ynl/check-spec.sh; }
 suite_valgrind() { tests/ddad/valgrind.sh; }
 suite_checkpatch() { tests/checkpatch.sh; }
+suite_sparse() { tests/sparse.sh; }
 suite_packaging() { tests/packaging.sh; }
 suite_kunit() { tests/kunit/run.sh "$1"; }
 suite_integration() { tests/integration/run.sh; }
@@ -58,7 +59,7 @@ summary_of() {
 
 suites=("$@")
 [[ ${#suites[@]} -eq 0 || ${suites[0]} == all ]] &&
-	suites=(unit ynl valgrind checkpatch packaging kunit integration)
+	suites=(unit ynl valgrind checkpatch sparse packaging kunit integration)
 
 # "kunit" is one suite per kernel line.
 lines=$(tests/kernels.sh list | cut -d' ' -f1) || exit 1

@@ -22,7 +22,7 @@ pkgs=(
 	libnl-3-dev libnl-genl-3-dev libjson-c-dev libkmod-dev
 	bc flex bison libelf-dev libssl-dev cpio xz-utils dwarves
 	qemu-system-x86 busybox-static kmod pciutils udev socat util-linux
-	iproute2 valgrind jq dkms groff-base pci.ids
+	iproute2 valgrind jq dkms groff-base pci.ids sparse
 	linux-source-6.12 python3-yaml python3-jsonschema
 	libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 )
