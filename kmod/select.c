@@ -14,11 +14,11 @@
 
 static char *ids;
 module_param(ids, charp, 0444);
-MODULE_PARM_DESC(ids, "Quarantine these devices at load: VENDOR:DEVICE[,...] in hex, e.g. 8086:10d3");
+MODULE_PARM_DESC(ids, "Quarantine these devices at load, if no driver has them (ddactl dismount takes a bound one): VENDOR:DEVICE[,...] in hex, e.g. 8086:10d3");
 
 static char *addresses;
 module_param(addresses, charp, 0444);
-MODULE_PARM_DESC(addresses, "Quarantine these devices at load: PCI addresses DDDD:BB:DD.F or BB:DD.F, comma-separated");
+MODULE_PARM_DESC(addresses, "Quarantine these devices at load, if no driver has them (ddactl dismount takes a bound one): PCI addresses DDDD:BB:DD.F or BB:DD.F, comma-separated");
 
 #define DDA_SELECT_MAX	32
 
@@ -139,9 +139,11 @@ static bool dda_selected(struct pci_dev *pdev)
 }
 
 /*
- * Quarantine every selected device present now, each as a dismount would,
- * with the same checks. A device that cannot be taken is logged with the
- * reason and left alone; the load goes on.
+ * Quarantine every selected device present now that no driver has, each as
+ * a dismount would, with the same checks. A device bound to a host driver is
+ * left with it (the host may be using it in ways only ddactl's checks see:
+ * see dda_transition_dismount()), and so is one that cannot be taken: each
+ * is logged with the reason; the load goes on.
  */
 void dda_select_at_load(void)
 {

@@ -7,6 +7,7 @@
  */
 #include <linux/iommu.h>
 #include <linux/pci.h>
+#include <linux/pci-ats.h>
 #include <linux/vgaarb.h>
 
 #include <kunit/visibility.h>
@@ -57,6 +58,56 @@ static void dda_survey_bridge(struct dda_survey *s)
 			 pci_is_bridge(s->pdev) ? "PCI" : "host");
 }
 
+/*
+ * ATS (Address Translation Services): a device that has it may send DMA
+ * marked as already translated, which the IOMMU lets through as it is,
+ * untranslated, wherever its context says the device may cache translations
+ * (Intel VT-d: translation type "device TLB", set whenever the device and
+ * the IOMMU support ATS). Only the IOMMU driver turns ATS on and off, as it
+ * attaches domains, and dda cannot keep it off (pci_disable_ats() behind the
+ * driver's back would leave its bookkeeping wrong):
+ *
+ * - Linux 6.1's Intel driver has no blocking domain: the core gives dda an
+ *   empty paging domain, whose attach enables ATS (domain_add_dev_info() ->
+ *   iommu_enable_pci_caps() -> pci_enable_ats(), drivers/iommu/intel/
+ *   iommu.c:2573 and 1497 in 6.1.y) with a device-TLB context (2073), so
+ *   ATS is on while quarantined;
+ * - Linux 6.12's has one: attaching it disables ATS and clears the context
+ *   (blocking_domain_attach_dev() -> device_block_translation() ->
+ *   iommu_disable_pci_caps(), iommu.c:3478 and 3434 in 6.12.y), so ATS is
+ *   off while quarantined;
+ * - on both, the default domain between two owners enables ATS when it
+ *   translates (iommu=strict, lazy); identity (iommu=pt) in legacy mode does
+ *   not; and vfio's user turns it on with its own domain.
+ *
+ * What the device's ATS is now, and whether it is on in quarantine, is a
+ * warning: which devices can be trusted with ATS is the administrator's
+ * call (pci=noats turns it off for every device).
+ */
+static bool dda_ats_enabled(struct pci_dev *pdev)
+{
+#ifdef CONFIG_PCI_ATS
+	return pdev->ats_enabled;
+#else
+	return false;
+#endif
+}
+
+static void dda_survey_ats(struct dda_survey *s)
+{
+	struct pci_dev *pdev = s->pdev;
+
+	if (!pci_ats_supported(pdev))
+		return;
+	if (dda_bound(pdev) && dda_ats_enabled(pdev))
+		dda_find(s, DDA_CHECK_IOMMU, DDA_SEVERITY_WARNING, 0, NULL,
+			 "ATS is on while quarantined: the IOMMU driver enabled it on the domain that blocks the group's DMA, and lets through DMA the device marks as translated");
+	else
+		dda_find(s, DDA_CHECK_IOMMU, DDA_SEVERITY_WARNING, 0, NULL,
+			 "has ATS, %s now: the IOMMU driver turns it on with every translating domain (its owner's, and between two owners the default one under iommu=strict) and then lets through DMA the device marks as translated",
+			 dda_ats_enabled(pdev) ? "on" : "off");
+}
+
 static void dda_survey_iommu(struct dda_survey *s, struct iommu_group *group)
 {
 	struct iommu_domain *domain;
@@ -78,6 +129,7 @@ static void dda_survey_iommu(struct dda_survey *s, struct iommu_group *group)
 	if (dda_default_identity(s->pdev))
 		dda_find(s, DDA_CHECK_IOMMU, DDA_SEVERITY_WARNING, 0, NULL,
 			 "the group's default domain is identity (iommu=pt): between two owners it reaches all host memory");
+	dda_survey_ats(s);
 }
 
 static void dda_survey_intr_remap(struct dda_survey *s)

@@ -135,6 +135,17 @@ static int dda_give_back(struct dda_dev *dd)
 	return err;
 }
 
+/* Has a driver, any probe in flight finished? */
+static bool dda_has_driver(struct pci_dev *pdev)
+{
+	bool bound;
+
+	device_lock(&pdev->dev);
+	bound = pdev->dev.driver;
+	device_unlock(&pdev->dev);
+	return bound;
+}
+
 static void dda_release(struct dda_members *m)
 {
 	unsigned int i;
@@ -229,6 +240,14 @@ static int dda_members_quarantine(struct dda_members *m,
  * their host drivers, then bound to dda, whose probe claims the group's DMA
  * and resets each device. Any failure gives every member back to its
  * driver.
+ *
+ * A device selected at load (ids=, addresses=: @reason DDA_REASON_SELECTED)
+ * is taken only if no driver has it. The kernel cannot tell cheaply and
+ * safely what the host uses of a bound device (a mounted filesystem, swap,
+ * an md or dm stack on a disk of it), which ddactl's dismount checks
+ * (lib/host_use.c) before asking dda: such a device is refused, -EBUSY, and
+ * left with its driver. Its driver is read once driver_override names dda,
+ * so no driver can bind after the look.
  */
 int dda_transition_dismount(struct pci_dev *pdev, bool group,
 			    enum dda_reason reason,
@@ -258,6 +277,13 @@ int dda_transition_dismount(struct pci_dev *pdev, bool group,
 		err = dda_override_set(m.pdev[i], dda_pci_driver.name);
 		if (err)
 			goto err_give_back;
+		if (reason == DDA_REASON_SELECTED &&
+		    dda_has_driver(m.pdev[i])) {
+			NL_SET_ERR_MSG(extack,
+				       "bound to a host driver: not taken at load (ddactl dismount checks what the host uses of it)");
+			err = -EBUSY;
+			goto err_give_back;
+		}
 	}
 	err = dda_members_take(&m);
 	if (err) {
@@ -421,6 +447,22 @@ static bool dda_healthy(struct pci_dev *pdev)
  * with driver_override naming vfio-pci before dda lets go, so that no other
  * driver can take a device in between; each device gets back the config
  * space its last reset left. Any failure quarantines every member again.
+ *
+ * The window between owners, on 6.1 and 6.12 alike: dda_remove() clears bus
+ * master and releases the group's DMA ownership, which puts the group back
+ * on its default domain; vfio-pci's probe claims nothing; vfio claims the
+ * group only when its user opens it (VFIO_GROUP_SET_CONTAINER, or on 6.12
+ * an iommufd bind), which fails while dda still owns it: ownership has one
+ * owner at a time. Until then nobody owns the group's DMA. Its default
+ * domain is, under iommu=strict or lazy, a DMA domain with nothing of the
+ * host mapped for a wholly quarantined group (its DMA faults, but for the
+ * MSI window and RMRRs), under iommu=pt identity (all host memory: the
+ * survey warns). Bus master stays off until the guest turns it on through
+ * vfio. ATS is on whenever that default domain translates (see
+ * dda_survey_ats()). Reclaim has the mirror window: from the user's close
+ * of the group (vfio_pci_core_disable() clears bus master first) to dda's
+ * probe. dda.ko sees neither vfio's claim nor its release, so it cannot
+ * measure the window, and reports no time for it.
  */
 int dda_handover(struct pci_dev *pdev, bool group,
 		 struct netlink_ext_ack *extack)

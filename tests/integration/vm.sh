@@ -35,6 +35,9 @@
 #                bridges: shpchp would hold the group's DMA) with two e1000,
 #                bridgeNnic0 and bridgeNnic1 (one IOMMU group)
 #   rootport     empty pcie-root-port hotN, for device_add (native hotplug)
+#   ats          pcie-root-port rp-atsN with a virtio-net-pci atsN with ATS
+#                behind it; a mix with one turns on the IOMMU's device-iotlb
+#                (the IOMMU then offers ATS), which no other mix has
 #   edus:N       N edu devices edus0.. behind conventional pci-bridges edubrK,
 #                31 a bridge (for benchmarks at scale)
 #   nvme         pcie-root-port rp-nvmeN with an NVMe controller nvmeN behind
@@ -219,6 +222,10 @@ devices() {
 			-netdev "user,id=net-bridge${i}nic1,restrict=on"
 			-device "e1000,id=bridge${i}nic0,bus=bridge$i,addr=1,netdev=net-bridge${i}nic0,romfile="
 			-device "e1000,id=bridge${i}nic1,bus=bridge$i,addr=2,netdev=net-bridge${i}nic1,romfile=") ;;
+		ats) args+=(
+			-device "pcie-root-port,id=rp-ats$i,chassis=$((++chassis)),slot=$chassis"
+			-netdev "user,id=net-ats$i,restrict=on"
+			-device "virtio-net-pci,id=ats$i,bus=rp-ats$i,netdev=net-ats$i,romfile=,ats=on") ;;
 		rootport) args+=(-device "pcie-root-port,id=hot$i,chassis=$((++chassis)),slot=$chassis") ;;
 		edus:[0-9]*) many_edus "${d#edus:}" ;;
 		*) say "unknown device '$d'"; exit 2 ;;
@@ -231,6 +238,8 @@ kernel=$(vmlinux)
 timeout=$(directive timeout 300)
 cmdline=$(directive cmdline "")
 read -ra mix <<<"$(directive devices "e1000e edu virtio-net hda")"
+iotlb=
+[[ " ${mix[*]} " == *" ats "* ]] && iotlb=,device-iotlb=on
 
 : >"$outdir/console.log"
 : >"$outdir/output.log"
@@ -245,7 +254,7 @@ qmp=dda-qmp-$$-$RANDOM
 # shellcheck disable=SC2054 # QEMU's options are comma-separated
 args=(
 	-accel tcg -machine q35,kernel-irqchip=split -m 2048 -smp 2
-	-device intel-iommu,intremap=on,caching-mode=on
+	-device "intel-iommu,intremap=on,caching-mode=on$iotlb"
 	-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off
 	-nodefaults -no-user-config -display none -no-reboot
 	-kernel "$kernel" -initrd "$initrd"

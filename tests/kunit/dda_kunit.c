@@ -629,6 +629,78 @@ static void dda_unhealthy_test(struct kunit *test)
 	pci_dev_put(pdev);
 }
 
+/* Is @pdev's driver_override @want (NULL: none)? */
+static bool dda_test_override_is(struct pci_dev *pdev, const char *want)
+{
+	const char *override;
+	bool is;
+
+	device_lock(&pdev->dev);
+	override = dda_override_dup(pdev);
+	device_unlock(&pdev->dev);
+	if (IS_ERR(override))
+		return false;
+	is = want ? override && !strcmp(override, want) : !override;
+	kfree(override);
+	return is;
+}
+
+/*
+ * A group dismount whose later member fails leaves every member where it
+ * was. The two edus behind the test machine's conventional PCI bridge share
+ * an IOMMU group; the second one no driver may bind (match_driver off, the
+ * PCI core's own mark of a device not yet added), so the first is taken by
+ * dda, its probe claiming the group's DMA, and the second is not. Both must
+ * come back: no driver, the driver_override each had before, the state
+ * host, the group's DMA no longer dda's and on its default domain again.
+ */
+static void dda_group_rollback_test(struct kunit *test)
+{
+	struct pci_dev *a = NULL, *b = NULL, *pdev = NULL;
+	struct netlink_ext_ack extack = {};
+	struct iommu_group *group, *other;
+	struct iommu_domain *before;
+
+	while ((pdev = pci_get_device(0x1234, 0x11e8, pdev))) {
+		if (pci_is_root_bus(pdev->bus))
+			continue;
+		if (!a)
+			a = pci_dev_get(pdev);
+		else if (!b)
+			b = pci_dev_get(pdev);
+	}
+	KUNIT_ASSERT_NOT_NULL_MSG(test, b, "two edus behind a PCI bridge");
+	group = iommu_group_get(&a->dev);
+	other = iommu_group_get(&b->dev);
+	iommu_group_put(other);
+	KUNIT_ASSERT_NOT_NULL(test, group);
+	KUNIT_ASSERT_PTR_EQ(test, other, group);
+	before = iommu_get_domain_for_dev(&a->dev);
+
+	KUNIT_ASSERT_EQ(test, dda_override_set(a, "dda-test-a"), 0);
+	KUNIT_ASSERT_EQ(test, dda_override_set(b, "dda-test-b"), 0);
+	b->match_driver = false;
+	KUNIT_EXPECT_EQ(test, dda_dismount(a, true, &extack), -EIO);
+	b->match_driver = true;
+	KUNIT_EXPECT_STREQ(test, extack._msg,
+			   "dda could not take the device: see the kernel log");
+
+	KUNIT_EXPECT_TRUE(test, dda_test_bound_to(a, ""));
+	KUNIT_EXPECT_TRUE(test, dda_test_bound_to(b, ""));
+	KUNIT_EXPECT_EQ(test, (int)dda_state_of(a), (int)DDA_STATE_HOST);
+	KUNIT_EXPECT_EQ(test, (int)dda_state_of(b), (int)DDA_STATE_HOST);
+	KUNIT_EXPECT_TRUE(test, dda_test_override_is(a, "dda-test-a"));
+	KUNIT_EXPECT_TRUE(test, dda_test_override_is(b, "dda-test-b"));
+	KUNIT_EXPECT_FALSE(test, iommu_group_dma_owner_claimed(group));
+	KUNIT_EXPECT_PTR_EQ(test, iommu_get_domain_for_dev(&a->dev), before);
+
+	dda_override_set(a, NULL);
+	dda_override_set(b, NULL);
+	iommu_group_put(group);
+	pci_dev_put(a);
+	pci_dev_put(b);
+}
+
 /* A host bridge is refused by the survey's check, and nothing changes. */
 static void dda_dismount_bridge_test(struct kunit *test)
 {
@@ -736,6 +808,7 @@ static struct kunit_case dda_state_test_cases[] = {
 	KUNIT_CASE(dda_dismount_mount_test),
 	KUNIT_CASE(dda_handover_reclaim_test),
 	KUNIT_CASE(dda_unhealthy_test),
+	KUNIT_CASE(dda_group_rollback_test),
 	{}
 };
 

@@ -5,8 +5,8 @@
 # tests/kernels.sh) with that kernel's own runner, kunit.py, from its
 # linux-source-LINE package. dda is placed in tree as drivers/dda (a copy of
 # Kconfig, Kbuild, kmod/, include/uapi/ and tests/kunit/), built into an
-# x86_64 kernel and run under QEMU on q35 with an Intel IOMMU and an edu
-# device (qemu_x86_64_iommu.py).
+# x86_64 kernel and run under QEMU on q35 with an Intel IOMMU and edu
+# devices (qemu_x86_64_iommu.py).
 #
 # The source tree and the kernel build live in the cache ($DDA_CACHE, default
 # ~/.cache/dda), one of each per line, outside the clone, so a second run is

@@ -7,7 +7,8 @@
 # /run/modprobe.d, `modprobe e1000e` loads dda.ko first, which quarantines
 # the selected e1000e before e1000e can probe it, while e1000e takes the
 # other one. dda.ids= on the kernel command line reaches dda.ko the same
-# way and quarantines the edu.
+# way and quarantines the edu. The parameters never take a device a driver
+# has: loaded again naming both e1000e, dda.ko leaves e1000e's to it.
 #
 #   q35 + intel-iommu
 #    |-- rp -- e1000e0           selected: address (policy -> options dda)
@@ -63,5 +64,20 @@ check "and e1000e probed it" grep -q "e1000e $nic1" <(dmesg | sed -n '/dda-test:
 check "the edu, chosen by dda.ids=, is quarantined" test "$(state_of "$edu")" = quarantined
 check "policy check agrees for the e1000e" sh -c \
 	"$ddactl policy check | tee /dev/stderr | grep -Eq '^$nic0 .* quarantined +address $nic0 '"
+dmesg_clean
+
+# The parameters take only devices no driver has: the host may be using a
+# bound one in ways only ddactl dismount's checks see (a mounted disk).
+check "rmmod dda: the quarantined ones are left driverless" rmmod dda
+check "the selected e1000e has no driver" test -z "$(driver_of "$nic0")"
+dmesg_mark
+check "insmod dda.ko addresses= naming a driverless and a bound e1000e" \
+	insmod "$DDA_KO" "addresses=$nic0,$nic1"
+check "the driverless one is quarantined" test "$(state_of "$nic0")" = quarantined
+check "the one e1000e has stays with e1000e" driver_is "$nic1" e1000e
+check "and with the host" test "$(state_of "$nic1")" = host
+check "the log says why, and what takes it" grep -q \
+	"$nic1: selected, but not quarantined: bound to a host driver: not taken at load (ddactl dismount checks what the host uses of it)" \
+	<(dmesg | sed -n '/dda-test: mark 2$/,$p')
 dmesg_clean
 done_testing
