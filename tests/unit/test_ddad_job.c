@@ -29,6 +29,7 @@
 #include "../../daemon/ddad/log.c"
 #include "../../daemon/ddad/ops.c"
 #include "../../daemon/ddad/ops_assign.c"
+#include "../../daemon/ddad/ops_libvirt.c"
 #include "../../daemon/ddad/ops_vm.c"
 #include "../../daemon/ddad/optable.c"
 #include "../../daemon/ddad/permission.c"
@@ -1437,6 +1438,159 @@ static void test_unwritable(void)
 	       "state.json back: the proven release goes through");
 }
 
+/* --- the qemu hook's requests ---------------------------------------- */
+
+#define PREPARE(id, domain, hostdevs) \
+	"{\"id\":" #id ",\"op\":\"libvirt_prepare\",\"domain\":\"" domain \
+	"\",\"hostdevs\":[" hostdevs "]}"
+#define HOSTDEV(address, managed) \
+	"{\"address\":\"" address "\",\"managed\":" #managed "}"
+
+/* libvirt_prepare's arguments: each problem named, nothing asked of dda.ko. */
+static void test_hook_args(void)
+{
+	unsigned int groups = group_calls;
+
+	is_answer("{\"id\":1,\"op\":\"libvirt_prepare\",\"hostdevs\":[]}",
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"libvirt_prepare needs \\\"domain\\\"\"}}",
+		  "libvirt_prepare without a domain");
+	is_answer("{\"id\":1,\"op\":\"libvirt_prepare\",\"domain\":\"lv1\"}",
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"libvirt_prepare needs \\\"hostdevs\\\"\"}}",
+		  "without hostdevs");
+	is_answer("{\"id\":1,\"op\":\"libvirt_prepare\",\"domain\":\"lv1\",\"hostdevs\":{}}",
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"\\\"hostdevs\\\" must be an array, not an object\"}}",
+		  "hostdevs not an array");
+	is_answer(PREPARE(1, "lv1", "7"),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"hostdev 1 must be an object, not a number\"}}",
+		  "a hostdev not an object");
+	is_answer(PREPARE(1, "lv1", HOSTDEV(NIC, false) ",{\"address\":\"" NIC "\"}"),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"hostdev 2 needs \\\"address\\\" and \\\"managed\\\"\"}}",
+		  "a hostdev without managed, naming which");
+	is_answer(PREPARE(1, "lv1", "{\"address\":\"01:00\",\"managed\":false}"),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"hostdev 1: \\\"01:00\\\" is not a PCI address (DDDD:BB:DD.F or BB:DD.F)\"}}",
+		  "a bad address");
+	is_answer(PREPARE(1, "lv1", "{\"address\":\"" NIC "\",\"managed\":\"no\"}"),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"hostdev 1: \\\"managed\\\" must be a boolean, not a string\"}}",
+		  "managed not a boolean");
+	is_answer(PREPARE(1, "lv1", "{\"address\":\"" NIC "\",\"managed\":false,\"alias\":\"x\"}"),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"hostdev 1: unknown key \\\"alias\\\" (it takes address and managed)\"}}",
+		  "an unknown key in a hostdev");
+	is_answer("{\"id\":1,\"op\":\"libvirt_release\"}",
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"libvirt_release needs \\\"domain\\\"\"}}",
+		  "libvirt_release without a domain");
+	is_answer("{\"id\":1,\"op\":\"libvirt_release\",\"domain\":\"lv1\",\"hostdevs\":[]}",
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",...",
+		  "libvirt_release takes no hostdevs");
+	is_int(group_calls, groups, "dda.ko was asked nothing");
+}
+
+static void test_hook(void)
+{
+	unsigned int before;
+	struct answer a, b;
+	struct state_device *rec;
+
+	table_reset();
+	reconcile(&ddad);
+	ok(!strcmp(kernel_state(NIC), "quarantined") &&
+	   !strcmp(kernel_state(EDU), "quarantined") &&
+	   !strcmp(kernel_state(PAIR_A), "quarantined") &&
+	   (!record(NIC) || !record(NIC)->vm), "the devices start quarantined");
+	test_hook_args();
+
+	/* Refusals: nothing moves. */
+	before = handovers;
+	is_answer(PREPARE(1, "lv1", HOSTDEV(NIC, true)),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EPERM\",\"message\":\"0000:01:00.0 is dda's (quarantined): with managed='yes' libvirt would take it from dda at start and give it to its host driver at stop; write managed='no' in its <hostdev>, and dda lends it to the domain at start\"}}",
+		  "managed='yes' of a quarantined device: refused, saying what to write");
+	is_answer(PREPARE(1, "lv1", HOSTDEV(NIC, false) "," HOSTDEV(GROUPED, false)),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EBUSY\",\"message\":\"the IOMMU group 5 of 0000:05:01.0 is not wholly quarantined: 0000:05:02.0 is with the host (no driver); dismount the group (ddactl dismount 0000:05:01.0 --group)\"}}",
+		  "a group not wholly quarantined: refused naming the member");
+	is_answer(PREPARE(1, "g1", HOSTDEV(NIC, false)),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EEXIST\",...",
+		  "a domain named as a QMP guest: refused");
+	is_answer(PREPARE(1, "lv1", HOSTDEV("0000:3b:10.0", false)),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EIO\",...",
+		  "an unhealthy device: refused");
+	is_int(handovers, before, "nothing was handed over");
+	is_str(kernel_state(NIC), "quarantined", "the NIC stays quarantined");
+
+	/* Not dda's: left to libvirt. */
+	is_answer(PREPARE(2, "lv1", HOSTDEV(HOSTED, true) "," HOSTDEV("0000:99:00.0", false)),
+		  "{\"id\":2,\"ok\":true,\"result\":{\"domain\":\"lv1\",\"lent\":[]}}",
+		  "hostdevs dda does not hold: allowed, nothing lent");
+	is_int(handovers, before, "nothing was handed over");
+
+	/* Lent: the NIC, and a pair written whole. */
+	is_answer(PREPARE(3, "lv1", HOSTDEV(NIC, false) "," HOSTDEV(PAIR_A, false) "," HOSTDEV(PAIR_B, false)),
+		  "{\"id\":3,\"ok\":true,\"result\":{\"domain\":\"lv1\",\"lent\":[\"0000:01:00.0\",\"0000:07:00.0\",\"0000:07:00.1\"]}}",
+		  "managed='no' of quarantined devices: lent");
+	is_int(handovers, before + 2, "two handovers: the NIC, the pair's group");
+	is_str(kernel_state(NIC), "assigned", "the NIC is on vfio-pci");
+	is_str(kernel_state(PAIR_B), "assigned", "the pair too");
+	ok(recorded(NIC, DDA_STATE_ASSIGNED, "lv1", NULL, OPERATION_NONE) &&
+	   record(NIC)->pid == 0, "recorded assigned to lv1, no process yet");
+	rec = record(PAIR_B);
+	ok(recorded(PAIR_B, DDA_STATE_ASSIGNED, "lv1", NULL, OPERATION_NONE) &&
+	   rec->with && !strcmp(rec->with, PAIR_A), "the pair's other with its first");
+	is_answer(PREPARE(4, "lv1", HOSTDEV(NIC, false)),
+		  "{\"id\":4,\"ok\":true,\"result\":{\"domain\":\"lv1\",\"lent\":[\"0000:01:00.0\"]}}",
+		  "a start retried: already lent");
+	is_int(handovers, before + 2, "no handover");
+	is_answer(PREPARE(5, "lv2", HOSTDEV(NIC, false)),
+		  "{\"id\":5,\"ok\":false,\"error\":{\"code\":\"EALREADY\",\"message\":\"0000:01:00.0 is already assigned to vm lv1\"}}",
+		  "another domain naming it: refused");
+	is_answer("{\"id\":6,\"op\":\"assign\",\"address\":\"" NIC "\",\"vm\":\"g1\"}",
+		  "{\"id\":6,\"ok\":false,\"error\":{\"code\":\"EALREADY\",\"message\":\"0000:01:00.0 is already assigned to vm lv1\"}}",
+		  "assign to a QMP guest: refused");
+	reconcile(&ddad);
+	ok(recorded(NIC, DDA_STATE_ASSIGNED, "lv1", NULL, OPERATION_NONE),
+	   "reconciling leaves it with lv1 (no proof it let go)");
+
+	/* Released: no process holds them through vfio. */
+	before = reclaims;
+	is_answer("{\"id\":7,\"op\":\"libvirt_release\",\"domain\":\"lv1\"}",
+		  "{\"id\":7,\"ok\":true,\"result\":{\"domain\":\"lv1\",\"quarantined\":[\"0000:01:00.0\",\"0000:07:00.0\"]}}",
+		  "libvirt_release: back into quarantine");
+	is_int(reclaims, before + 2, "two reclaims: the NIC, the pair's group");
+	is_str(kernel_state(NIC), "quarantined", "the NIC is quarantined");
+	is_str(kernel_state(PAIR_B), "quarantined", "the pair too");
+	ok(recorded(NIC, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE) &&
+	   recorded(PAIR_B, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "recorded quarantined, no vm");
+	is_answer("{\"id\":8,\"op\":\"libvirt_release\",\"domain\":\"lv1\"}",
+		  "{\"id\":8,\"ok\":true,\"result\":{\"domain\":\"lv1\",\"quarantined\":[]}}",
+		  "released again: ok, nothing to do");
+
+	/* All or nothing: the second handover fails, the first is undone. */
+	kernel_holds = true;
+	before = reclaims;
+	ask_start(&a, PREPARE(9, "lv3", HOSTDEV(NIC, false) "," HOSTDEV(EDU, false)));
+	turn();
+	ok(!a.done && nkcalls == 1, "the first handover under way, no answer yet");
+	ask_start(&b, "{\"id\":10,\"op\":\"assign\",\"address\":\"" NIC "\",\"vm\":\"g1\"}");
+	ok(b.done && strstr(b.text, "\"EBUSY\""), "meanwhile an assign of it: busy");
+	free(b.text);
+	ok(recorded(NIC, DDA_STATE_QUARANTINED, "lv3", NULL, OPERATION_ASSIGN),
+	   "the intent recorded before the handover");
+	kernel_finish(&ddad, true);
+	ok(!a.done && nkcalls == 1, "the second handover under way");
+	kernel_fails = -EIO;
+	kernel_finish(&ddad, true);
+	kernel_holds = false;
+	turn_until(&a.done, 5000);
+	is_str(a.text, "{\"id\":9,\"ok\":false,\"error\":{\"code\":\"EIO\",\"message\":\"cannot hand 0000:00:02.0 over to vfio-pci: the fake dda.ko says no\"}}",
+	       "the start is refused, saying why");
+	free(a.text);
+	is_int(reclaims, before + 1, "the NIC was reclaimed");
+	is_str(kernel_state(NIC), "quarantined", "it is quarantined again");
+	ok(recorded(NIC, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE) &&
+	   recorded(EDU, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "both recorded quarantined, no vm");
+	turn();
+	ok(!job_find(&ddad, NIC) && !job_find(&ddad, EDU), "no job is left");
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag,
 			struct FTW *ftw)
 {
@@ -1476,6 +1630,7 @@ int main(void)
 	test_restart();
 	test_impostor();
 	test_unwritable();
+	test_hook();
 	ddad_stop(false, true);
 
 	qemu_stop(&qemus[0]);
