@@ -544,6 +544,7 @@ int op_libvirt_release(struct ddad *ddad, struct json_object *request,
 	struct state_device *rec;
 	enum holder_view holder;
 	const char *domain;
+	struct job *job;
 	char why[200];
 	size_t i;
 	int err, held;
@@ -559,10 +560,10 @@ int op_libvirt_release(struct ddad *ddad, struct json_object *request,
 		rec = &state->devices[i];
 		if (!rec->vm || strcmp(rec->vm, domain) || rec->with)
 			continue;
-		if (job_find(ddad, rec->address)) {
+		job = job_find(ddad, rec->address);
+		if (job) {
 			hook_fail(hc, -EBUSY, "%s is busy: an %s is under way",
-				  rec->address,
-				  operation_name(job_find(ddad, rec->address)->operation));
+				  rec->address, operation_name(job->operation));
 			continue;
 		}
 		if (rec->state != DDA_STATE_ASSIGNED) {
