@@ -768,6 +768,15 @@ bool process_exited(const struct process *p);
  */
 int process_holds_vfio(const struct process *p, const char *address);
 
+/*
+ * Whoever holds the device at address open through vfio, any process
+ * (dda_vfio_users()): 1 with the first in *user and in *out (a pidfd of
+ * it; none if it exited meanwhile), 0 when no process does, or a negative
+ * errno when it cannot be told.
+ */
+int process_vfio_holder(const char *address, struct process *out,
+			struct dda_vfio_user *user);
+
 /* vm.c: the guests */
 
 enum vm_link {

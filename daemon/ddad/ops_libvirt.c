@@ -502,38 +502,47 @@ static void release_reclaimed(struct ddad *ddad, void *ctx,
 
 /*
  * Whether the device of rec and the others of its group recorded with it
- * are held by any process through vfio: 1 with who (pid, comm) in why, 0,
- * or a negative errno when it cannot be told.
+ * are held by any process through vfio: 1 with who (pid, comm) in why and
+ * that process in *holder, 0, or a negative errno when it cannot be told.
  */
 static int release_held(struct ddad *ddad, const struct state_device *rec,
-			char *why, size_t size)
+			struct process *holder, char *why, size_t size)
 {
 	struct state *state = &ddad->state;
-	struct dda_vfio_user *users;
-	size_t i, count;
-	int err;
+	struct dda_vfio_user user;
+	size_t i;
+	int held;
 
 	for (i = 0; i < state->count; i++) {
 		const struct state_device *d = &state->devices[i];
 
 		if (d != rec && (!d->with || strcmp(d->with, rec->address)))
 			continue;
-		err = dda_vfio_users(d->address, &users, &count);
-		if (err) {
+		held = process_vfio_holder(d->address, holder, &user);
+		if (held < 0)
 			snprintf(why, size, "vfio's users of %s cannot be told: %s",
-				 d->address, strerror(-err));
-			return err;
-		}
-		if (count) {
+				 d->address, strerror(-held));
+		else if (held)
 			snprintf(why, size, "process %d (%s) holds %s through vfio (%s)",
-				 users[0].pid, users[0].command, d->address,
-				 users[0].file);
-			free(users);
-			return 1;
-		}
-		free(users);
+				 user.pid, user.command, d->address, user.file);
+		if (held)
+			return held;
 	}
 	return 0;
+}
+
+/*
+ * rec stays assigned, held by holder: recorded as its process, watched
+ * (holders_sync()), so that its end brings the device back.
+ */
+static void release_keep(struct ddad *ddad, struct state_device *rec,
+			 const struct process *holder)
+{
+	if (rec->pid > 0 || holder->pid <= 0)
+		return;
+	state_set_holder(&ddad->state, rec, holder->pid, holder->start,
+			 rec->with);
+	holders_sync(ddad);
 }
 
 int op_libvirt_release(struct ddad *ddad, struct json_object *request,
@@ -543,6 +552,7 @@ int op_libvirt_release(struct ddad *ddad, struct json_object *request,
 	struct hook_call *hc;
 	struct state_device *rec;
 	enum holder_view holder;
+	struct process proc;
 	const char *domain;
 	struct job *job;
 	char why[200];
@@ -575,17 +585,26 @@ int op_libvirt_release(struct ddad *ddad, struct json_object *request,
 		/* libvirt says its QEMU exited: the proof is vfio's. */
 		holder = rec->pid > 0 ? holder_view_of(ddad, rec) :
 			 HOLDER_STOPPED;
-		held = release_held(ddad, rec, why, sizeof(why));
+		snprintf(why, sizeof(why), "its process %d is alive",
+			 (int)rec->pid);
+		held = release_held(ddad, rec, &proc, why, sizeof(why));
 		if (!guest_let_go(holder, GUEST_LACKS, held)) {
-			hook_fail(hc, -EBUSY,
-				  "%s stays assigned to domain %s: %s (ddactl unassign %s once it let go)",
-				  rec->address, domain, held > 0 || held < 0 ?
-				  why : "its QEMU process is alive",
-				  rec->address);
+			release_keep(ddad, rec, &proc);
+			if (rec->pid > 0)
+				hook_fail(hc, -EBUSY,
+					  "%s stays assigned to domain %s: %s; it comes back into quarantine when that process exits",
+					  rec->address, domain, why);
+			else
+				hook_fail(hc, -EBUSY,
+					  "%s stays assigned to domain %s: %s (ddactl unassign %s once it let go)",
+					  rec->address, domain, why,
+					  rec->address);
 			log_msg(LOG_WARNING, "domain %s stopped, but %s stays assigned: %s",
 				domain, rec->address, why);
+			process_close(&proc);
 			continue;
 		}
+		process_close(&proc);
 		snprintf(hc->moves[hc->count].address, DDA_ADDRESS_LEN + 1,
 			 "%s", rec->address);
 		hc->moves[hc->count++].hc = hc;

@@ -279,7 +279,8 @@ struct qemu {
 	bool dead;		/* its process exited */
 };
 
-static struct qemu qemus[2];
+/* g1, g2, and the QEMU of a libvirt domain (never a vm of ddad's). */
+static struct qemu qemus[3];
 
 /* --- the fake QEMUs as processes -------------------------------------- */
 
@@ -369,6 +370,32 @@ int process_holds_vfio(const struct process *p, const char *address)
 		qdev_of(table[i].address, qdev);
 		if (qemu_plugged(q, qdev) >= 0)
 			return 1;
+	}
+	return 0;
+}
+
+/* Whoever holds it: a fake QEMU with it, or its group's other, plugged. */
+int process_vfio_holder(const char *address, struct process *out,
+			struct dda_vfio_user *user)
+{
+	struct dda_device *dev = table_find(address);
+	size_t i;
+
+	process_init(out);
+	for (i = 0; i < ARRAY_SIZE(qemus); i++) {
+		struct process p = { .pid = qemus[i].pid, .pidfd = -1 };
+
+		if (qemus[i].dead || !qemus[i].pid ||
+		    process_holds_vfio(&p, address) != 1)
+			continue;
+		*out = (struct process){ .pid = qemus[i].pid,
+					 .start = 7ULL * qemus[i].pid,
+					 .pidfd = -1 };
+		*user = (struct dda_vfio_user){ .pid = qemus[i].pid,
+						.command = "qemu-system-x86" };
+		snprintf(user->file, sizeof(user->file), "/dev/vfio/%d",
+			 dev ? dev->iommu_group : -1);
+		return 1;
 	}
 	return 0;
 }
@@ -1484,6 +1511,41 @@ static void test_hook_args(void)
 	is_int(group_calls, groups, "dda.ko was asked nothing");
 }
 
+/*
+ * Released while a process still holds the device through vfio: it stays
+ * assigned, the answer says who; that process is watched, and its end
+ * brings the device back into quarantine.
+ */
+static void test_hook_held(void)
+{
+	struct qemu *q = &qemus[2];
+	char qdev[QDEV_SIZE], want[512];
+	uint64_t t;
+
+	is_answer(PREPARE(11, "lv5", HOSTDEV(NIC, false)),
+		  "{\"id\":11,\"ok\":true,...", "lent to lv5");
+	qdev_of(NIC, qdev);
+	snprintf(q->plugged[0], QDEV_SIZE, "%s", qdev);
+	snprintf(want, sizeof(want),
+		 "{\"id\":12,\"ok\":false,\"error\":{\"code\":\"EBUSY\",\"message\":\"0000:01:00.0 stays assigned to domain lv5: process %d (qemu-system-x86) holds 0000:01:00.0 through vfio (/dev/vfio/6); it comes back into quarantine when that process exits\"}}",
+		 (int)q->pid);
+	is_answer("{\"id\":12,\"op\":\"libvirt_release\",\"domain\":\"lv5\"}",
+		  want, "released while a process holds it: it stays, saying who");
+	is_str(kernel_state(NIC), "assigned", "it stays on vfio-pci");
+	ok(recorded(NIC, DDA_STATE_ASSIGNED, "lv5", NULL, OPERATION_NONE) &&
+	   record(NIC)->pid == q->pid, "that process recorded as its holder");
+	reconcile(&ddad);
+	turn();
+	is_str(kernel_state(NIC), "assigned", "reconciling leaves it while that process lives");
+	qemu_kill(q);
+	t = now_ms();
+	while (strcmp(kernel_state(NIC), "quarantined") && now_ms() - t < 3000)
+		turn();
+	is_str(kernel_state(NIC), "quarantined", "that process gone: it is reclaimed");
+	ok(recorded(NIC, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "recorded quarantined, no vm");
+}
+
 static void test_hook(void)
 {
 	unsigned int before;
@@ -1589,6 +1651,7 @@ static void test_hook(void)
 	   "both recorded quarantined, no vm");
 	turn();
 	ok(!job_find(&ddad, NIC) && !job_find(&ddad, EDU), "no job is left");
+	test_hook_held();
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag,
@@ -1615,6 +1678,7 @@ int main(void)
 	mkdir(state_dir, 0700);
 	qemu_start(&qemus[0], "g1", 2);
 	qemu_start(&qemus[1], "g2", 1);
+	qemu_start(&qemus[2], "lv5", 1);
 	table_reset();
 
 	ddad_start();
@@ -1635,6 +1699,7 @@ int main(void)
 
 	qemu_stop(&qemus[0]);
 	qemu_stop(&qemus[1]);
+	qemu_stop(&qemus[2]);
 	nftw(top, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	log_close();
 	return unit_done();
