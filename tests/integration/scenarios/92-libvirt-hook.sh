@@ -7,8 +7,8 @@
 #
 #   - managed='no' naming a quarantined e1000e: virsh start works, the
 #     device on vfio-pci in the domain's live XML, ddactl list and show say
-#     assigned to the domain; virsh destroy: back in quarantine (on dda,
-#     never on e1000e)
+#     assigned to the domain; virsh destroy, and a crash of its QEMU: back
+#     in quarantine (on dda, never on e1000e)
 #   - managed='yes' naming a quarantined device: virsh start fails with
 #     dda's message, the device stays quarantined
 #   - a group not wholly quarantined: refused, naming the member with the
@@ -82,11 +82,15 @@ check "ddactl show: quarantined, no vm" show_is "$nic" quarantined null
 check "it never went to e1000e" test "$(e1000e_probes)" = "$probes"
 check "ddad logged it" grep -q "$nic is quarantined (reclaimed from domain lv1)" /tmp/ddad.log
 
-# Again: a second start lends it again.
+# Again, and its QEMU crashes: libvirt runs the hooks all the same.
 check "virsh start lv1 again" virsh start lv1
 check "on vfio-pci" is_driver "$nic" vfio-pci
-check "virsh destroy lv1" virsh destroy lv1
+pid=$(lv_pid lv1)
+check "lv1's QEMU crashes (kill -9 $pid)" kill -KILL "$pid"
+check "lv1 is shut off" wait_for 30 sh -c "virsh domstate lv1 | grep -q 'shut off'"
 check "back on dda" wait_for 30 is_driver "$nic" dda
+check "ddactl show: quarantined, no vm" show_is "$nic" quarantined null
+check "it never went to e1000e" test "$(e1000e_probes)" = "$probes"
 
 # --- managed='yes' of a quarantined device: refused ---------------------------
 check "define lv2 with a managed='yes' hostdev of it" \
