@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 
@@ -111,5 +112,84 @@ int arg_timeout(struct json_object *request, const char *op,
 	*out = (unsigned int)ms;
 	if (*out < ms)
 		(*out)++;	/* a part of a millisecond is one */
+	return 0;
+}
+
+/* One hostdev of arg_hostdevs(): the n-th (from 1) of the array. */
+static int arg_hostdev(struct json_object *obj, size_t n, struct hostdev *out,
+		       struct reply *reply)
+{
+	struct json_object *address, *managed;
+	const char *text;
+
+	if (!json_object_is_type(obj, json_type_object))
+		return reply_error(reply, -EINVAL,
+				   "hostdev %zu must be an object, not %s", n,
+				   json_kind(obj));
+	json_object_object_foreach(obj, key, value) {
+		(void)value;
+		if (strcmp(key, "address") && strcmp(key, "managed"))
+			return reply_error(reply, -EINVAL,
+					   "hostdev %zu: unknown key \"%.32s\" (it takes address and managed)",
+					   n, key);
+	}
+	if (!json_object_object_get_ex(obj, "address", &address) ||
+	    !json_object_object_get_ex(obj, "managed", &managed))
+		return reply_error(reply, -EINVAL,
+				   "hostdev %zu needs \"address\" and \"managed\"",
+				   n);
+	if (!json_object_is_type(address, json_type_string))
+		return reply_error(reply, -EINVAL,
+				   "hostdev %zu: \"address\" must be a string, not %s",
+				   n, json_kind(address));
+	text = json_object_get_string(address);
+	if ((size_t)json_object_get_string_len(address) != strlen(text) ||
+	    dda_address_parse(text, out->address))
+		return reply_error(reply, -EINVAL,
+				   "hostdev %zu: \"%.64s\" is not a PCI address (DDDD:BB:DD.F or BB:DD.F)",
+				   n, text);
+	if (!json_object_is_type(managed, json_type_boolean))
+		return reply_error(reply, -EINVAL,
+				   "hostdev %zu: \"managed\" must be a boolean, not %s",
+				   n, json_kind(managed));
+	out->managed = json_object_get_boolean(managed);
+	return 0;
+}
+
+int arg_hostdevs(struct json_object *request, const char *op,
+		 struct hostdev **out, size_t *count, struct reply *reply)
+{
+	struct json_object *list;
+	size_t i, n;
+	int err;
+
+	*out = NULL;
+	*count = 0;
+	if (!json_object_object_get_ex(request, "hostdevs", &list))
+		return reply_error(reply, -EINVAL, "%s needs \"hostdevs\"", op);
+	if (!json_object_is_type(list, json_type_array))
+		return reply_error(reply, -EINVAL,
+				   "\"hostdevs\" must be an array, not %s",
+				   json_kind(list));
+	n = json_object_array_length(list);
+	if (n > HOSTDEVS_MAX)
+		return reply_error(reply, -E2BIG,
+				   "\"hostdevs\" has %zu entries, more than %d",
+				   n, HOSTDEVS_MAX);
+	if (!n)
+		return 0;
+	*out = calloc(n, sizeof(**out));
+	if (!*out)
+		return reply_error(reply, -ENOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		err = arg_hostdev(json_object_array_get_idx(list, i), i + 1,
+				  &(*out)[i], reply);
+		if (err) {
+			free(*out);
+			*out = NULL;
+			return err;
+		}
+	}
+	*count = n;
 	return 0;
 }

@@ -428,6 +428,23 @@ int arg_vm(struct json_object *request, const char *op, const char **out,
 int arg_timeout(struct json_object *request, const char *op,
 		unsigned int def, unsigned int *out, struct reply *reply);
 
+/* A PCI hostdev of a libvirt domain's XML, as the qemu hook names it. */
+struct hostdev {
+	char address[DDA_ADDRESS_LEN + 1];	/* canonical */
+	bool managed;
+};
+
+/* The most hostdevs a libvirt_prepare takes. */
+#define HOSTDEVS_MAX		256
+
+/*
+ * The "hostdevs" argument of libvirt_prepare: an array of at most
+ * HOSTDEVS_MAX {"address": A, "managed": BOOL}, nothing else in them;
+ * *out (to free()) holds *count of them.
+ */
+int arg_hostdevs(struct json_object *request, const char *op,
+		 struct hostdev **out, size_t *count, struct reply *reply);
+
 /* ops.c */
 
 int op_version(struct ddad *ddad, struct json_object *request,
@@ -455,6 +472,13 @@ int op_unassign(struct ddad *ddad, struct json_object *request,
 int op_reassign(struct ddad *ddad, struct json_object *request,
 		struct reply *reply);
 
+/* ops_libvirt.c: the requests of dda's libvirt qemu hook */
+
+int op_libvirt_prepare(struct ddad *ddad, struct json_object *request,
+		       struct reply *reply);
+int op_libvirt_release(struct ddad *ddad, struct json_object *request,
+		       struct reply *reply);
+
 /* rules.c */
 
 /*
@@ -475,6 +499,28 @@ int assign_check(const struct dda_device *dev, const struct dda_device *devs,
 int unassign_check(const struct dda_device *dev,
 		   const struct dda_device *devs, size_t count,
 		   struct state *state, char *message, size_t size);
+
+/* What the qemu hook's libvirt_prepare does with one hostdev. */
+enum lend {
+	LEND_REFUSE,		/* the start is refused: message says why */
+	LEND_HANDOVER,		/* dda's, quarantined: to vfio-pci for it */
+	LEND_ALONG,		/* goes with another hostdev of its group */
+	LEND_ALREADY,		/* already the domain's (a start retried) */
+	LEND_NOT_DDAS,		/* dda does not hold it: left to libvirt */
+};
+
+/*
+ * The decision on a hostdev of domain (managed or not) naming dev (NULL:
+ * no such device), devs[count] its IOMMU group's members, busy whether a
+ * job is under way on it, along whether another hostdev of this start is
+ * handed over with its group. Refusals return LEND_REFUSE with err (a
+ * negative errno) and message.
+ */
+enum lend lend_check(const struct dda_device *dev,
+		     const struct dda_device *devs, size_t count,
+		     struct state *state, const char *domain, bool managed,
+		     bool busy, bool along, int *err, char *message,
+		     size_t size);
 
 /* timer.c */
 
@@ -722,6 +768,15 @@ bool process_exited(const struct process *p);
  */
 int process_holds_vfio(const struct process *p, const char *address);
 
+/*
+ * Whoever holds the device at address open through vfio, any process
+ * (dda_vfio_users()): 1 with the first in *user and in *out (a pidfd of
+ * it; none if it exited meanwhile), 0 when no process does, or a negative
+ * errno when it cannot be told.
+ */
+int process_vfio_holder(const char *address, struct process *out,
+			struct dda_vfio_user *user);
+
 /* vm.c: the guests */
 
 enum vm_link {
@@ -940,13 +995,18 @@ enum holder_view {
 	HOLDER_GONE,		/* it exited (its pidfd said so) */
 	HOLDER_CONNECTED,	/* alive, and its guest's QMP is it */
 	HOLDER_ELSEWHERE,	/* alive, its guest not connected through it */
+	HOLDER_STOPPED,		/* none recorded; its manager (libvirt's
+				 * "release end") says its QEMU exited */
 };
 
 /*
  * Whether the guest let go of a device ddad gave its QEMU process, on
  * proof: that process is gone, or it is the one connected, its query-pci
- * lacks the device and vfio_open (process_holds_vfio()) is 0. The one
- * place that decides it: reconciling and the jobs ask it alike.
+ * lacks the device and vfio_open (process_holds_vfio()) is 0; or, when no
+ * process was recorded (HOLDER_STOPPED: a device lent through libvirt's
+ * hook), no process at all holds it through vfio (vfio_open 0, as
+ * dda_vfio_users() tells). The one place that decides it: reconciling,
+ * the jobs and libvirt_release ask it alike.
  */
 bool guest_let_go(enum holder_view holder, enum guest_view view,
 		  int vfio_open);

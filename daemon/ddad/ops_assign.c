@@ -226,6 +226,7 @@ static int assigned_to(struct ddad *ddad, const char *address,
 					   rec->vm, (int)(*vm)->proc.pid,
 					   address, (int)rec->pid);
 		/* fall through */
+	case HOLDER_STOPPED:
 	case HOLDER_UNKNOWN:
 		if ((*vm)->link != VM_UP)
 			return reply_error(reply, -ENOTCONN,

@@ -11,6 +11,9 @@ static const char *const assign_args[] = { "address", "vf_of", "vm", NULL };
 static const char *const unassign_args[] = { "address", "timeout", NULL };
 static const char *const reassign_args[] = { "address", "vm", "timeout",
 					     NULL };
+static const char *const libvirt_prepare_args[] = { "domain", "hostdevs",
+						    NULL };
+static const char *const libvirt_release_args[] = { "domain", NULL };
 
 static const struct op ops[] = {
 	{ .name = "version", .run = op_version },
@@ -27,6 +30,10 @@ static const struct op ops[] = {
 	  .args = unassign_args },
 	{ .name = "reassign", .run = op_reassign, .changes_state = true,
 	  .args = reassign_args },
+	{ .name = "libvirt_prepare", .run = op_libvirt_prepare,
+	  .changes_state = true, .args = libvirt_prepare_args },
+	{ .name = "libvirt_release", .run = op_libvirt_release,
+	  .changes_state = true, .args = libvirt_release_args },
 };
 
 struct json_object *protocol_handle(struct ddad *ddad, const struct peer *peer,

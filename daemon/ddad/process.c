@@ -152,3 +152,27 @@ int process_holds_vfio(const struct process *p, const char *address)
 		return -ESRCH;
 	return holds;
 }
+
+int process_vfio_holder(const char *address, struct process *out,
+			struct dda_vfio_user *user)
+{
+	struct dda_vfio_user *users;
+	size_t count;
+	int err, pidfd;
+
+	process_init(out);
+	err = dda_vfio_users(address, &users, &count);
+	if (err)
+		return err;
+	if (!count) {
+		free(users);
+		return 0;
+	}
+	*user = users[0];
+	free(users);
+	/* Gone meanwhile: it held it a moment ago, out names none. */
+	pidfd = pidfd_of(user->pid);
+	if (pidfd >= 0)
+		process_fill(out, user->pid, pidfd);
+	return 1;
+}

@@ -137,11 +137,66 @@ int unassign_check(const struct dda_device *dev,
 	return -EINVAL;
 }
 
+enum lend lend_check(const struct dda_device *dev,
+		     const struct dda_device *devs, size_t count,
+		     struct state *state, const char *domain, bool managed,
+		     bool busy, bool along, int *err, char *message,
+		     size_t size)
+{
+	const struct state_device *rec;
+
+	*err = 0;
+	if (!dev || dev->state == DDA_STATE_HOST)
+		return LEND_NOT_DDAS;
+	if (managed) {
+		*err = -EPERM;
+		snprintf(message, size,
+			 "%s is dda's (%s): with managed='yes' libvirt would take it from dda at start and give it to its host driver at stop; write managed='no' in its <hostdev>, and dda lends it to the domain at start",
+			 dev->address, dda_state_name(dev->state));
+		return LEND_REFUSE;
+	}
+	if (along)
+		return LEND_ALONG;
+	rec = state_find(state, dev->address);
+	if (dev->state == DDA_STATE_ASSIGNED && rec && rec->vm &&
+	    !strcmp(rec->vm, domain))
+		return LEND_ALREADY;
+	if (busy || (rec && rec->operation != OPERATION_NONE)) {
+		*err = -EBUSY;
+		snprintf(message, size, "%s is busy: an %s is under way",
+			 dev->address, rec && rec->operation != OPERATION_NONE ?
+			 operation_name(rec->operation) : "operation");
+		return LEND_REFUSE;
+	}
+	*err = assign_check(dev, devs, count, state, message, size);
+	if (*err)
+		return LEND_REFUSE;
+	if (dev->health != DDA_HEALTH_OK) {
+		*err = -EIO;
+		snprintf(message, size,
+			 "%s did not come back from its last reset (%s): reset it first (ddactl reset %s)",
+			 dev->address, dda_health_name(dev->health),
+			 dev->address);
+		return LEND_REFUSE;
+	}
+	if (!vm_name_valid(domain)) {
+		*err = -EINVAL;
+		snprintf(message, size,
+			 "domain \"%.64s\" may not hold dda's %s: dda names guests with 1 to 64 letters, digits, '.', '_', '-', the first a letter or a digit",
+			 domain, dev->address);
+		return LEND_REFUSE;
+	}
+	return LEND_HANDOVER;
+}
+
 bool guest_let_go(enum holder_view holder, enum guest_view view,
 		  int vfio_open)
 {
 	if (holder == HOLDER_GONE)
 		return true;
+	/* No process to ask of: only vfio's word that none holds it. */
+	if (holder == HOLDER_STOPPED)
+		return vfio_open == 0;
 	/*
 	 * Only the process ddad gave the device to speaks for it, and only
 	 * with vfio agreeing: a query-pci alone is a guest's word.

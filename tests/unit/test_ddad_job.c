@@ -29,6 +29,7 @@
 #include "../../daemon/ddad/log.c"
 #include "../../daemon/ddad/ops.c"
 #include "../../daemon/ddad/ops_assign.c"
+#include "../../daemon/ddad/ops_libvirt.c"
 #include "../../daemon/ddad/ops_vm.c"
 #include "../../daemon/ddad/optable.c"
 #include "../../daemon/ddad/permission.c"
@@ -278,7 +279,8 @@ struct qemu {
 	bool dead;		/* its process exited */
 };
 
-static struct qemu qemus[2];
+/* g1, g2, and the QEMU of a libvirt domain (never a vm of ddad's). */
+static struct qemu qemus[3];
 
 /* --- the fake QEMUs as processes -------------------------------------- */
 
@@ -368,6 +370,32 @@ int process_holds_vfio(const struct process *p, const char *address)
 		qdev_of(table[i].address, qdev);
 		if (qemu_plugged(q, qdev) >= 0)
 			return 1;
+	}
+	return 0;
+}
+
+/* Whoever holds it: a fake QEMU with it, or its group's other, plugged. */
+int process_vfio_holder(const char *address, struct process *out,
+			struct dda_vfio_user *user)
+{
+	struct dda_device *dev = table_find(address);
+	size_t i;
+
+	process_init(out);
+	for (i = 0; i < ARRAY_SIZE(qemus); i++) {
+		struct process p = { .pid = qemus[i].pid, .pidfd = -1 };
+
+		if (qemus[i].dead || !qemus[i].pid ||
+		    process_holds_vfio(&p, address) != 1)
+			continue;
+		*out = (struct process){ .pid = qemus[i].pid,
+					 .start = 7ULL * qemus[i].pid,
+					 .pidfd = -1 };
+		*user = (struct dda_vfio_user){ .pid = qemus[i].pid,
+						.command = "qemu-system-x86" };
+		snprintf(user->file, sizeof(user->file), "/dev/vfio/%d",
+			 dev ? dev->iommu_group : -1);
+		return 1;
 	}
 	return 0;
 }
@@ -1437,6 +1465,195 @@ static void test_unwritable(void)
 	       "state.json back: the proven release goes through");
 }
 
+/* --- the qemu hook's requests ---------------------------------------- */
+
+#define PREPARE(id, domain, hostdevs) \
+	"{\"id\":" #id ",\"op\":\"libvirt_prepare\",\"domain\":\"" domain \
+	"\",\"hostdevs\":[" hostdevs "]}"
+#define HOSTDEV(address, managed) \
+	"{\"address\":\"" address "\",\"managed\":" #managed "}"
+
+/* libvirt_prepare's arguments: each problem named, nothing asked of dda.ko. */
+static void test_hook_args(void)
+{
+	unsigned int groups = group_calls;
+
+	is_answer("{\"id\":1,\"op\":\"libvirt_prepare\",\"hostdevs\":[]}",
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"libvirt_prepare needs \\\"domain\\\"\"}}",
+		  "libvirt_prepare without a domain");
+	is_answer("{\"id\":1,\"op\":\"libvirt_prepare\",\"domain\":\"lv1\"}",
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"libvirt_prepare needs \\\"hostdevs\\\"\"}}",
+		  "without hostdevs");
+	is_answer("{\"id\":1,\"op\":\"libvirt_prepare\",\"domain\":\"lv1\",\"hostdevs\":{}}",
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"\\\"hostdevs\\\" must be an array, not an object\"}}",
+		  "hostdevs not an array");
+	is_answer(PREPARE(1, "lv1", "7"),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"hostdev 1 must be an object, not a number\"}}",
+		  "a hostdev not an object");
+	is_answer(PREPARE(1, "lv1", HOSTDEV(NIC, false) ",{\"address\":\"" NIC "\"}"),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"hostdev 2 needs \\\"address\\\" and \\\"managed\\\"\"}}",
+		  "a hostdev without managed, naming which");
+	is_answer(PREPARE(1, "lv1", "{\"address\":\"01:00\",\"managed\":false}"),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"hostdev 1: \\\"01:00\\\" is not a PCI address (DDDD:BB:DD.F or BB:DD.F)\"}}",
+		  "a bad address");
+	is_answer(PREPARE(1, "lv1", "{\"address\":\"" NIC "\",\"managed\":\"no\"}"),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"hostdev 1: \\\"managed\\\" must be a boolean, not a string\"}}",
+		  "managed not a boolean");
+	is_answer(PREPARE(1, "lv1", "{\"address\":\"" NIC "\",\"managed\":false,\"alias\":\"x\"}"),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"hostdev 1: unknown key \\\"alias\\\" (it takes address and managed)\"}}",
+		  "an unknown key in a hostdev");
+	is_answer("{\"id\":1,\"op\":\"libvirt_release\"}",
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"libvirt_release needs \\\"domain\\\"\"}}",
+		  "libvirt_release without a domain");
+	is_answer("{\"id\":1,\"op\":\"libvirt_release\",\"domain\":\"lv1\",\"hostdevs\":[]}",
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EINVAL\",...",
+		  "libvirt_release takes no hostdevs");
+	is_int(group_calls, groups, "dda.ko was asked nothing");
+}
+
+/*
+ * Released while a process still holds the device through vfio: it stays
+ * assigned, the answer says who; that process is watched, and its end
+ * brings the device back into quarantine.
+ */
+static void test_hook_held(void)
+{
+	struct qemu *q = &qemus[2];
+	char qdev[QDEV_SIZE], want[512];
+	uint64_t t;
+
+	is_answer(PREPARE(11, "lv5", HOSTDEV(NIC, false)),
+		  "{\"id\":11,\"ok\":true,...", "lent to lv5");
+	qdev_of(NIC, qdev);
+	snprintf(q->plugged[0], QDEV_SIZE, "%s", qdev);
+	snprintf(want, sizeof(want),
+		 "{\"id\":12,\"ok\":false,\"error\":{\"code\":\"EBUSY\",\"message\":\"0000:01:00.0 stays assigned to domain lv5: process %d (qemu-system-x86) holds 0000:01:00.0 through vfio (/dev/vfio/6); it comes back into quarantine when that process exits\"}}",
+		 (int)q->pid);
+	is_answer("{\"id\":12,\"op\":\"libvirt_release\",\"domain\":\"lv5\"}",
+		  want, "released while a process holds it: it stays, saying who");
+	is_str(kernel_state(NIC), "assigned", "it stays on vfio-pci");
+	ok(recorded(NIC, DDA_STATE_ASSIGNED, "lv5", NULL, OPERATION_NONE) &&
+	   record(NIC)->pid == q->pid, "that process recorded as its holder");
+	reconcile(&ddad);
+	turn();
+	is_str(kernel_state(NIC), "assigned", "reconciling leaves it while that process lives");
+	qemu_kill(q);
+	t = now_ms();
+	while (strcmp(kernel_state(NIC), "quarantined") && now_ms() - t < 3000)
+		turn();
+	is_str(kernel_state(NIC), "quarantined", "that process gone: it is reclaimed");
+	ok(recorded(NIC, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "recorded quarantined, no vm");
+}
+
+static void test_hook(void)
+{
+	unsigned int before;
+	struct answer a, b;
+	struct state_device *rec;
+
+	table_reset();
+	reconcile(&ddad);
+	ok(!strcmp(kernel_state(NIC), "quarantined") &&
+	   !strcmp(kernel_state(EDU), "quarantined") &&
+	   !strcmp(kernel_state(PAIR_A), "quarantined") &&
+	   (!record(NIC) || !record(NIC)->vm), "the devices start quarantined");
+	test_hook_args();
+
+	/* Refusals: nothing moves. */
+	before = handovers;
+	is_answer(PREPARE(1, "lv1", HOSTDEV(NIC, true)),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EPERM\",\"message\":\"0000:01:00.0 is dda's (quarantined): with managed='yes' libvirt would take it from dda at start and give it to its host driver at stop; write managed='no' in its <hostdev>, and dda lends it to the domain at start\"}}",
+		  "managed='yes' of a quarantined device: refused, saying what to write");
+	is_answer(PREPARE(1, "lv1", HOSTDEV(NIC, false) "," HOSTDEV(GROUPED, false)),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EBUSY\",\"message\":\"the IOMMU group 5 of 0000:05:01.0 is not wholly quarantined: 0000:05:02.0 is with the host (no driver); dismount the group (ddactl dismount 0000:05:01.0 --group)\"}}",
+		  "a group not wholly quarantined: refused naming the member");
+	is_answer(PREPARE(1, "g1", HOSTDEV(NIC, false)),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EEXIST\",...",
+		  "a domain named as a QMP guest: refused");
+	is_answer(PREPARE(1, "lv1", HOSTDEV("0000:3b:10.0", false)),
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"EIO\",...",
+		  "an unhealthy device: refused");
+	is_int(handovers, before, "nothing was handed over");
+	is_str(kernel_state(NIC), "quarantined", "the NIC stays quarantined");
+
+	/* Not dda's: left to libvirt. */
+	is_answer(PREPARE(2, "lv1", HOSTDEV(HOSTED, true) "," HOSTDEV("0000:99:00.0", false)),
+		  "{\"id\":2,\"ok\":true,\"result\":{\"domain\":\"lv1\",\"lent\":[]}}",
+		  "hostdevs dda does not hold: allowed, nothing lent");
+	is_int(handovers, before, "nothing was handed over");
+
+	/* Lent: the NIC, and a pair written whole. */
+	is_answer(PREPARE(3, "lv1", HOSTDEV(NIC, false) "," HOSTDEV(PAIR_A, false) "," HOSTDEV(PAIR_B, false)),
+		  "{\"id\":3,\"ok\":true,\"result\":{\"domain\":\"lv1\",\"lent\":[\"0000:01:00.0\",\"0000:07:00.0\",\"0000:07:00.1\"]}}",
+		  "managed='no' of quarantined devices: lent");
+	is_int(handovers, before + 2, "two handovers: the NIC, the pair's group");
+	is_str(kernel_state(NIC), "assigned", "the NIC is on vfio-pci");
+	is_str(kernel_state(PAIR_B), "assigned", "the pair too");
+	ok(recorded(NIC, DDA_STATE_ASSIGNED, "lv1", NULL, OPERATION_NONE) &&
+	   record(NIC)->pid == 0, "recorded assigned to lv1, no process yet");
+	rec = record(PAIR_B);
+	ok(recorded(PAIR_B, DDA_STATE_ASSIGNED, "lv1", NULL, OPERATION_NONE) &&
+	   rec->with && !strcmp(rec->with, PAIR_A), "the pair's other with its first");
+	is_answer(PREPARE(4, "lv1", HOSTDEV(NIC, false)),
+		  "{\"id\":4,\"ok\":true,\"result\":{\"domain\":\"lv1\",\"lent\":[\"0000:01:00.0\"]}}",
+		  "a start retried: already lent");
+	is_int(handovers, before + 2, "no handover");
+	is_answer(PREPARE(5, "lv2", HOSTDEV(NIC, false)),
+		  "{\"id\":5,\"ok\":false,\"error\":{\"code\":\"EALREADY\",\"message\":\"0000:01:00.0 is already assigned to vm lv1\"}}",
+		  "another domain naming it: refused");
+	is_answer("{\"id\":6,\"op\":\"assign\",\"address\":\"" NIC "\",\"vm\":\"g1\"}",
+		  "{\"id\":6,\"ok\":false,\"error\":{\"code\":\"EALREADY\",\"message\":\"0000:01:00.0 is already assigned to vm lv1\"}}",
+		  "assign to a QMP guest: refused");
+	reconcile(&ddad);
+	ok(recorded(NIC, DDA_STATE_ASSIGNED, "lv1", NULL, OPERATION_NONE),
+	   "reconciling leaves it with lv1 (no proof it let go)");
+
+	/* Released: no process holds them through vfio. */
+	before = reclaims;
+	is_answer("{\"id\":7,\"op\":\"libvirt_release\",\"domain\":\"lv1\"}",
+		  "{\"id\":7,\"ok\":true,\"result\":{\"domain\":\"lv1\",\"quarantined\":[\"0000:01:00.0\",\"0000:07:00.0\"]}}",
+		  "libvirt_release: back into quarantine");
+	is_int(reclaims, before + 2, "two reclaims: the NIC, the pair's group");
+	is_str(kernel_state(NIC), "quarantined", "the NIC is quarantined");
+	is_str(kernel_state(PAIR_B), "quarantined", "the pair too");
+	ok(recorded(NIC, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE) &&
+	   recorded(PAIR_B, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "recorded quarantined, no vm");
+	is_answer("{\"id\":8,\"op\":\"libvirt_release\",\"domain\":\"lv1\"}",
+		  "{\"id\":8,\"ok\":true,\"result\":{\"domain\":\"lv1\",\"quarantined\":[]}}",
+		  "released again: ok, nothing to do");
+
+	/* All or nothing: the second handover fails, the first is undone. */
+	kernel_holds = true;
+	before = reclaims;
+	ask_start(&a, PREPARE(9, "lv3", HOSTDEV(NIC, false) "," HOSTDEV(EDU, false)));
+	turn();
+	ok(!a.done && nkcalls == 1, "the first handover under way, no answer yet");
+	ask_start(&b, "{\"id\":10,\"op\":\"assign\",\"address\":\"" NIC "\",\"vm\":\"g1\"}");
+	ok(b.done && strstr(b.text, "\"EBUSY\""), "meanwhile an assign of it: busy");
+	free(b.text);
+	ok(recorded(NIC, DDA_STATE_QUARANTINED, "lv3", NULL, OPERATION_ASSIGN),
+	   "the intent recorded before the handover");
+	kernel_finish(&ddad, true);
+	ok(!a.done && nkcalls == 1, "the second handover under way");
+	kernel_fails = -EIO;
+	kernel_finish(&ddad, true);
+	kernel_holds = false;
+	turn_until(&a.done, 5000);
+	is_str(a.text, "{\"id\":9,\"ok\":false,\"error\":{\"code\":\"EIO\",\"message\":\"cannot hand 0000:00:02.0 over to vfio-pci: the fake dda.ko says no\"}}",
+	       "the start is refused, saying why");
+	free(a.text);
+	is_int(reclaims, before + 1, "the NIC was reclaimed");
+	is_str(kernel_state(NIC), "quarantined", "it is quarantined again");
+	ok(recorded(NIC, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE) &&
+	   recorded(EDU, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "both recorded quarantined, no vm");
+	turn();
+	ok(!job_find(&ddad, NIC) && !job_find(&ddad, EDU), "no job is left");
+	test_hook_held();
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag,
 			struct FTW *ftw)
 {
@@ -1461,6 +1678,7 @@ int main(void)
 	mkdir(state_dir, 0700);
 	qemu_start(&qemus[0], "g1", 2);
 	qemu_start(&qemus[1], "g2", 1);
+	qemu_start(&qemus[2], "lv5", 1);
 	table_reset();
 
 	ddad_start();
@@ -1476,10 +1694,12 @@ int main(void)
 	test_restart();
 	test_impostor();
 	test_unwritable();
+	test_hook();
 	ddad_stop(false, true);
 
 	qemu_stop(&qemus[0]);
 	qemu_stop(&qemus[1]);
+	qemu_stop(&qemus[2]);
 	nftw(top, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	log_close();
 	return unit_done();

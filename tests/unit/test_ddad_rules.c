@@ -123,6 +123,89 @@ static void test_unassign(void)
 	       "assigned without ddad: says so");
 }
 
+/* The qemu hook's libvirt_prepare, one hostdev at a time. */
+static void test_lend(void)
+{
+	struct dda_device devs[] = {
+		device("0000:01:00.0", DDA_STATE_QUARANTINED, 1, 0x020000, "dda"),
+		device("0000:00:03.0", DDA_STATE_HOST, 3, 0x020000, "e1000e"),
+		/* group 5: a bridge, a quarantined NIC, one with the host */
+		device("0000:00:05.0", DDA_STATE_HOST, 5, 0x060400, "pcieport"),
+		device("0000:05:01.0", DDA_STATE_QUARANTINED, 5, 0x020000, "dda"),
+		device("0000:05:02.0", DDA_STATE_HOST, 5, 0x020000, ""),
+		device("0000:00:04.0", DDA_STATE_ASSIGNED, 4, 0x020000, "vfio-pci"),
+		device("0000:00:06.0", DDA_STATE_ASSIGNED, 6, 0x020000, "vfio-pci"),
+		device("0000:00:07.0", DDA_STATE_QUARANTINED, 7, 0x020000, "dda"),
+	};
+	struct state state = { 0 };
+	size_t n = ARRAY_SIZE(devs);
+	char msg[512];
+	int err;
+
+	state_add(&state, "0000:00:04.0", DDA_STATE_ASSIGNED, "lv1", 0, NULL,
+		  OPERATION_NONE);
+	state_add(&state, "0000:00:06.0", DDA_STATE_ASSIGNED, "g2", 0, "rp0",
+		  OPERATION_NONE);
+	devs[7].health = DDA_HEALTH_NO_ANSWER;
+
+	is_int(lend_check(&devs[0], devs, 1, &state, "lv1", false, false,
+			  false, &err, msg, sizeof(msg)), LEND_HANDOVER,
+	       "managed='no', quarantined, alone in its group: handed over");
+	is_int(err, 0, "no error");
+	is_int(lend_check(&devs[0], devs, 1, &state, "lv1", true, false,
+			  false, &err, msg, sizeof(msg)), LEND_REFUSE,
+	       "managed='yes', quarantined: refused");
+	is_int(err, -EPERM, "EPERM");
+	is_str(msg, "0000:01:00.0 is dda's (quarantined): with managed='yes' libvirt would take it from dda at start and give it to its host driver at stop; write managed='no' in its <hostdev>, and dda lends it to the domain at start",
+	       "saying why, and what to write instead");
+	is_int(lend_check(&devs[5], devs, n, &state, "lv1", true, false,
+			  false, &err, msg, sizeof(msg)), LEND_REFUSE,
+	       "managed='yes', already lent to the domain: refused too");
+	is_int(lend_check(&devs[1], devs, n, &state, "lv1", true, false,
+			  false, &err, msg, sizeof(msg)), LEND_NOT_DDAS,
+	       "managed='yes' of a device with the host: not dda's, left to libvirt");
+	is_int(lend_check(&devs[1], devs, n, &state, "lv1", false, false,
+			  false, &err, msg, sizeof(msg)), LEND_NOT_DDAS,
+	       "managed='no' of a device with the host: not dda's");
+	is_int(lend_check(NULL, devs, 0, &state, "lv1", false, false,
+			  false, &err, msg, sizeof(msg)), LEND_NOT_DDAS,
+	       "no such device: not dda's (libvirt says what it says)");
+	is_int(lend_check(&devs[3], devs, n, &state, "lv1", false, false,
+			  false, &err, msg, sizeof(msg)), LEND_REFUSE,
+	       "a group not wholly quarantined: refused");
+	is_int(err, -EBUSY, "EBUSY");
+	is_str(msg, "the IOMMU group 5 of 0000:05:01.0 is not wholly quarantined: 0000:05:02.0 is with the host (no driver); dismount the group (ddactl dismount 0000:05:01.0 --group)",
+	       "naming the member with the host");
+	is_int(lend_check(&devs[3], devs, n, &state, "lv1", false, false,
+			  true, &err, msg, sizeof(msg)), LEND_ALONG,
+	       "another hostdev of its group handed over: it goes along");
+	is_int(lend_check(&devs[5], devs, n, &state, "lv1", false, false,
+			  false, &err, msg, sizeof(msg)), LEND_ALREADY,
+	       "already lent to this domain (a start retried): nothing to do");
+	is_int(lend_check(&devs[5], devs, n, &state, "lv2", false, false,
+			  false, &err, msg, sizeof(msg)), LEND_REFUSE,
+	       "lent to another domain: refused");
+	is_str(msg, "0000:00:04.0 is already assigned to vm lv1", "naming it");
+	is_int(lend_check(&devs[6], devs, n, &state, "lv1", false, false,
+			  false, &err, msg, sizeof(msg)), LEND_REFUSE,
+	       "assigned to a QMP guest: refused");
+	is_int(err, -EALREADY, "EALREADY");
+	is_int(lend_check(&devs[0], devs, 1, &state, "lv1", false, true,
+			  false, &err, msg, sizeof(msg)), LEND_REFUSE,
+	       "a job under way on it: refused");
+	is_int(err, -EBUSY, "EBUSY");
+	is_int(lend_check(&devs[7], devs, n, &state, "lv1", false, false,
+			  false, &err, msg, sizeof(msg)), LEND_REFUSE,
+	       "unhealthy: refused");
+	is_str(msg, "0000:00:07.0 did not come back from its last reset (no_answer): reset it first (ddactl reset 0000:00:07.0)",
+	       "saying what to do");
+	is_int(lend_check(&devs[0], devs, 1, &state, "my domain", false, false,
+			  false, &err, msg, sizeof(msg)), LEND_REFUSE,
+	       "a domain name dda cannot record: refused");
+	is_int(err, -EINVAL, "EINVAL");
+	state_release(&state);
+}
+
 static const char *action_name(enum reconcile_action action)
 {
 	static const char *const names[] = {
@@ -137,6 +220,7 @@ static const char *action_name(enum reconcile_action action)
 static const char *const holder_names[] = {
 	[HOLDER_UNKNOWN] = "no process recorded", [HOLDER_GONE] = "gone",
 	[HOLDER_CONNECTED] = "connected", [HOLDER_ELSEWHERE] = "elsewhere",
+	[HOLDER_STOPPED] = "none recorded, libvirt says it exited",
 };
 static const char *const view_names[] = {
 	[GUEST_UNKNOWN] = "unknown", [GUEST_HAS] = "has it",
@@ -169,6 +253,10 @@ static void test_let_go(void)
 		{ HOLDER_ELSEWHERE, GUEST_UNKNOWN, 0,       false },
 		{ HOLDER_UNKNOWN,   GUEST_LACKS,   0,       false },
 		{ HOLDER_UNKNOWN,   GUEST_UNKNOWN, 0,       false },
+		/* lent through libvirt's hook: vfio's word that none holds it */
+		{ HOLDER_STOPPED,   GUEST_LACKS,   0,       true },
+		{ HOLDER_STOPPED,   GUEST_LACKS,   1,       false },
+		{ HOLDER_STOPPED,   GUEST_LACKS,   -EACCES, false },
 	};
 	size_t i;
 
@@ -233,6 +321,7 @@ int main(void)
 	log_started();
 	test_assign();
 	test_unassign();
+	test_lend();
 	test_let_go();
 	test_reconcile();
 	return unit_done();
