@@ -23,7 +23,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "ddad.h"
+#include "vm.h"
 
 #ifndef DDA_VERSION
 #define DDA_VERSION "unknown"
@@ -211,9 +211,9 @@ static int ddad_run(struct ddad *ddad, int signal_fd)
 		close(listen_fd);
 	}
 	jobs_release(ddad);
-	while (ddad->vm_count)
-		vm_destroy(ddad, ddad->vms[0]);
-	free(ddad->vms);
+	while (ddad->guest_count)
+		guest_destroy(ddad->guests[0]);
+	free(ddad->guests);
 	state_save(&ddad->state);
 	holders_release(ddad);
 out:

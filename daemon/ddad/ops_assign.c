@@ -9,7 +9,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "ddad.h"
+#include "guest.h"
 
 /* What dda.ko says of address and of the rest of its IOMMU group. */
 struct devices {
@@ -49,17 +49,17 @@ static int not_busy(struct ddad *ddad, const char *address,
 }
 
 /* The guest a device may go to: known, connected, running. */
-static int vm_ready_for(struct ddad *ddad, const char *name, struct vm **out,
+static int vm_ready_for(struct ddad *ddad, const char *name, struct guest **out,
 			struct reply *reply)
 {
-	struct vm *vm = vm_find(ddad, name);
+	struct guest *vm = guest_find(ddad, name);
 
 	*out = vm;
 	if (!vm || vm->adding)
 		return reply_error(reply, -ENOENT,
 				   "no vm named %s (ddactl vm add %s --qmp PATH)",
 				   name, name);
-	if (vm->link != VM_UP)
+	if (!vm->up)
 		return reply_error(reply, -ENOTCONN,
 				   "vm %s is not connected: %s", name,
 				   *vm->why ? vm->why : "connecting");
@@ -155,7 +155,7 @@ int op_assign(struct ddad *ddad, struct json_object *request,
 	struct devices devs;
 	const char *name;
 	struct call *call;
-	struct vm *vm;
+	struct guest *vm;
 	int err;
 
 	err = assign_address(request, address, pf, reply);
@@ -196,7 +196,7 @@ int op_assign(struct ddad *ddad, struct json_object *request,
  * that process gone.
  */
 static int assigned_to(struct ddad *ddad, const char *address,
-		       struct vm **vm, struct reply *reply)
+		       struct guest **vm, struct reply *reply)
 {
 	struct state_device *rec = state_find(&ddad->state, address);
 	struct devices devs;
@@ -213,21 +213,21 @@ static int assigned_to(struct ddad *ddad, const char *address,
 		return reply_error(reply, err, "no PCI device %s", address);
 	if (err)
 		return reply_error(reply, err, "%s", message);
-	*vm = vm_find(ddad, rec->vm);
+	*vm = guest_find(ddad, rec->vm);
 	if (!*vm)
 		return 0;
 	switch (holder_view_of(ddad, rec)) {
 	case HOLDER_GONE:
 		return 0;
 	case HOLDER_ELSEWHERE:
-		if ((*vm)->link == VM_UP)
+		if ((*vm)->up)
 			return reply_error(reply, -ENOTCONN,
 					   "vm %s is connected through another QEMU process (pid %d) than the one holding %s (pid %d): it comes back when that one exits",
 					   rec->vm, (int)(*vm)->proc.pid,
 					   address, (int)rec->pid);
 		/* fall through */
 	case HOLDER_UNKNOWN:
-		if ((*vm)->link != VM_UP)
+		if (!(*vm)->up)
 			return reply_error(reply, -ENOTCONN,
 					   "vm %s is not connected (%s): it cannot be asked to let go of %s",
 					   rec->vm, *(*vm)->why ? (*vm)->why :
@@ -240,7 +240,7 @@ static int assigned_to(struct ddad *ddad, const char *address,
 }
 
 static int unassign_start(struct ddad *ddad, const char *address,
-			  struct vm *vm, struct vm *next_vm,
+			  struct guest *vm, struct guest *next_vm,
 			  unsigned int timeout, struct reply *reply)
 {
 	struct call *call;
@@ -263,7 +263,7 @@ int op_unassign(struct ddad *ddad, struct json_object *request,
 {
 	char address[DDA_ADDRESS_LEN + 1];
 	unsigned int timeout;
-	struct vm *vm;
+	struct guest *vm;
 	int err;
 
 	err = arg_address(request, "unassign", address, reply);
@@ -283,7 +283,7 @@ int op_reassign(struct ddad *ddad, struct json_object *request,
 		struct reply *reply)
 {
 	char address[DDA_ADDRESS_LEN + 1];
-	struct vm *vm, *next_vm;
+	struct guest *vm, *next_vm;
 	unsigned int timeout;
 	const char *name;
 	int err;
