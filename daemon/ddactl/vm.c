@@ -19,6 +19,7 @@ static const struct json_column vm_columns[] = {
 	{ "VM", "vm", COLUMN_STRING },
 	{ "CONNECTED", "connected", COLUMN_YES_NO },
 	{ "KIND", "kind", COLUMN_STRING },
+	{ "RUNNING", "running", COLUMN_YES_NO },
 	{ "QMP", "qmp", COLUMN_STRING },
 	{ "DEVICES", "devices", COLUMN_LIST },
 };

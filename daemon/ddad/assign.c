@@ -237,13 +237,14 @@ void assign_timeout(struct job *job)
 }
 
 int job_assign(struct ddad *ddad, const char *address, struct guest *vm,
-	       struct call *call)
+	       unsigned int flags, struct call *call)
 {
 	struct job *job;
 
 	job = job_new(ddad, OPERATION_ASSIGN, address, vm, call);
 	if (!job)
 		return -ENOMEM;
+	job->flags = flags;
 	assign_query(job);
 	return 0;
 }

@@ -414,6 +414,10 @@ const char *json_kind(struct json_object *obj);
 int arg_string(struct json_object *request, const char *op, const char *key,
 	       bool required, const char **out, struct reply *reply);
 
+/* The optional boolean argument key of request: false when absent. */
+int arg_bool(struct json_object *request, const char *op, const char *key,
+	     bool *out, struct reply *reply);
+
 /* The PCI address argument "address", canonical. */
 int arg_address(struct json_object *request, const char *op,
 		char out[DDA_ADDRESS_LEN + 1], struct reply *reply);
@@ -711,6 +715,12 @@ int process_of_peer(int sock, uid_t *uid, struct process *out);
  */
 int process_find(pid_t pid, unsigned long long start, struct process *out);
 
+/*
+ * The process pid now (its start read, a pidfd of it): as libvirt names
+ * a domain's QEMU. 0 or -errno (-ESRCH: no such process).
+ */
+int process_open(pid_t pid, struct process *out);
+
 /* Whether p has exited (its pidfd is readable). */
 bool process_exited(const struct process *p);
 
@@ -754,7 +764,8 @@ struct job {
 	unsigned long long start;	/* ... which started then */
 	unsigned int timeout;		/* ms the guest has to let go */
 	uint64_t deadline;		/* now_ms() when it has not let go */
-	bool plugged;			/* assign: device_add succeeded */
+	bool plugged;			/* assign: the guest may have it */
+	unsigned int flags;		/* assign: JOB_PERSISTENT */
 	struct timer timer;		/* the step's deadline */
 	struct call *call;		/* who waits for the answer, or NULL */
 	const char *cause;		/* why ddad started it itself */
@@ -779,12 +790,15 @@ void job_step(struct job *job, enum job_step step);
 /* The job on address, if one is under way. */
 struct job *job_find(struct ddad *ddad, const char *address);
 
+/* An assign written in the guest's config too (a libvirt domain's). */
+#define JOB_PERSISTENT		(1u << 0)
+
 /*
- * Starts assigning address to vm: answered through call (NULL: nobody
- * waits). 0 or -ENOMEM.
+ * Starts assigning address to vm, with flags: answered through call (NULL:
+ * nobody waits). 0 or -ENOMEM.
  */
 int job_assign(struct ddad *ddad, const char *address, struct guest *vm,
-	       struct call *call);
+	       unsigned int flags, struct call *call);
 
 /*
  * Starts unassigning address from its vm (the QEMU process its record

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "guest.h"
+#include "guest_libvirt.h"
 
 /* What dda.ko says of address and of the rest of its IOMMU group. */
 struct devices {
@@ -57,8 +58,8 @@ static int vm_ready_for(struct ddad *ddad, const char *name, struct guest **out,
 	*out = vm;
 	if (!vm || vm->adding)
 		return reply_error(reply, -ENOENT,
-				   "no vm named %s (ddactl vm add %s --qmp PATH)",
-				   name, name);
+				   "no vm named %s (ddactl vm add %s --qmp PATH); %s",
+				   name, name, libvirt_guests_why(ddad));
 	if (!vm->up)
 		return reply_error(reply, -ENOTCONN,
 				   "vm %s is not connected: %s", name,
@@ -153,14 +154,21 @@ int op_assign(struct ddad *ddad, struct json_object *request,
 {
 	char address[DDA_ADDRESS_LEN + 1], pf[DDA_ADDRESS_LEN + 1], message[256];
 	struct devices devs;
+	unsigned int flags = 0;
 	const char *name;
 	struct call *call;
 	struct guest *vm;
+	bool persistent;
 	int err;
 
 	err = assign_address(request, address, pf, reply);
 	if (!err)
 		err = arg_vm(request, "assign", &name, reply);
+	if (!err)
+		err = arg_bool(request, "assign", "persistent", &persistent,
+			       reply);
+	if (!err && persistent)
+		flags |= JOB_PERSISTENT;
 	if (!err)
 		err = vm_ready_for(ddad, name, &vm, reply);
 	if (!err && pf[0])
@@ -183,7 +191,7 @@ int op_assign(struct ddad *ddad, struct json_object *request,
 	call = call_defer(reply);
 	if (!call)
 		return reply->err;
-	err = job_assign(ddad, address, vm, call);
+	err = job_assign(ddad, address, vm, flags, call);
 	if (err)
 		return reply_error(reply, err, "out of memory");
 	return 0;

@@ -152,3 +152,16 @@ int process_holds_vfio(const struct process *p, const char *address)
 		return -ESRCH;
 	return holds;
 }
+
+int process_open(pid_t pid, struct process *out)
+{
+	int pidfd;
+
+	process_init(out);
+	if (pid <= 0)
+		return -ESRCH;
+	pidfd = pidfd_of(pid);
+	if (pidfd < 0)
+		return pidfd;
+	return process_fill(out, pid, pidfd);
+}

@@ -33,6 +33,7 @@
 #include <json-c/json.h>
 
 #include "guest.h"
+#include "guest_libvirt.h"
 
 #define CLIENTS_MAX		512	/* of uids other than root, --group */
 #define CLIENTS_PER_USER	16	/* of each such uid */
@@ -71,6 +72,7 @@ enum {
 	POLL_SIGNAL,
 	POLL_LISTEN,
 	POLL_KERNEL,
+	POLL_LIBVIRT,
 	POLL_FIXED,
 };
 
@@ -563,6 +565,8 @@ static int server_poll_set(struct server *srv, nfds_t *nfds)
 		fds[POLL_LISTEN].fd = -1;
 	fds[POLL_KERNEL] = (struct pollfd){ .fd = kernel_fd(ddad),
 					    .events = POLLIN };
+	fds[POLL_LIBVIRT] = (struct pollfd){ .fd = libvirt_guests_fd(ddad),
+					     .events = POLLIN };
 	for (i = 0; i < ddad->guest_count; i++) {
 		struct guest *guest = ddad->guests[i];
 
@@ -699,6 +703,8 @@ int server_run(struct ddad *ddad, int listen_fd, int signal_fd)
 
 		if (srv.fds[POLL_KERNEL].revents)
 			kernel_reap(ddad);
+		if (srv.fds[POLL_LIBVIRT].revents)
+			libvirt_guests_service(ddad);
 		for (i = 0; i < srv.guest_count; i++)
 			if (srv.fds[POLL_FIXED + i].revents &&
 			    guest_alive(ddad, srv.guests[i]))
