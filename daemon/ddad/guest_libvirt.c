@@ -150,9 +150,12 @@ static void domain_set_up(struct domain *dom)
 			 "its QEMU process is not known");
 }
 
-/* The domain named name, made when new; NULL when a QMP guest has it. */
+/*
+ * The domain named name, made when new; NULL when a guest of another kind
+ * has the name (said in the log with say).
+ */
 static struct domain *domain_get(struct libvirt_guests *lg, const char *name,
-				 bool *made)
+				 bool say, bool *made)
 {
 	struct guest *other = guest_find(lg->ddad, name);
 	struct domain *dom;
@@ -161,8 +164,9 @@ static struct domain *domain_get(struct libvirt_guests *lg, const char *name,
 	if (other && other->ops == &domain_ops)
 		return dom_of(other);
 	if (other) {
-		log_msg(LOG_WARNING, "libvirt domain %s has the name of a %s guest of ddad's: left out (vm remove %s to reach it)",
-			name, other->ops->kind, name);
+		if (say)
+			log_msg(LOG_WARNING, "libvirt domain %s has the name of a %s guest of ddad's: left out (vm remove %s to reach it)",
+				name, other->ops->kind, name);
 		return NULL;
 	}
 	if (!vm_name_valid(name))
@@ -273,7 +277,7 @@ static void domains_listed(struct libvirt_guests *lg,
 		if (ddad->guests[i]->ops == &domain_ops)
 			dom_of(ddad->guests[i])->listed = false;
 	for (i = 0; i < ev->n_names; i++) {
-		dom = domain_get(lg, ev->names[i], &made);
+		dom = domain_get(lg, ev->names[i], all, &made);
 		if (!dom)
 			continue;
 		dom->listed = true;
@@ -473,7 +477,7 @@ static void domain_event(struct libvirt_guests *lg, struct libvirt_event *ev)
 		return;
 	switch (ev->type) {
 	case LIBVIRT_STARTED:
-		dom = domain_get(lg, ev->domain, &made);
+		dom = domain_get(lg, ev->domain, true, &made);
 		if (dom)
 			domain_query(lg, dom);
 		break;
