@@ -370,7 +370,8 @@ static void answer_remove(struct domain *dom, struct job *job,
 	}
 }
 
-static void answer(struct libvirt_guests *lg, struct libvirt_event *ev)
+static void request_answered(struct libvirt_guests *lg,
+			     struct libvirt_event *ev)
 {
 	struct request req;
 	struct domain *dom;
@@ -521,7 +522,7 @@ void libvirt_guests_service(struct ddad *ddad)
 			connection_changed(lg, false, ev.message);
 			break;
 		case LIBVIRT_DONE:
-			answer(lg, &ev);
+			request_answered(lg, &ev);
 			break;
 		default:
 			domain_event(lg, &ev);

@@ -51,6 +51,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "ddad_ask.h"
 #include "unit.h"
 
 static char top[128];
@@ -633,23 +634,6 @@ static struct ddad ddad;
 static const struct peer root = { .pid = 1, .uid = 0, .gid = 0 };
 static char state_dir[256];
 
-/* A deferred answer lands here. */
-struct answer {
-	char *text;
-	bool done;
-};
-
-static void answer_take(void *sink, struct json_object *reply)
-{
-	struct answer *a = sink;
-
-	a->text = strdup(reply ? json_object_to_json_string_ext(reply,
-			 JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) :
-			 "NULL");
-	a->done = true;
-	json_object_put(reply);
-}
-
 /* --- a guest of a fake kind, through guest.h alone --------------------- */
 
 /*
@@ -856,15 +840,7 @@ static void turn_for(int ms)
 /* Sends a request as root; its answer starts in *a. */
 static void ask_start(struct answer *a, const char *request)
 {
-	struct json_object *reply;
-	struct call *call;
-
-	*a = (struct answer){ 0 };
-	reply = protocol_handle(&ddad, &root, request, strlen(request), &call);
-	if (call)
-		call_bind(call, answer_take, a);
-	else
-		answer_take(a, reply);
+	answer_start(&ddad, &root, a, request);
 }
 
 /* Sends a request and turns the loop until its answer: to free(). */
@@ -877,19 +853,6 @@ static char *ask(const char *request)
 		return strdup("no answer");
 	return a.text;
 }
-
-/* The answer has this beginning (or is this whole, without "..."). */
-#define is_answer(request, want, what) do {				\
-	char *got_ = ask(request);					\
-	size_t n_ = strlen(want);					\
-	if (n_ > 3 && !strcmp((want) + n_ - 3, "...")) {		\
-		if (!ok(!strncmp(got_, want, n_ - 3), "%s", what))	\
-			printf("#   got %s\n", got_);			\
-	} else {							\
-		is_str(got_, want, "%s", what);				\
-	}								\
-	free(got_);							\
-} while (0)
 
 static const char *kernel_state(const char *address)
 {
