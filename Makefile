@@ -68,6 +68,9 @@ LIBVIRT_DDAD_SRCS := daemon/ddad/libvirt.c
 LIBVIRT_XML_SRCS := daemon/common/libvirt_xml.c
 HOOK_SRCS := daemon/hooks/qemu_hook.c
 DDAD_SRCS := $(filter-out $(LIBVIRT_DDAD_SRCS),$(wildcard daemon/ddad/*.c))
+# ddad's libvirt guests (guest_libvirt.c) need these, with libvirt.
+DDAD_LIBVIRT_SRCS := $(if $(HAVE_LIBVIRT),$(LIBVIRT_DDAD_SRCS) $(LIBVIRT_XML_SRCS))
+DDAD_LIBVIRT_LIBS := $(if $(HAVE_LIBVIRT),$(LIBVIRT_LIBS))
 UNIT_SRCS := $(filter-out tests/unit/test_libvirt%.c,$(wildcard tests/unit/test_*.c))
 LIBVIRT_UNIT_SRCS := $(wildcard tests/unit/test_libvirt*.c)
 
@@ -168,18 +171,18 @@ $(DDACTL): $(DDACTL_SRCS:%.c=$(B)/%.o) $(LIBDDA_A)
 	$(if $(Q),@echo '  LD      $@')
 	$(Q)$(CC) $(DDA_CFLAGS) -o $@ $^ $(DDACTL_LIBS) $(DDA_LIBS)
 
-$(DDAD): $(DDAD_SRCS:%.c=$(B)/%.o) $(LIBDDA_A)
+$(DDAD): $(DDAD_SRCS:%.c=$(B)/%.o) $(DDAD_LIBVIRT_SRCS:%.c=$(B)/%.o) $(LIBDDA_A)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo '  LD      $@')
-	$(Q)$(CC) $(DDA_CFLAGS) -o $@ $^ $(DDA_LIBS)
+	$(Q)$(CC) $(DDA_CFLAGS) -o $@ $^ $(DDAD_LIBVIRT_LIBS) $(DDA_LIBS)
 
 $(SAN_DDACTL): $(DDACTL_SRCS:%.c=$(B)/san/%.o) $(SAN_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDACTL_LIBS) $(DDA_LIBS)
 
-$(SAN_DDAD): $(DDAD_SRCS:%.c=$(B)/san/%.o) $(SAN_LIB_OBJS)
+$(SAN_DDAD): $(DDAD_SRCS:%.c=$(B)/san/%.o) $(DDAD_LIBVIRT_SRCS:%.c=$(B)/san/%.o) $(SAN_LIB_OBJS)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDA_LIBS)
+	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDAD_LIBVIRT_LIBS) $(DDA_LIBS)
 
 # The libvirt pieces, with libvirt (HAVE_LIBVIRT). The hook links the
 # domain XML parser and json-c, never libvirt: it talks only to ddad.
@@ -203,6 +206,13 @@ $(B)/san/tests/test_libvirt_guest: $(B)/san/tests/unit/test_libvirt_guest.o $(SA
 		$(LIBVIRT_DDAD_SRCS:%.c=$(B)/san/%.o) $(LIBVIRT_XML_SRCS:%.c=$(B)/san/%.o)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(LIBVIRT_LIBS) $(DDA_LIBS)
+
+# ddad's core with its libvirt guests, against libvirt's test driver.
+$(B)/san/tests/test_libvirt_domains: $(B)/san/tests/unit/test_libvirt_domains.o $(SAN_LIB_OBJS) \
+		$(LIBVIRT_DDAD_SRCS:%.c=$(B)/san/%.o) $(LIBVIRT_XML_SRCS:%.c=$(B)/san/%.o)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(LIBVIRT_LIBS) $(DDA_LIBS)
+$(B)/san/tests/unit/test_libvirt_domains.o: $(filter-out daemon/ddad/main.c,$(DDAD_SRCS))
 
 $(SAN_DDACTL_A): $(filter-out %/ddactl.o,$(DDACTL_SRCS:%.c=$(B)/san/%.o))
 	@mkdir -p $(@D)

@@ -42,6 +42,7 @@ struct args {
 	bool group;		/* --group: the whole IOMMU group */
 	bool force;		/* --force: even what the host uses */
 	bool udev;		/* --udev: policy apply as udev runs it */
+	bool persistent;	/* --persistent: in a libvirt domain's config too */
 	const char *vm;		/* --vm NAME */
 	const char *qmp;	/* --qmp PATH */
 	const char *timeout;	/* --timeout SECONDS */

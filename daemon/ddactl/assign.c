@@ -52,7 +52,10 @@ static int assign_print(struct json_object *result, bool json)
 	return print_end();
 }
 
-/* op ADDRESS [--vm NAME] [--timeout SECONDS], as cmd's table allows. */
+/*
+ * op ADDRESS [--vm NAME] [--timeout SECONDS] [--persistent], as cmd's
+ * table allows.
+ */
 static int change_main(const struct command *cmd, const struct args *args,
 		       const char *op)
 {
@@ -85,7 +88,10 @@ static int change_main(const struct command *cmd, const struct args *args,
 	    (vm && !ddad_request_add(request, "vm",
 				     json_object_new_string(vm))) ||
 	    (timeout && !ddad_request_add(request, "timeout",
-					  json_object_new_double(seconds)))) {
+					  json_object_new_double(seconds))) ||
+	    (args->persistent &&
+	     !ddad_request_add(request, "persistent",
+			       json_object_new_boolean(true)))) {
 		json_object_put(request);
 		return command_failed(NULL, -ENOMEM, cmd->name);
 	}

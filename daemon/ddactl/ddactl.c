@@ -83,6 +83,8 @@ static const struct command commands[] = {
 		OPTION_VM,
 		{ "--vf-of", 0, OPTION_VALUE, offsetof(struct args, vf_of),
 		  "PF", false, NULL },
+		{ "--persistent", 0, OPTION_FLAG,
+		  offsetof(struct args, persistent), NULL, false, NULL },
 		OPTION_JSON, { NULL } },
 	  .operands = "ADDRESS", .min = 0, .max = 1,
 	  .help = "give a quarantined device (or a free VF of PF) to a running guest (root, ddad)" },

@@ -489,7 +489,7 @@ static void column_print(struct json_object *obj,
 	json_object_object_get_ex(obj, column->key, &value);
 	switch (column->kind) {
 	case COLUMN_YES_NO:
-		print_string(PRINT_TEXT, NULL, "%s",
+		print_string(PRINT_TEXT, NULL, "%s", !value ? "-" :
 			     json_object_get_boolean(value) ? "yes" : "no");
 		return;
 	case COLUMN_LIST:

@@ -117,7 +117,7 @@ struct json_column {
 	const char *key;
 	enum {
 		COLUMN_STRING,	/* a string; "-" when missing or not one */
-		COLUMN_YES_NO,	/* a boolean: "yes" or "no" */
+		COLUMN_YES_NO,	/* a boolean: "yes" or "no"; "-" if absent */
 		COLUMN_LIST,	/* an array of strings: "a,b"; "-" if empty */
 	} kind;
 };

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * ddactl vm add|list|remove: the guests ddad knows, each by the QMP
- * socket ddad talks to it through.
+ * ddactl vm add|list|remove: the guests ddad knows: the QEMUs registered
+ * with the QMP socket ddad talks to each through (kind qmp), and the
+ * libvirt domains (kind libvirt), which need no registering.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -17,6 +18,8 @@
 static const struct json_column vm_columns[] = {
 	{ "VM", "vm", COLUMN_STRING },
 	{ "CONNECTED", "connected", COLUMN_YES_NO },
+	{ "KIND", "kind", COLUMN_STRING },
+	{ "RUNNING", "running", COLUMN_YES_NO },
 	{ "QMP", "qmp", COLUMN_STRING },
 	{ "DEVICES", "devices", COLUMN_LIST },
 };

@@ -193,3 +193,20 @@ int arg_hostdevs(struct json_object *request, const char *op,
 	*count = n;
 	return 0;
 }
+
+int arg_bool(struct json_object *request, const char *op, const char *key,
+	     bool *out, struct reply *reply)
+{
+	struct json_object *value;
+
+	(void)op;
+	*out = false;
+	if (!json_object_object_get_ex(request, key, &value))
+		return 0;
+	if (!json_object_is_type(value, json_type_boolean))
+		return reply_error(reply, -EINVAL,
+				   "\"%s\" must be true or false, not %s", key,
+				   json_kind(value));
+	*out = json_object_get_boolean(value);
+	return 0;
+}

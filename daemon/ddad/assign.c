@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The steps of an assign: a quarantined device into a running guest.
+ * The steps of an assign: a quarantined device into a running guest,
+ * whatever its kind (guest.h).
  *
- *	QUERY       query-pci: a free hotplug port of the guest (none: the
- *		    assign is refused, nothing changed)
- *	HANDOVER    recorded {quarantined, vm, port, "assign"}, with the QEMU
- *		    process of vm; dda.ko binds the device's group to
+ *	QUERY       the guest prepares (a QMP guest picks a free hotplug
+ *		    port; none: the assign is refused, nothing changed) and
+ *		    says which QEMU process will hold it
+ *	HANDOVER    recorded {quarantined, vm, port, "assign"}, with that
+ *		    QEMU process; dda.ko binds the device's group to
  *		    vfio-pci (a thread), and every other member of the group
  *		    is recorded with the same vm and process, "with" it
- *	DEVICE_ADD  recorded {assigned, ..., "assign"}; device_add vfio-pci
- *		    host=ADDRESS bus=PORT id=dda-...
- *	VERIFY      query-pci shows it on its port: recorded {assigned, vm,
- *		    port}, since now, and answered
+ *	DEVICE_ADD  recorded {assigned, ..., "assign"}; the guest adds it
+ *	VERIFY      and shows it: recorded {assigned, vm, port}, since now,
+ *		    and answered
  *
- * A failure after HANDOVER rolls back to quarantine (job.c): device_del
- * when device_add may have plugged it in, then a reclaim.
+ * A failure after HANDOVER rolls back to quarantine (job.c): the guest is
+ * asked to let go when it may have taken it, then a reclaim.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@
 #include <syslog.h>
 #include <json-c/json.h>
 
-#include "ddad.h"
+#include "guest.h"
 
 /* "unassigned from vm A, but " before the failure of a reassign. */
 static const char *reassign_prefix(const struct job *job, char *buf,
@@ -59,66 +60,31 @@ static void assign_roll_back(struct job *job, int err, const char *what)
 		job_reclaim_step(job);
 }
 
-static void assign_verified(void *ctx, const struct qmp_result *result)
+void guest_added(struct job *job, int err, const char *what)
 {
-	struct job *job = ctx;
-	char port[QDEV_SIZE], what[300];
 	struct state_device *dev;
 
-	if (job->done || job->step != STEP_VERIFY)
+	if (job->done || (job->step != STEP_DEVICE_ADD &&
+			  job->step != STEP_VERIFY))
 		return;
 	job_stop_waiting(job);
-	if (result->err) {
-		snprintf(what, sizeof(what), "query-pci failed after device_add: %s",
-			 result->err == -ECONNRESET ? "the connection closed" :
-			 result->error_desc);
-		assign_roll_back(job, result->err, what);
-		return;
-	}
-	if (!pci_has_qdev(result->value, job->qdev, port) ||
-	    strcmp(port, job->port)) {
-		snprintf(what, sizeof(what),
-			 "device_add succeeded, but query-pci does not show %s on %s",
-			 job->qdev, job->port);
-		assign_roll_back(job, -EIO, what);
+	if (err) {
+		assign_roll_back(job, err, what);
 		return;
 	}
 	/* "since" is when it reached the guest. */
 	dev = state_find(&job->ddad->state, job->address);
 	if (dev)
 		dev->since = time(NULL);
-	job_record(job, DDA_STATE_ASSIGNED, job->vm->name, job->port,
-		   OPERATION_NONE);
-	vm_device_add(job->vm, job->qdev, job->port);
-	log_msg(LOG_INFO, "%s is assigned to vm %s, port %s", job->address,
-		job->vm->name, job->port);
+	job_record(job, DDA_STATE_ASSIGNED, job->vm->name,
+		   *job->port ? job->port : NULL, OPERATION_NONE);
+	if (*job->port)
+		log_msg(LOG_INFO, "%s is assigned to vm %s, port %s",
+			job->address, job->vm->name, job->port);
+	else
+		log_msg(LOG_INFO, "%s is assigned to vm %s", job->address,
+			job->vm->name);
 	job_end(job, 0, NULL);
-}
-
-static void assign_added(void *ctx, const struct qmp_result *result)
-{
-	struct job *job = ctx;
-	char what[300];
-	int err;
-
-	if (job->done || job->step != STEP_DEVICE_ADD)
-		return;
-	job_stop_waiting(job);
-	if (result->err) {
-		/* Refused: nothing was plugged in. */
-		snprintf(what, sizeof(what), "device_add failed: %s",
-			 result->err == -ECONNRESET ?
-			 "the connection closed" : result->error_desc);
-		assign_roll_back(job, result->err, what);
-		return;
-	}
-	job->plugged = true;
-	job_step(job, STEP_VERIFY);
-	timer_arm(job->ddad, &job->timer, JOB_QMP_TIMEOUT);
-	err = qmp_command(&job->vm->qmp, "query-pci", NULL, assign_verified,
-			  job);
-	if (err)
-		assign_roll_back(job, err, "cannot send query-pci");
 }
 
 /* The other members of the group went to vfio-pci along: the vm's too. */
@@ -161,7 +127,6 @@ static void assign_handed_over(struct ddad *ddad, void *ctx,
 			       const struct kernel_result *result)
 {
 	struct job *job = ctx;
-	struct json_object *args;
 	char what[300];
 	int err;
 
@@ -177,75 +142,43 @@ static void assign_handed_over(struct ddad *ddad, void *ctx,
 	job_record(job, DDA_STATE_ASSIGNED, job->vm->name, job->port,
 		   OPERATION_ASSIGN);
 	assign_record_members(job);
-	if (!vm_is_process(job->vm, job->pid, job->start)) {
+	if (!guest_is_process(job->vm, job->pid, job->start)) {
 		snprintf(what, sizeof(what), "vm %s went away: %s",
 			 job->vm->name, job->vm->why);
 		assign_roll_back(job, -ECONNRESET, what);
 		return;
 	}
-
-	args = json_object_new_object();
-	if (!args ||
-	    !json_add(args, "driver", json_object_new_string("vfio-pci")) ||
-	    !json_add(args, "host", json_object_new_string(job->address)) ||
-	    !json_add(args, "bus", json_object_new_string(job->port)) ||
-	    !json_add(args, "id", json_object_new_string(job->qdev))) {
-		json_object_put(args);
-		assign_roll_back(job, -ENOMEM, "out of memory");
-		return;
-	}
 	job_step(job, STEP_DEVICE_ADD);
 	timer_arm(job->ddad, &job->timer, JOB_QMP_TIMEOUT);
-	err = qmp_command(&job->vm->qmp, "device_add", args, assign_added,
-			  job);
+	err = job->vm->ops->add(job->vm, job);
 	if (err)
-		assign_roll_back(job, err, "cannot send device_add");
+		assign_roll_back(job, err, "cannot ask it to add the device");
 }
 
-static void assign_queried(void *ctx, const struct qmp_result *result)
+void guest_prepared(struct job *job, int err, const char *what)
 {
-	struct job *job = ctx;
 	struct ddad *ddad = job->ddad;
-	const char **taken;
-	char what[300];
-	size_t n = 0;
-	int err;
+	char message[300];
 
 	if (job->done || job->step != STEP_QUERY)
 		return;
 	job_stop_waiting(job);
-	if (result->err) {
-		snprintf(what, sizeof(what), "vm %s: query-pci failed: %s",
-			 job->vm->name, result->err == -ECONNRESET ?
-			 "the connection closed" : result->error_desc);
-		assign_refuse(job, result->err, what);
-		return;
-	}
-	taken = vm_ports_taken(ddad, job->vm, &n);
-	err = taken ? port_pick(result->value, taken, n, job->port) : -ENOMEM;
-	free(taken);
-	if (err == -ENOSPC) {
-		snprintf(what, sizeof(what),
-			 "vm %s has no free hotplug port: every pcie-root-port it has holds a device (start it with one more: -device pcie-root-port,id=NAME,chassis=N)",
-			 job->vm->name);
+	if (err) {
 		assign_refuse(job, err, what);
 		return;
 	}
-	if (err) {
-		assign_refuse(job, err, err == -ENOMEM ? "out of memory" :
-			      "query-pci's answer is not a list of buses");
-		return;
-	}
-
+	/* The QEMU process that will hold it, as the guest says now. */
+	job->pid = job->vm->proc.pid;
+	job->start = job->vm->proc.start;
 	/* The intent first: a ddad killed during the handover undoes it. */
 	err = job_record(job, DDA_STATE_QUARANTINED, job->vm->name, job->port,
 			 OPERATION_ASSIGN);
 	if (err) {
 		job_record(job, DDA_STATE_QUARANTINED, NULL, NULL,
 			   OPERATION_NONE);
-		snprintf(what, sizeof(what), "cannot write %s/%s: %s",
+		snprintf(message, sizeof(message), "cannot write %s/%s: %s",
 			 ddad->state.dir, STATE_FILE, strerror(-err));
-		assign_refuse(job, err, what);
+		assign_refuse(job, err, message);
 		return;
 	}
 	job_step(job, STEP_HANDOVER);
@@ -263,7 +196,7 @@ void assign_query(struct job *job)
 	char what[300];
 	int err;
 
-	if (job->vm->link != VM_UP || job->vm->shutdown) {
+	if (!job->vm->up || job->vm->shutdown) {
 		snprintf(what, sizeof(what), "vm %s is not connected%s%s",
 			 job->vm->name, *job->vm->why ? ": " : "",
 			 job->vm->why);
@@ -275,10 +208,9 @@ void assign_query(struct job *job)
 	}
 	job_step(job, STEP_QUERY);
 	timer_arm(job->ddad, &job->timer, JOB_QMP_TIMEOUT);
-	err = qmp_command(&job->vm->qmp, "query-pci", NULL, assign_queried,
-			  job);
+	err = job->vm->ops->prepare(job->vm, job);
 	if (err)
-		assign_refuse(job, err, "cannot send query-pci");
+		assign_refuse(job, err, "cannot ask it to prepare");
 }
 
 void assign_timeout(struct job *job)
@@ -304,14 +236,15 @@ void assign_timeout(struct job *job)
 	}
 }
 
-int job_assign(struct ddad *ddad, const char *address, struct vm *vm,
-	       struct call *call)
+int job_assign(struct ddad *ddad, const char *address, struct guest *vm,
+	       unsigned int flags, struct call *call)
 {
 	struct job *job;
 
 	job = job_new(ddad, OPERATION_ASSIGN, address, vm, call);
 	if (!job)
 		return -ENOMEM;
+	job->flags = flags;
 	assign_query(job);
 	return 0;
 }

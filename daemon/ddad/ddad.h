@@ -2,7 +2,7 @@
 /*
  * What ddad's files share: the configuration, logging and the audit trail,
  * the peers and their permissions, the state file, the protocol and its
- * ops, the timers, the QMP client and the guests, dda.ko's calls, the jobs
+ * ops, the timers, the QMP client (the guests: guest.h), dda.ko's calls, the jobs
  * that assign and unassign, reconciling, and the server. Each section
  * names the file that implements it.
  */
@@ -53,6 +53,7 @@ struct ddad_config {
 	const char *group_name;	/* may change state besides root; or NULL */
 	gid_t group;		/* its id, when group_name is set */
 	bool foreground;	/* log to stderr too */
+	const char *libvirt_uri;	/* NULL: libvirt's default */
 };
 
 /* log.c */
@@ -413,6 +414,10 @@ const char *json_kind(struct json_object *obj);
 int arg_string(struct json_object *request, const char *op, const char *key,
 	       bool required, const char **out, struct reply *reply);
 
+/* The optional boolean argument key of request: false when absent. */
+int arg_bool(struct json_object *request, const char *op, const char *key,
+	     bool *out, struct reply *reply);
+
 /* The PCI address argument "address", canonical. */
 int arg_address(struct json_object *request, const char *op,
 		char out[DDA_ADDRESS_LEN + 1], struct reply *reply);
@@ -756,6 +761,12 @@ int process_of_peer(int sock, uid_t *uid, struct process *out);
  */
 int process_find(pid_t pid, unsigned long long start, struct process *out);
 
+/*
+ * The process pid now (its start read, a pidfd of it): as libvirt names
+ * a domain's QEMU. 0 or -errno (-ESRCH: no such process).
+ */
+int process_open(pid_t pid, struct process *out);
+
 /* Whether p has exited (its pidfd is readable). */
 bool process_exited(const struct process *p);
 
@@ -777,85 +788,20 @@ int process_holds_vfio(const struct process *p, const char *address);
 int process_vfio_holder(const char *address, struct process *out,
 			struct dda_vfio_user *user);
 
-/* vm.c: the guests */
+/* The guests: guest.h, vm.h, guest_libvirt.h */
 
-enum vm_link {
-	VM_DOWN,		/* not connected; retried */
-	VM_CONNECTING,		/* connected, QMP not ready yet */
-	VM_UP,			/* QMP ready, its devices known */
-};
-
-/* How much ddad knows of a guest's devices. */
-enum vm_view {
-	VM_VIEW_UNKNOWN,	/* not yet asked */
-	VM_VIEW_KNOWN,		/* query-pci answered since it connected */
-};
-
-struct vm {
-	char *name;
-	char *qmp_path;
-	long long uid;		/* the uid its QMP server must have; -1 */
-	struct process proc;	/* the QEMU behind the connection, or none */
-	struct qmp qmp;
-	enum vm_link link;
-	enum vm_view view;
-	struct guest_dev *devs;	/* its dda-* devices, as ddad knows them */
-	size_t ndevs;
-	bool shutdown;		/* it said SHUTDOWN */
-	struct timer timer;	/* reconnecting, or the greeting's deadline */
-	struct call *adding;	/* vm_add waiting for the connection */
-	char why[256];		/* why it is down */
-	struct ddad *ddad;
-};
-
-struct vm *vm_find(struct ddad *ddad, const char *name);
-
-/*
- * A guest, connecting, whose QMP socket uid must serve (-1: learnt at the
- * first connection): with adding, it is not yet recorded, and the call
- * is answered once QMP is ready (then recorded) or failed (then the guest
- * is forgotten). NULL when out of memory.
- */
-struct vm *vm_create(struct ddad *ddad, const char *name, const char *qmp,
-		     long long uid, struct call *adding);
-
-/* Disconnects and forgets a guest. */
-void vm_destroy(struct ddad *ddad, struct vm *vm);
-
-/* The guests of the state file, connecting. 0 or -ENOMEM. */
-int vms_start(struct ddad *ddad);
-
-/* The poll(2) events vm wants; its fd is vm->qmp.fd. */
-short vm_poll_events(const struct vm *vm);
-
-/* Serves what poll() said of vm's connection. */
-void vm_service(struct ddad *ddad, struct vm *vm, short revents);
-
-/*
- * Whether vm is connected, through the very QEMU process pid (started at
- * start): the one whose word counts for the devices ddad gave it.
- */
-bool vm_is_process(const struct vm *vm, pid_t pid, unsigned long long start);
-
-/* The guest's device of id qdev, as ddad knows it; NULL if none. */
-struct guest_dev *vm_device(struct vm *vm, const char *qdev);
-
-/* The guest has qdev on port now. 0 or -ENOMEM. */
-int vm_device_add(struct vm *vm, const char *qdev, const char *port);
-
-/* The {"vm", "qmp", "connected", "devices"} object of a guest. */
-struct json_object *vm_json(struct ddad *ddad, const struct vm *vm);
+struct guest;
 
 /* job.c: what ddad does to a device, step by step */
 
 enum job_step {
 	STEP_START,
-	STEP_QUERY,		/* assign: query-pci for a port */
+	STEP_QUERY,		/* assign: the guest prepares (a port) */
 	STEP_HANDOVER,		/* assign: dda.ko hands it to vfio-pci */
-	STEP_DEVICE_ADD,	/* assign: device_add */
-	STEP_VERIFY,		/* assign: query-pci shows it */
-	STEP_UNPLUG,		/* device_del, until DEVICE_DELETED */
-	STEP_CONFIRM,		/* query-pci and vfio: did it let go? */
+	STEP_DEVICE_ADD,	/* assign: the guest adds it */
+	STEP_VERIFY,		/* assign: the guest shows it */
+	STEP_UNPLUG,		/* the guest asked to let go, until it says so */
+	STEP_CONFIRM,		/* the guest and vfio: did it let go? */
 	STEP_RECLAIM,		/* dda.ko takes it back into quarantine */
 	STEP_DONE,
 };
@@ -866,15 +812,15 @@ struct job {
 	enum operation operation;	/* what it does now */
 	enum job_step step;
 	char address[DDA_ADDRESS_LEN + 1];
-	char qdev[QDEV_SIZE];
-	char port[QDEV_SIZE];
-	struct vm *vm;			/* the guest it concerns now */
-	struct vm *next_vm;		/* reassign: the guest it goes to next */
+	char port[QDEV_SIZE];		/* a QMP guest's port for it */
+	struct guest *vm;		/* the guest it concerns now */
+	struct guest *next_vm;		/* reassign: the guest it goes to next */
 	pid_t pid;			/* vm's QEMU process it concerns, */
 	unsigned long long start;	/* ... which started then */
 	unsigned int timeout;		/* ms the guest has to let go */
 	uint64_t deadline;		/* now_ms() when it has not let go */
-	bool plugged;			/* assign: device_add succeeded */
+	bool plugged;			/* assign: the guest may have it */
+	unsigned int flags;		/* assign: JOB_PERSISTENT */
 	struct timer timer;		/* the step's deadline */
 	struct call *call;		/* who waits for the answer, or NULL */
 	const char *cause;		/* why ddad started it itself */
@@ -899,19 +845,22 @@ void job_step(struct job *job, enum job_step step);
 /* The job on address, if one is under way. */
 struct job *job_find(struct ddad *ddad, const char *address);
 
+/* An assign written in the guest's config too (a libvirt domain's). */
+#define JOB_PERSISTENT		(1u << 0)
+
 /*
- * Starts assigning address to vm: answered through call (NULL: nobody
- * waits). 0 or -ENOMEM.
+ * Starts assigning address to vm, with flags: answered through call (NULL:
+ * nobody waits). 0 or -ENOMEM.
  */
-int job_assign(struct ddad *ddad, const char *address, struct vm *vm,
-	       struct call *call);
+int job_assign(struct ddad *ddad, const char *address, struct guest *vm,
+	       unsigned int flags, struct call *call);
 
 /*
  * Starts unassigning address from its vm (the QEMU process its record
  * names), and with next_vm assigning it there after. 0 or -ENOMEM.
  */
-int job_unassign(struct ddad *ddad, const char *address, struct vm *vm,
-		 struct vm *next_vm, unsigned int timeout, const char *cause,
+int job_unassign(struct ddad *ddad, const char *address, struct guest *vm,
+		 struct guest *next_vm, unsigned int timeout, const char *cause,
 		 struct call *call);
 
 /*
@@ -919,22 +868,15 @@ int job_unassign(struct ddad *ddad, const char *address, struct vm *vm,
  * process that held it is gone, or the guest lacks it and vfio says that
  * process closed it (guest_let_go()).
  */
-int job_reclaim(struct ddad *ddad, const char *address, struct vm *vm,
+int job_reclaim(struct ddad *ddad, const char *address, struct guest *vm,
 		const char *cause);
-
-/*
- * vm said DEVICE_DELETED of qdev: a word, not a proof. Only for a device
- * ddad gave that very QEMU process, and only once its query-pci and vfio
- * agree, is it reclaimed.
- */
-void jobs_device_deleted(struct ddad *ddad, struct vm *vm, const char *qdev);
 
 /* The QEMU process pid (started at start) exited: its jobs reclaim. */
 void jobs_process_gone(struct ddad *ddad, pid_t pid,
 		       unsigned long long start);
 
 /* Whether a job concerns vm. */
-bool jobs_on_vm(struct ddad *ddad, const struct vm *vm);
+bool jobs_on_vm(struct ddad *ddad, const struct guest *vm);
 
 /* Frees the jobs that are done. */
 void jobs_reap(struct ddad *ddad);
@@ -943,12 +885,12 @@ void jobs_reap(struct ddad *ddad);
 void jobs_release(struct ddad *ddad);
 
 /* The ports vm's devices and jobs use; *n of them, to free(). */
-const char **vm_ports_taken(struct ddad *ddad, const struct vm *vm,
+const char **guest_ports_taken(struct ddad *ddad, const struct guest *vm,
 			    size_t *n);
 
 /* For the steps of assign.c and job.c. */
 struct job *job_new(struct ddad *ddad, enum operation operation,
-		    const char *address, struct vm *vm, struct call *call);
+		    const char *address, struct guest *vm, struct call *call);
 
 /* Records the device's state, vm, port and operation, and saves it. */
 int job_record(struct job *job, enum dda_state st, const char *vm,
@@ -971,7 +913,7 @@ void job_reclaim_step(struct job *job);
 
 /* assign.c */
 
-/* The first step of an assign: query-pci for a free port. */
+/* The first step of an assign: the guest prepares. */
 void assign_query(struct job *job);
 
 /* An assign's step did not get its answer in time. */
@@ -1053,8 +995,9 @@ void reconcile(struct ddad *ddad);
 struct ddad {
 	struct ddad_config config;
 	struct state state;
-	struct vm **vms;
-	size_t vm_count;
+	struct guest **guests;
+	size_t guest_count;
+	struct libvirt_guests *libvirt;	/* guest_libvirt.c; NULL: none */
 	struct job *jobs;
 	struct timer *timers;
 	unsigned long timer_seq;

@@ -36,7 +36,7 @@
 #include <syslog.h>
 #include <json-c/json.h>
 
-#include "ddad.h"
+#include "guest.h"
 
 static void job_timer(struct ddad *ddad, struct timer *timer);
 
@@ -51,7 +51,7 @@ struct job *job_find(struct ddad *ddad, const char *address)
 }
 
 struct job *job_new(struct ddad *ddad, enum operation operation,
-		    const char *address, struct vm *vm, struct call *call)
+		    const char *address, struct guest *vm, struct call *call)
 {
 	struct job *job, **tail;
 
@@ -63,7 +63,6 @@ struct job *job_new(struct ddad *ddad, enum operation operation,
 	job->step = STEP_START;
 	job->started = job->step_since = now_us();
 	snprintf(job->address, sizeof(job->address), "%s", address);
-	qdev_of(address, job->qdev);
 	job->vm = vm;
 	if (vm) {
 		job->pid = vm->proc.pid;
@@ -138,7 +137,7 @@ void job_stop_waiting(struct job *job)
 {
 	timer_disarm(job->ddad, &job->timer);
 	if (job->vm)
-		qmp_cancel(&job->vm->qmp, job);
+		job->vm->ops->cancel(job->vm, job);
 }
 
 int job_record(struct job *job, enum dda_state st, const char *vm,
@@ -186,7 +185,7 @@ void job_end(struct job *job, int err, const char *fmt, ...)
 	}
 	job_stop_waiting(job);
 	if (job->next_vm)
-		qmp_cancel(&job->next_vm->qmp, job);
+		job->next_vm->ops->cancel(job->next_vm, job);
 	job_step(job, STEP_DONE);
 	job->done = true;
 	start = now_us();
@@ -327,7 +326,7 @@ void job_reclaim_step(struct job *job)
 	}
 }
 
-int job_reclaim(struct ddad *ddad, const char *address, struct vm *vm,
+int job_reclaim(struct ddad *ddad, const char *address, struct guest *vm,
 		const char *cause)
 {
 	struct state_device *dev = state_find(&ddad->state, address);
@@ -363,28 +362,14 @@ static void job_not_released(struct job *job, const char *why)
 			job_vm_name(job), why);
 }
 
-static void job_unplugged(void *ctx, const struct qmp_result *result)
+void guest_removed(struct job *job, int err, const char *what)
 {
-	struct job *job = ctx;
-	char why[300];
-
 	if (job->done || job->step != STEP_UNPLUG)
 		return;
-	if (!result->err)
-		return;		/* now DEVICE_DELETED, or the deadline */
-	/* A dropped connection proves nothing: its QEMU may live on. */
-	if (result->err == -ECONNRESET)
-		return;
-	if (!strcmp(result->error_class, "DeviceNotFound")) {
+	if (err)
+		job_not_released(job, what);
+	else
 		job_confirm_step(job);	/* it says it has it no more: see */
-		return;
-	}
-	if (strstr(result->error_desc, "already") ||
-	    strstr(result->error_desc, "in the process"))
-		return;		/* an unplug under way: wait for it */
-	snprintf(why, sizeof(why), "refused to release %s (%s)", job->address,
-		 result->error_desc);
-	job_not_released(job, why);
 }
 
 /* Whether the QEMU process the job concerns is gone. */
@@ -412,9 +397,8 @@ static void job_wait_unplug(struct job *job)
 
 void job_unplug_step(struct job *job)
 {
-	struct json_object *args;
 	char why[128];
-	int err = -ENOMEM;
+	int err;
 
 	job_stop_waiting(job);
 	if (!job->vm || job_process_gone(job)) {
@@ -426,18 +410,13 @@ void job_unplug_step(struct job *job)
 		   job->operation == OPERATION_ASSIGN ? OPERATION_ASSIGN :
 		   OPERATION_UNASSIGN);
 	job->deadline = now_ms() + job->timeout;
-	if (!vm_is_process(job->vm, job->pid, job->start)) {
+	if (!guest_is_process(job->vm, job->pid, job->start)) {
 		/* Not connected through its QEMU: wait for it, or its end. */
 		job_wait_unplug(job);
 		return;
 	}
 	job_wait(job, STEP_UNPLUG, job->timeout);
-	args = json_object_new_object();
-	if (args && json_add(args, "id", json_object_new_string(job->qdev)))
-		err = qmp_command(&job->vm->qmp, "device_del", args,
-				  job_unplugged, job);
-	else
-		json_object_put(args);
+	err = job->vm->ops->remove(job->vm, job);
 	if (err) {
 		snprintf(why, sizeof(why), "could not be asked to release %s",
 			 job->address);
@@ -445,8 +424,8 @@ void job_unplug_step(struct job *job)
 	}
 }
 
-int job_unassign(struct ddad *ddad, const char *address, struct vm *vm,
-		 struct vm *next_vm, unsigned int timeout, const char *cause,
+int job_unassign(struct ddad *ddad, const char *address, struct guest *vm,
+		 struct guest *next_vm, unsigned int timeout, const char *cause,
 		 struct call *call)
 {
 	struct state_device *dev = state_find(&ddad->state, address);
@@ -502,9 +481,8 @@ static void job_unproven(struct job *job, const char *why)
 	job_wait_unplug(job);
 }
 
-static void job_confirmed(void *ctx, const struct qmp_result *result)
+void guest_looked(struct job *job, bool has, int err, const char *what)
 {
-	struct job *job = ctx;
 	enum guest_view view;
 	int vfio_open = 1;
 	char why[300];
@@ -512,18 +490,14 @@ static void job_confirmed(void *ctx, const struct qmp_result *result)
 	if (job->done || job->step != STEP_CONFIRM)
 		return;
 	job_stop_waiting(job);
-	if (result->err) {
-		snprintf(why, sizeof(why), "its query-pci failed (%s)",
-			 result->err == -ECONNRESET ? "the connection closed" :
-			 result->error_desc);
-		job_unproven(job, why);
+	if (err) {
+		job_unproven(job, what);
 		return;
 	}
-	view = pci_has_qdev(result->value, job->qdev, NULL) ? GUEST_HAS :
-	       GUEST_LACKS;
+	view = has ? GUEST_HAS : GUEST_LACKS;
 	if (view == GUEST_LACKS)
 		vfio_open = job_vfio_open(job);
-	if (guest_let_go(vm_is_process(job->vm, job->pid, job->start) ?
+	if (guest_let_go(guest_is_process(job->vm, job->pid, job->start) ?
 			 HOLDER_CONNECTED : HOLDER_ELSEWHERE, view,
 			 vfio_open)) {
 		job_reclaim_step(job);
@@ -536,8 +510,10 @@ static void job_confirmed(void *ctx, const struct qmp_result *result)
 		return;
 	}
 	snprintf(why, sizeof(why), view == GUEST_HAS ?
-		 "its query-pci still shows %s" :
-		 "its QEMU still holds %s open through vfio", job->address);
+		 "vm %s still shows %s" :
+		 "its QEMU still holds %s open through vfio",
+		 view == GUEST_HAS ? job->vm->name : job->address,
+		 job->address);
 	job_unproven(job, why);
 }
 
@@ -547,15 +523,14 @@ void job_confirm_step(struct job *job)
 	int err;
 
 	job_stop_waiting(job);
-	if (!job->vm || !vm_is_process(job->vm, job->pid, job->start)) {
+	if (!job->vm || !guest_is_process(job->vm, job->pid, job->start)) {
 		job_unproven(job, "its QEMU is not connected");
 		return;
 	}
 	job_step(job, STEP_CONFIRM);
 	timer_arm(job->ddad, &job->timer, job->deadline > now ?
 		  job->deadline - now : 0);
-	err = qmp_command(&job->vm->qmp, "query-pci", NULL, job_confirmed,
-			  job);
+	err = job->vm->ops->look(job->vm, job);
 	if (err)
 		job_unproven(job, "it could not be asked");
 }
@@ -580,7 +555,7 @@ static void job_timer(struct ddad *ddad, struct timer *timer)
 			snprintf(why, sizeof(why),
 				 "did not release %s within %u s",
 				 job->address, job->timeout / 1000);
-		qmp_cancel(&job->vm->qmp, job);
+		job->vm->ops->cancel(job->vm, job);
 		job_not_released(job, why);
 		break;
 	case STEP_CONFIRM:
@@ -596,19 +571,17 @@ static void job_timer(struct ddad *ddad, struct timer *timer)
 	}
 }
 
-void jobs_device_deleted(struct ddad *ddad, struct vm *vm, const char *qdev)
+void guest_device_gone(struct guest *vm, const char *address)
 {
+	struct ddad *ddad = vm->ddad;
 	static uint64_t said;
-	char address[DDA_ADDRESS_LEN + 1];
 	struct state_device *dev;
 	struct job *job;
 
-	if (qdev_address(qdev, address))
-		return;
 	job = job_find(ddad, address);
 	if (job) {
 		if (job->vm == vm && job->step == STEP_UNPLUG &&
-		    vm_is_process(vm, job->pid, job->start))
+		    guest_is_process(vm, job->pid, job->start))
 			job_confirm_step(job);
 		return;
 	}
@@ -617,10 +590,10 @@ void jobs_device_deleted(struct ddad *ddad, struct vm *vm, const char *qdev)
 	if (!dev || dev->state != DDA_STATE_ASSIGNED || !dev->vm ||
 	    strcmp(dev->vm, vm->name) || dev->with ||
 	    dev->operation != OPERATION_NONE ||
-	    !vm_is_process(vm, dev->pid, dev->start)) {
+	    !guest_is_process(vm, dev->pid, dev->start)) {
 		/* Once a second at most: a guest may say it all day. */
 		if (now_ms() - said >= 1000) {
-			log_msg(LOG_WARNING, "vm %s said DEVICE_DELETED of %s, which ddad did not give it: ignored",
+			log_msg(LOG_WARNING, "vm %s said it let go of %s, which ddad did not give it: ignored",
 				vm->name, address);
 			said = now_ms();
 		}
@@ -650,7 +623,7 @@ void jobs_process_gone(struct ddad *ddad, pid_t pid,
 			job_reclaim_step(job);
 }
 
-bool jobs_on_vm(struct ddad *ddad, const struct vm *vm)
+bool jobs_on_vm(struct ddad *ddad, const struct guest *vm)
 {
 	struct job *job;
 
@@ -660,7 +633,7 @@ bool jobs_on_vm(struct ddad *ddad, const struct vm *vm)
 	return false;
 }
 
-const char **vm_ports_taken(struct ddad *ddad, const struct vm *vm,
+const char **guest_ports_taken(struct ddad *ddad, const struct guest *vm,
 			    size_t *n)
 {
 	struct state *state = &ddad->state;
@@ -689,7 +662,7 @@ static void job_free(struct job *job)
 {
 	job_stop_waiting(job);
 	if (job->next_vm)
-		qmp_cancel(&job->next_vm->qmp, job);
+		job->next_vm->ops->cancel(job->next_vm, job);
 	free(job);
 }
 

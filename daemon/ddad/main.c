@@ -23,7 +23,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "ddad.h"
+#include "guest_libvirt.h"
+#include "vm.h"
 
 #ifndef DDA_VERSION
 #define DDA_VERSION "unknown"
@@ -37,12 +38,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: ddad [--foreground] [--socket PATH] [--state-dir DIR] [--group NAME]\n"
+		"            [--libvirt-uri URI]\n"
 		"       ddad --help | --version\n\n"
 		"The policy daemon of dda, discrete device assignment.\n\n"
 		"  -f, --foreground     log to stderr as well as to syslog\n"
 		"  -s, --socket PATH    listen on PATH (default " DDAD_SOCKET ")\n"
 		"  -d, --state-dir DIR  keep the state in DIR (default " DDAD_STATE_DIR ")\n"
 		"  -g, --group NAME     let group NAME change device state, besides root\n"
+		"      --libvirt-uri URI\n"
+		"                       libvirt's domains are guests, from URI (default\n"
+		"                       qemu:///system; retried while libvirtd is down)\n"
 		"  -h, --help           show this help\n"
 		"  -V, --version        show the version\n\n"
 		"ddad always runs in the foreground; SIGTERM or SIGINT stops it.\n"
@@ -72,6 +77,7 @@ static int options_parse(int argc, char *argv[], struct ddad_config *config)
 		{ "socket", required_argument, NULL, 's' },
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "group", required_argument, NULL, 'g' },
+		{ "libvirt-uri", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
@@ -102,6 +108,11 @@ static int options_parse(int argc, char *argv[], struct ddad_config *config)
 			if (!*optarg)
 				return usage_error("--group needs a group name");
 			config->group_name = optarg;
+			break;
+		case 'L':
+			if (!*optarg)
+				return usage_error("--libvirt-uri needs a URI");
+			config->libvirt_uri = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -204,6 +215,8 @@ static int ddad_run(struct ddad *ddad, int signal_fd)
 	 * settled at once, what the guests say as they connect.
 	 */
 	err = vms_start(ddad);
+	if (!err)
+		err = libvirt_guests_start(ddad, config->libvirt_uri);
 	if (!err) {
 		reconcile(ddad);
 		err = server_run(ddad, listen_fd, signal_fd);
@@ -211,9 +224,10 @@ static int ddad_run(struct ddad *ddad, int signal_fd)
 		close(listen_fd);
 	}
 	jobs_release(ddad);
-	while (ddad->vm_count)
-		vm_destroy(ddad, ddad->vms[0]);
-	free(ddad->vms);
+	libvirt_guests_stop(ddad);
+	while (ddad->guest_count)
+		guest_destroy(ddad->guests[0]);
+	free(ddad->guests);
 	state_save(&ddad->state);
 	holders_release(ddad);
 out:

@@ -9,7 +9,8 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "ddad.h"
+#include "guest.h"
+#include "guest_libvirt.h"
 
 /* What dda.ko says of address and of the rest of its IOMMU group. */
 struct devices {
@@ -49,17 +50,17 @@ static int not_busy(struct ddad *ddad, const char *address,
 }
 
 /* The guest a device may go to: known, connected, running. */
-static int vm_ready_for(struct ddad *ddad, const char *name, struct vm **out,
+static int vm_ready_for(struct ddad *ddad, const char *name, struct guest **out,
 			struct reply *reply)
 {
-	struct vm *vm = vm_find(ddad, name);
+	struct guest *vm = guest_find(ddad, name);
 
 	*out = vm;
 	if (!vm || vm->adding)
 		return reply_error(reply, -ENOENT,
-				   "no vm named %s (ddactl vm add %s --qmp PATH)",
-				   name, name);
-	if (vm->link != VM_UP)
+				   "no vm named %s (ddactl vm add %s --qmp PATH); %s",
+				   name, name, libvirt_guests_why(ddad));
+	if (!vm->up)
 		return reply_error(reply, -ENOTCONN,
 				   "vm %s is not connected: %s", name,
 				   *vm->why ? vm->why : "connecting");
@@ -153,14 +154,21 @@ int op_assign(struct ddad *ddad, struct json_object *request,
 {
 	char address[DDA_ADDRESS_LEN + 1], pf[DDA_ADDRESS_LEN + 1], message[256];
 	struct devices devs;
+	unsigned int flags = 0;
 	const char *name;
 	struct call *call;
-	struct vm *vm;
+	struct guest *vm;
+	bool persistent;
 	int err;
 
 	err = assign_address(request, address, pf, reply);
 	if (!err)
 		err = arg_vm(request, "assign", &name, reply);
+	if (!err)
+		err = arg_bool(request, "assign", "persistent", &persistent,
+			       reply);
+	if (!err && persistent)
+		flags |= JOB_PERSISTENT;
 	if (!err)
 		err = vm_ready_for(ddad, name, &vm, reply);
 	if (!err && pf[0])
@@ -183,7 +191,7 @@ int op_assign(struct ddad *ddad, struct json_object *request,
 	call = call_defer(reply);
 	if (!call)
 		return reply->err;
-	err = job_assign(ddad, address, vm, call);
+	err = job_assign(ddad, address, vm, flags, call);
 	if (err)
 		return reply_error(reply, err, "out of memory");
 	return 0;
@@ -196,7 +204,7 @@ int op_assign(struct ddad *ddad, struct json_object *request,
  * that process gone.
  */
 static int assigned_to(struct ddad *ddad, const char *address,
-		       struct vm **vm, struct reply *reply)
+		       struct guest **vm, struct reply *reply)
 {
 	struct state_device *rec = state_find(&ddad->state, address);
 	struct devices devs;
@@ -213,14 +221,14 @@ static int assigned_to(struct ddad *ddad, const char *address,
 		return reply_error(reply, err, "no PCI device %s", address);
 	if (err)
 		return reply_error(reply, err, "%s", message);
-	*vm = vm_find(ddad, rec->vm);
+	*vm = guest_find(ddad, rec->vm);
 	if (!*vm)
 		return 0;
 	switch (holder_view_of(ddad, rec)) {
 	case HOLDER_GONE:
 		return 0;
 	case HOLDER_ELSEWHERE:
-		if ((*vm)->link == VM_UP)
+		if ((*vm)->up)
 			return reply_error(reply, -ENOTCONN,
 					   "vm %s is connected through another QEMU process (pid %d) than the one holding %s (pid %d): it comes back when that one exits",
 					   rec->vm, (int)(*vm)->proc.pid,
@@ -228,7 +236,7 @@ static int assigned_to(struct ddad *ddad, const char *address,
 		/* fall through */
 	case HOLDER_STOPPED:
 	case HOLDER_UNKNOWN:
-		if ((*vm)->link != VM_UP)
+		if (!(*vm)->up)
 			return reply_error(reply, -ENOTCONN,
 					   "vm %s is not connected (%s): it cannot be asked to let go of %s",
 					   rec->vm, *(*vm)->why ? (*vm)->why :
@@ -241,7 +249,7 @@ static int assigned_to(struct ddad *ddad, const char *address,
 }
 
 static int unassign_start(struct ddad *ddad, const char *address,
-			  struct vm *vm, struct vm *next_vm,
+			  struct guest *vm, struct guest *next_vm,
 			  unsigned int timeout, struct reply *reply)
 {
 	struct call *call;
@@ -264,7 +272,7 @@ int op_unassign(struct ddad *ddad, struct json_object *request,
 {
 	char address[DDA_ADDRESS_LEN + 1];
 	unsigned int timeout;
-	struct vm *vm;
+	struct guest *vm;
 	int err;
 
 	err = arg_address(request, "unassign", address, reply);
@@ -284,7 +292,7 @@ int op_reassign(struct ddad *ddad, struct json_object *request,
 		struct reply *reply)
 {
 	char address[DDA_ADDRESS_LEN + 1];
-	struct vm *vm, *next_vm;
+	struct guest *vm, *next_vm;
 	unsigned int timeout;
 	const char *name;
 	int err;

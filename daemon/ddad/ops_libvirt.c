@@ -33,6 +33,7 @@
 #include <json-c/json.h>
 
 #include "ddad.h"
+#include "guest.h"
 
 struct hook_call;
 
@@ -374,7 +375,7 @@ static enum lend prepare_judge(struct ddad *ddad, const char *domain,
 {
 	const struct dda_device *dev = NULL;
 	struct dda_device *devs;
-	struct vm *vm;
+	struct guest *guest;
 	enum lend lend;
 	bool along = false;
 	size_t count, j;
@@ -391,8 +392,9 @@ static enum lend prepare_judge(struct ddad *ddad, const char *domain,
 	lend = lend_check(dev, devs, count, &ddad->state, domain,
 			  hds[i].managed, job_find(ddad, hds[i].address),
 			  along, err, message, size);
-	vm = vm_find(ddad, domain);
-	if (lend == LEND_HANDOVER && vm && vm->qmp_path) {
+	/* dda records guests by name: a QMP guest's is not the domain's. */
+	guest = guest_find(ddad, domain);
+	if (lend == LEND_HANDOVER && guest && strcmp(guest->ops->kind, "libvirt")) {
 		*err = -EEXIST;
 		snprintf(message, size,
 			 "domain %s has the name of a QMP guest of ddad's (ddactl vm list): dda records guests by name; rename one of them",

@@ -8,7 +8,7 @@
 #include <sys/un.h>
 #include <json-c/json.h>
 
-#include "ddad.h"
+#include "vm.h"
 
 #define SUN_PATH_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
@@ -34,14 +34,19 @@ int op_vm_add(struct ddad *ddad, struct json_object *request,
 		if (qmp[i] < 0x20 || qmp[i] > 0x7e)
 			return reply_error(reply, -EINVAL,
 					   "\"qmp\" must be printable ASCII, without control characters");
-	for (i = 0; i < ddad->vm_count; i++) {
-		const struct vm *vm = ddad->vms[i];
+	for (i = 0; i < ddad->guest_count; i++) {
+		const struct guest *vm = ddad->guests[i];
+		const char *path = vm_qmp_path(vm);
 
+		if (!strcmp(vm->name, name) && !path)
+			return reply_error(reply, -EEXIST,
+					   "vm %s exists: it is a %s domain, a guest of ddad's without vm add",
+					   name, vm->ops->kind);
 		if (!strcmp(vm->name, name))
 			return reply_error(reply, -EEXIST,
 					   "vm %s exists (QMP socket %s)",
-					   name, vm->qmp_path);
-		if (!strcmp(vm->qmp_path, qmp))
+					   name, path);
+		if (path && !strcmp(path, qmp))
 			return reply_error(reply, -EEXIST,
 					   "%s is the QMP socket of vm %s",
 					   qmp, vm->name);
@@ -65,16 +70,20 @@ int op_vm_remove(struct ddad *ddad, struct json_object *request,
 {
 	struct state *state = &ddad->state;
 	const char *name;
-	struct vm *vm;
+	struct guest *vm;
 	size_t i;
 	int err;
 
 	err = arg_vm(request, "vm_remove", &name, reply);
 	if (err)
 		return err;
-	vm = vm_find(ddad, name);
+	vm = guest_find(ddad, name);
 	if (!vm)
 		return reply_error(reply, -ENOENT, "no vm named %s", name);
+	if (!vm_qmp_path(vm))
+		return reply_error(reply, -EINVAL,
+				   "vm %s is a %s domain, not added with vm add: there is nothing to remove",
+				   name, vm->ops->kind);
 	if (vm->adding)
 		return reply_error(reply, -EBUSY, "vm %s is being added", name);
 	for (i = 0; i < state->count; i++)
@@ -89,11 +98,11 @@ int op_vm_remove(struct ddad *ddad, struct json_object *request,
 	state_vm_remove(state, name);
 	err = state_save(state);
 	if (err) {
-		state_vm_add(state, name, vm->qmp_path, vm->uid);
+		state_vm_add(state, name, vm_qmp_path(vm), vm_uid(vm));
 		return reply_error(reply, err, "cannot write %s/%s: %s",
 				   state->dir, STATE_FILE, strerror(-err));
 	}
-	vm_destroy(ddad, vm);
+	guest_destroy(vm);
 	reply->result = json_object_new_object();
 	if (!reply->result)
 		return reply_error(reply, -ENOMEM, "out of memory");
@@ -102,7 +111,7 @@ int op_vm_remove(struct ddad *ddad, struct json_object *request,
 
 static int vm_compare(const void *a, const void *b)
 {
-	const struct vm *const *x = a, *const *y = b;
+	const struct guest *const *x = a, *const *y = b;
 
 	return strcmp((*x)->name, (*y)->name);
 }
@@ -111,23 +120,23 @@ int op_vm_list(struct ddad *ddad, struct json_object *request,
 	       struct reply *reply)
 {
 	struct json_object *result, *obj;
-	struct vm **sorted;
+	struct guest **sorted;
 	size_t i;
 
 	(void)request;
 	result = json_object_new_array();
-	sorted = calloc(ddad->vm_count + 1, sizeof(*sorted));
+	sorted = calloc(ddad->guest_count + 1, sizeof(*sorted));
 	if (!result || !sorted)
 		goto nomem;
-	if (ddad->vm_count) {
-		memcpy(sorted, ddad->vms, ddad->vm_count * sizeof(*sorted));
-		qsort(sorted, ddad->vm_count, sizeof(*sorted), vm_compare);
+	if (ddad->guest_count) {
+		memcpy(sorted, ddad->guests, ddad->guest_count * sizeof(*sorted));
+		qsort(sorted, ddad->guest_count, sizeof(*sorted), vm_compare);
 	}
-	for (i = 0; i < ddad->vm_count; i++) {
+	for (i = 0; i < ddad->guest_count; i++) {
 		/* One being added is not there yet. */
 		if (sorted[i]->adding)
 			continue;
-		obj = vm_json(ddad, sorted[i]);
+		obj = guest_json(sorted[i]);
 		if (!obj || json_object_array_add(result, obj)) {
 			json_object_put(obj);
 			goto nomem;

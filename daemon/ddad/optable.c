@@ -7,7 +7,8 @@
 
 static const char *const vm_add_args[] = { "vm", "qmp", NULL };
 static const char *const vm_args[] = { "vm", NULL };
-static const char *const assign_args[] = { "address", "vf_of", "vm", NULL };
+static const char *const assign_args[] = { "address", "vf_of", "vm",
+					   "persistent", NULL };
 static const char *const unassign_args[] = { "address", "timeout", NULL };
 static const char *const reassign_args[] = { "address", "vm", "timeout",
 					     NULL };

@@ -176,3 +176,16 @@ int process_vfio_holder(const char *address, struct process *out,
 		process_fill(out, user->pid, pidfd);
 	return 1;
 }
+
+int process_open(pid_t pid, struct process *out)
+{
+	int pidfd;
+
+	process_init(out);
+	if (pid <= 0)
+		return -ESRCH;
+	pidfd = pidfd_of(pid);
+	if (pidfd < 0)
+		return pidfd;
+	return process_fill(out, pid, pidfd);
+}

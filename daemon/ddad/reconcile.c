@@ -37,7 +37,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "ddad.h"
+#include "guest.h"
 
 static struct holder *holder_find(struct ddad *ddad, pid_t pid,
 				  unsigned long long start)
@@ -116,7 +116,7 @@ enum holder_view holder_view_of(struct ddad *ddad,
 				const struct state_device *rec)
 {
 	struct holder *h;
-	struct vm *vm;
+	struct guest *vm;
 
 	if (rec->pid <= 0)
 		return HOLDER_UNKNOWN;
@@ -125,8 +125,8 @@ enum holder_view holder_view_of(struct ddad *ddad,
 		h->exited = true;
 		return HOLDER_GONE;
 	}
-	vm = rec->vm ? vm_find(ddad, rec->vm) : NULL;
-	if (vm && vm_is_process(vm, rec->pid, rec->start))
+	vm = rec->vm ? guest_find(ddad, rec->vm) : NULL;
+	if (vm && guest_is_process(vm, rec->pid, rec->start))
 		return HOLDER_CONNECTED;
 	return HOLDER_ELSEWHERE;
 }
@@ -157,16 +157,14 @@ static enum guest_view guest_view(struct ddad *ddad,
 				  const struct state_device *rec,
 				  enum holder_view holder, int *vfio_open)
 {
-	char qdev[QDEV_SIZE];
-	struct vm *vm;
+	struct guest *vm;
 
 	*vfio_open = 1;
 	if (holder != HOLDER_CONNECTED)
 		return GUEST_UNKNOWN;
-	vm = vm_find(ddad, rec->vm);
+	vm = guest_find(ddad, rec->vm);
 	/* A member of a group: what counts is the device it went with. */
-	qdev_of(rec->with ? rec->with : rec->address, qdev);
-	if (vm_device(vm, qdev))
+	if (vm->ops->has(vm, rec->with ? rec->with : rec->address))
 		return GUEST_HAS;
 	*vfio_open = process_holds_vfio(&vm->proc, rec->address);
 	if (*vfio_open == -ESRCH)
@@ -243,10 +241,9 @@ static void reconcile_one(struct ddad *ddad, const char *address,
 	enum operation operation;
 	enum holder_view holder;
 	enum guest_view view;
-	const char *name;
-	char qdev[QDEV_SIZE], *port;
-	struct guest_dev *gdev;
-	struct vm *vm;
+	const char *name, *gport;
+	struct guest *vm;
+	char *port;
 	int vfio_open;
 
 	if (!rec || job_find(ddad, address))
@@ -263,8 +260,8 @@ static void reconcile_one(struct ddad *ddad, const char *address,
 		}
 	}
 	/* A record of an older ddad names its guest, not its process. */
-	vm = rec->vm ? vm_find(ddad, rec->vm) : NULL;
-	if (rec->pid <= 0 && vm && vm->link == VM_UP && vm->proc.pid > 0) {
+	vm = rec->vm ? guest_find(ddad, rec->vm) : NULL;
+	if (rec->pid <= 0 && vm && vm->up && vm->proc.pid > 0) {
 		state_set_holder(state, rec, vm->proc.pid, vm->proc.start,
 				 rec->with);
 		holders_sync(ddad);
@@ -300,9 +297,10 @@ static void reconcile_one(struct ddad *ddad, const char *address,
 		if (rec->state == DDA_STATE_ASSIGNED &&
 		    operation == OPERATION_NONE)
 			return;		/* as it should be */
-		qdev_of(address, qdev);
-		gdev = vm_device(vm, qdev);
-		port = gdev && *gdev->port ? gdev->port : rec->port;
+		gport = vm->ops->port(vm, address);
+		if (!gport)
+			gport = rec->port;
+		port = gport ? strdup(gport) : NULL;
 		log_msg(LOG_NOTICE, "%s is assigned to vm %s%s", address,
 			vm->name, operation == OPERATION_ASSIGN ?
 			": its assign is finished" : "");
@@ -310,7 +308,6 @@ static void reconcile_one(struct ddad *ddad, const char *address,
 			audit_ddad(name, address, vm->name,
 				   operation == OPERATION_ASSIGN ? 0 : -ECANCELED,
 				   "restart");
-		port = port ? strdup(port) : NULL;
 		state_set(state, rec, DDA_STATE_ASSIGNED, vm->name, port,
 			  OPERATION_NONE, time(NULL));
 		free(port);
@@ -365,4 +362,9 @@ void reconcile(struct ddad *ddad)
 	free(devs);
 	holders_sync(ddad);
 	state_save(state);
+}
+
+void guest_changed(struct guest *guest)
+{
+	reconcile(guest->ddad);
 }

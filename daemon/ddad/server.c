@@ -32,7 +32,8 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "ddad.h"
+#include "guest.h"
+#include "guest_libvirt.h"
 
 #define CLIENTS_MAX		512	/* of uids other than root, --group */
 #define CLIENTS_PER_USER	16	/* of each such uid */
@@ -71,6 +72,7 @@ enum {
 	POLL_SIGNAL,
 	POLL_LISTEN,
 	POLL_KERNEL,
+	POLL_LIBVIRT,
 	POLL_FIXED,
 };
 
@@ -81,8 +83,8 @@ struct server {
 	struct client **clients;
 	size_t count;
 	size_t unprivileged;	/* clients that are not root or --group */
-	struct vm **vms;	/* the guests polled, in the poll set's order */
-	size_t vm_count;
+	struct guest **guests;	/* the guests polled, in the poll set's order */
+	size_t guest_count;
 	size_t holder_count;	/* the pidfds polled after them */
 	struct pollfd *fds;
 	bool accept_paused;	/* out of file descriptors */
@@ -538,20 +540,21 @@ static int server_poll_set(struct server *srv, nfds_t *nfds)
 	struct ddad *ddad = srv->ddad;
 	size_t i, first_client;
 	struct pollfd *fds;
-	struct vm **vms;
+	struct guest **guests;
 
 	/* The processes of the devices given since: watched too. */
 	if (holders_sync(ddad))
 		return -ENOMEM;
-	first_client = POLL_FIXED + ddad->vm_count + ddad->holder_count;
+	first_client = POLL_FIXED + ddad->guest_count + ddad->holder_count;
 	fds = reallocarray(srv->fds, first_client + srv->count, sizeof(*fds));
 	if (!fds)
 		return -ENOMEM;
 	srv->fds = fds;
-	vms = reallocarray(srv->vms, ddad->vm_count + 1, sizeof(*vms));
-	if (!vms)
+	guests = reallocarray(srv->guests, ddad->guest_count + 1,
+			      sizeof(*guests));
+	if (!guests)
 		return -ENOMEM;
-	srv->vms = vms;
+	srv->guests = guests;
 
 	fds[POLL_SIGNAL] = (struct pollfd){ .fd = srv->signal_fd,
 					    .events = POLLIN };
@@ -562,16 +565,18 @@ static int server_poll_set(struct server *srv, nfds_t *nfds)
 		fds[POLL_LISTEN].fd = -1;
 	fds[POLL_KERNEL] = (struct pollfd){ .fd = kernel_fd(ddad),
 					    .events = POLLIN };
-	for (i = 0; i < ddad->vm_count; i++) {
-		struct vm *vm = ddad->vms[i];
+	fds[POLL_LIBVIRT] = (struct pollfd){ .fd = libvirt_guests_fd(ddad),
+					     .events = POLLIN };
+	for (i = 0; i < ddad->guest_count; i++) {
+		struct guest *guest = ddad->guests[i];
 
-		vms[i] = vm;
-		fds[POLL_FIXED + i] = (struct pollfd){
-			.fd = vm->qmp.fd, .events = vm_poll_events(vm) };
+		guests[i] = guest;
+		fds[POLL_FIXED + i].fd = guest->ops->poll_fd(guest,
+						&fds[POLL_FIXED + i].events);
 	}
-	srv->vm_count = ddad->vm_count;
+	srv->guest_count = ddad->guest_count;
 	for (i = 0; i < ddad->holder_count; i++)
-		fds[POLL_FIXED + ddad->vm_count + i] = (struct pollfd){
+		fds[POLL_FIXED + ddad->guest_count + i] = (struct pollfd){
 			.fd = ddad->holders[i].exited ? -1 :
 			      ddad->holders[i].proc.pidfd,
 			.events = POLLIN };
@@ -589,13 +594,13 @@ static int server_poll_set(struct server *srv, nfds_t *nfds)
 	return 0;
 }
 
-/* Whether vm is still one of the guests (serving others may remove one). */
-static bool vm_alive(const struct ddad *ddad, const struct vm *vm)
+/* Whether guest is still one of the guests (serving others may remove one). */
+static bool guest_alive(const struct ddad *ddad, const struct guest *guest)
 {
 	size_t i;
 
-	for (i = 0; i < ddad->vm_count; i++)
-		if (ddad->vms[i] == vm)
+	for (i = 0; i < ddad->guest_count; i++)
+		if (ddad->guests[i] == guest)
 			return true;
 	return false;
 }
@@ -620,7 +625,7 @@ static void server_release(struct server *srv)
 		client_free(srv->clients[i]);
 	free(srv->clients);
 	free(srv->fds);
-	free(srv->vms);
+	free(srv->guests);
 	close(srv->listen_fd);
 }
 
@@ -635,9 +640,9 @@ static void server_stop_calls(struct server *srv)
 	size_t i;
 
 	jobs_release(ddad);
-	for (i = ddad->vm_count; i > 0; i--)
-		if (ddad->vms[i - 1]->adding)
-			vm_destroy(ddad, ddad->vms[i - 1]);
+	for (i = ddad->guest_count; i > 0; i--)
+		if (ddad->guests[i - 1]->adding)
+			guest_destroy(ddad->guests[i - 1]);
 	for (i = 0; i < srv->count; i++)
 		client_flush(srv->clients[i]);
 }
@@ -698,19 +703,21 @@ int server_run(struct ddad *ddad, int listen_fd, int signal_fd)
 
 		if (srv.fds[POLL_KERNEL].revents)
 			kernel_reap(ddad);
-		for (i = 0; i < srv.vm_count; i++)
+		if (srv.fds[POLL_LIBVIRT].revents)
+			libvirt_guests_service(ddad);
+		for (i = 0; i < srv.guest_count; i++)
 			if (srv.fds[POLL_FIXED + i].revents &&
-			    vm_alive(ddad, srv.vms[i]))
-				vm_service(ddad, srv.vms[i],
-					   srv.fds[POLL_FIXED + i].revents);
+			    guest_alive(ddad, srv.guests[i]))
+				srv.guests[i]->ops->service(srv.guests[i],
+					srv.fds[POLL_FIXED + i].revents);
 
 		for (i = 0; i < srv.holder_count; i++)
-			if (srv.fds[POLL_FIXED + srv.vm_count + i].revents) {
+			if (srv.fds[POLL_FIXED + srv.guest_count + i].revents) {
 				holders_check(ddad);
 				break;
 			}
 
-		first_client = POLL_FIXED + srv.vm_count + srv.holder_count;
+		first_client = POLL_FIXED + srv.guest_count + srv.holder_count;
 		polled = srv.count;
 		for (i = 0; i < polled; i++)
 			if (srv.fds[first_client + i].revents)
@@ -722,9 +729,14 @@ int server_run(struct ddad *ddad, int listen_fd, int signal_fd)
 		for (i = 0; i < srv.count; i++)
 			client_service(&srv, srv.clients[i], 0);
 		/* Commands the steps queued go out now. */
-		for (i = 0; i < ddad->vm_count; i++)
-			if (qmp_sending(&ddad->vms[i]->qmp))
-				vm_service(ddad, ddad->vms[i], 0);
+		for (i = 0; i < ddad->guest_count; i++) {
+			struct guest *guest = ddad->guests[i];
+			short events;
+
+			if (guest->ops->poll_fd(guest, &events) >= 0 &&
+			    (events & POLLOUT))
+				guest->ops->service(guest, 0);
+		}
 		state_save(&ddad->state);
 		server_reap(&srv);
 		if (srv.fds[POLL_LISTEN].revents)

@@ -25,6 +25,10 @@
 #include "../../daemon/ddad/args.c"
 #include "../../daemon/ddad/assign.c"
 #include "../../daemon/ddad/fs.c"
+#include "../../daemon/ddad/guest.c"
+/* As built without libvirt: test_libvirt_guest has libvirt's guests. */
+#undef HAVE_LIBVIRT
+#include "../../daemon/ddad/guest_libvirt.c"
 #include "../../daemon/ddad/job.c"
 #include "../../daemon/ddad/log.c"
 #include "../../daemon/ddad/ops.c"
@@ -48,6 +52,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "ddad_ask.h"
 #include "unit.h"
 
 static char top[128];
@@ -279,8 +284,9 @@ struct qemu {
 	bool dead;		/* its process exited */
 };
 
-/* g1, g2, and the QEMU of a libvirt domain (never a vm of ddad's). */
-static struct qemu qemus[3];
+/* g1, g2, the QEMU of a libvirt domain (never a vm of ddad's), and the
+ * process of the fake backend's guest. */
+static struct qemu qemus[4];
 
 /* --- the fake QEMUs as processes -------------------------------------- */
 
@@ -656,41 +662,187 @@ static struct ddad ddad;
 static const struct peer root = { .pid = 1, .uid = 0, .gid = 0 };
 static char state_dir[256];
 
-/* A deferred answer lands here. */
-struct answer {
-	char *text;
-	bool done;
+/* --- a guest of a fake kind, through guest.h alone --------------------- */
+
+/*
+ * The core's side of the guest interface, with no QMP: a backend written
+ * for the test, whose QEMU process is qemus[3] (it holds open through vfio
+ * what the backend "plugged"). It answers from turn(), as a backend
+ * answers from the loop, and does what the test says.
+ */
+enum fake_call { FAKE_NONE, FAKE_PREPARE, FAKE_ADD, FAKE_REMOVE, FAKE_LOOK };
+
+static struct fake {
+	struct guest guest;
+	struct qemu *q;
+	enum fake_call pending;		/* what it answers next turn */
+	struct job *job;
+	bool fail_add;			/* add: refused, nothing plugged */
+	bool hold;			/* remove: "done", but keeps it */
+	bool mute;			/* answers nothing */
+	unsigned int calls[FAKE_LOOK + 1];
+} fake;
+
+static int fake_ask(struct guest *guest, struct job *job, enum fake_call c)
+{
+	(void)guest;
+	fake.calls[c]++;
+	fake.pending = c;
+	fake.job = job;
+	return 0;
+}
+
+static int fake_prepare(struct guest *g, struct job *j)
+{
+	return fake_ask(g, j, FAKE_PREPARE);
+}
+
+static int fake_add(struct guest *g, struct job *j)
+{
+	return fake_ask(g, j, FAKE_ADD);
+}
+
+static int fake_remove(struct guest *g, struct job *j)
+{
+	return fake_ask(g, j, FAKE_REMOVE);
+}
+
+static int fake_look(struct guest *g, struct job *j)
+{
+	return fake_ask(g, j, FAKE_LOOK);
+}
+
+static void fake_cancel(struct guest *guest, void *ctx)
+{
+	(void)guest;
+	if (fake.job == ctx)
+		fake.pending = FAKE_NONE;
+}
+
+static bool fake_has(const struct guest *guest, const char *address)
+{
+	char qdev[QDEV_SIZE];
+
+	(void)guest;
+	qdev_of(address, qdev);
+	return qemu_plugged(fake.q, qdev) >= 0;
+}
+
+static const char *fake_port(const struct guest *guest, const char *address)
+{
+	(void)guest;
+	(void)address;
+	return NULL;
+}
+
+static bool fake_describe(const struct guest *guest, struct json_object *obj)
+{
+	(void)guest;
+	return json_add(obj, "fake", json_object_new_boolean(true));
+}
+
+static int fake_poll_fd(const struct guest *guest, short *events)
+{
+	(void)guest;
+	*events = 0;
+	return -1;
+}
+
+static void fake_service(struct guest *guest, short revents)
+{
+	(void)guest;
+	(void)revents;
+}
+
+static void fake_destroy(struct guest *guest)
+{
+	guest_unregister(guest);
+}
+
+static const struct guest_ops fake_ops = {
+	.kind = "fake", .prepare = fake_prepare, .add = fake_add,
+	.remove = fake_remove, .look = fake_look, .cancel = fake_cancel,
+	.has = fake_has, .port = fake_port, .describe = fake_describe,
+	.poll_fd = fake_poll_fd, .service = fake_service,
+	.destroy = fake_destroy,
 };
 
-static void answer_take(void *sink, struct json_object *reply)
+static void fake_turn(void)
 {
-	struct answer *a = sink;
+	enum fake_call c = fake.pending;
+	struct job *job = fake.job;
+	char qdev[QDEV_SIZE];
 
-	a->text = strdup(reply ? json_object_to_json_string_ext(reply,
-			 JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) :
-			 "NULL");
-	a->done = true;
-	json_object_put(reply);
+	if (c == FAKE_NONE || fake.mute)
+		return;
+	fake.pending = FAKE_NONE;
+	qdev_of(job->address, qdev);
+	switch (c) {
+	case FAKE_PREPARE:
+		fake.guest.proc = (struct process){ .pid = fake.q->pid,
+			.start = 7ULL * fake.q->pid, .pidfd = -1 };
+		guest_prepared(job, 0, NULL);
+		break;
+	case FAKE_ADD:
+		if (fake.fail_add) {
+			guest_added(job, -EIO, "the fake refused it");
+			break;
+		}
+		snprintf(fake.q->plugged[0], QDEV_SIZE, "%s", qdev);
+		job->plugged = true;
+		guest_added(job, 0, NULL);
+		break;
+	case FAKE_REMOVE:
+		if (!fake.hold)
+			fake.q->plugged[0][0] = '\0';
+		guest_removed(job, 0, NULL);
+		break;
+	case FAKE_LOOK:
+		guest_looked(job, qemu_plugged(fake.q, qdev) >= 0, 0, NULL);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The fake guest "f1", up, its process alive. */
+static void fake_start(void)
+{
+	struct qemu *q = &qemus[3];
+
+	memset(q, 0, sizeof(*q));
+	q->listen_fd = q->fd = -1;
+	q->pid = next_pid++;
+	q->ports[0] = "p0";
+	memset(&fake, 0, sizeof(fake));
+	fake.q = q;
+	if (guest_init(&fake.guest, &fake_ops, &ddad, "f1") ||
+	    guest_register(&fake.guest))
+		ok(0, "the fake guest cannot be made");
+	fake.guest.up = true;
 }
 
 /* One turn of ddad's loop, and of the fake QEMUs. */
 static void turn(void)
 {
+	short events;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(qemus); i++)
 		qemu_turn(&qemus[i]);
-	for (i = 0; i < ddad.vm_count; i++)
-		if (ddad.vms[i]->qmp.fd >= 0)
-			vm_service(&ddad, ddad.vms[i], POLLIN);
+	fake_turn();
+	for (i = 0; i < ddad.guest_count; i++)
+		if (ddad.guests[i]->ops->poll_fd(ddad.guests[i], &events) >= 0)
+			ddad.guests[i]->ops->service(ddad.guests[i], POLLIN);
 	kernel_reap(&ddad);
 	/* As the loop would when a pidfd is readable. */
 	holders_check(&ddad);
 	timers_run(&ddad);
 	jobs_reap(&ddad);
-	for (i = 0; i < ddad.vm_count; i++)
-		if (qmp_sending(&ddad.vms[i]->qmp))
-			vm_service(&ddad, ddad.vms[i], 0);
+	for (i = 0; i < ddad.guest_count; i++)
+		if (ddad.guests[i]->ops->poll_fd(ddad.guests[i], &events) >= 0 &&
+		    (events & POLLOUT))
+			ddad.guests[i]->ops->service(ddad.guests[i], 0);
 	state_save(&ddad.state);
 }
 
@@ -716,15 +868,7 @@ static void turn_for(int ms)
 /* Sends a request as root; its answer starts in *a. */
 static void ask_start(struct answer *a, const char *request)
 {
-	struct json_object *reply;
-	struct call *call;
-
-	*a = (struct answer){ 0 };
-	reply = protocol_handle(&ddad, &root, request, strlen(request), &call);
-	if (call)
-		call_bind(call, answer_take, a);
-	else
-		answer_take(a, reply);
+	answer_start(&ddad, &root, a, request);
 }
 
 /* Sends a request and turns the loop until its answer: to free(). */
@@ -737,19 +881,6 @@ static char *ask(const char *request)
 		return strdup("no answer");
 	return a.text;
 }
-
-/* The answer has this beginning (or is this whole, without "..."). */
-#define is_answer(request, want, what) do {				\
-	char *got_ = ask(request);					\
-	size_t n_ = strlen(want);					\
-	if (n_ > 3 && !strcmp((want) + n_ - 3, "...")) {		\
-		if (!ok(!strncmp(got_, want, n_ - 3), "%s", what))	\
-			printf("#   got %s\n", got_);			\
-	} else {							\
-		is_str(got_, want, "%s", what);				\
-	}								\
-	free(got_);							\
-} while (0)
 
 static const char *kernel_state(const char *address)
 {
@@ -788,9 +919,10 @@ static void ddad_start(void)
 static void ddad_stop(bool crash, bool kernel_got_it)
 {
 	jobs_release(&ddad);
-	while (ddad.vm_count)
-		vm_destroy(&ddad, ddad.vms[0]);
-	free(ddad.vms);
+	while (ddad.guest_count)
+		guest_destroy(ddad.guests[0]);
+	free(ddad.guests);
+	ddad.guests = NULL;
 	holders_release(&ddad);
 	if (!crash)
 		state_save(&ddad.state);
@@ -800,11 +932,11 @@ static void ddad_stop(bool crash, bool kernel_got_it)
 	nkcalls = 0;
 }
 
-/* vm_json() of a guest, as text. */
+/* guest_json() of a guest, as text. */
 static const char *vm_json_text(const char *name)
 {
 	static char text[1024];
-	struct json_object *obj = vm_json(&ddad, vm_find(&ddad, name));
+	struct json_object *obj = guest_json(guest_find(&ddad, name));
 
 	snprintf(text, sizeof(text), "%s", json_object_to_json_string_ext(obj,
 		 JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -814,9 +946,9 @@ static const char *vm_json_text(const char *name)
 
 static bool vm_up(const char *name)
 {
-	struct vm *vm = vm_find(&ddad, name);
+	struct guest *vm = guest_find(&ddad, name);
 
-	return vm && vm->link == VM_UP;
+	return vm && vm->up;
 }
 
 /* Turns until vm name is up; whether it is. */
@@ -861,7 +993,7 @@ static void test_vms(void)
 	snprintf(request, sizeof(request),
 		 "{\"id\":7,\"op\":\"vm_add\",\"vm\":\"g1\",\"qmp\":\"%s\"}",
 		 qemus[0].path);
-	is_answer(request, "{\"id\":7,\"ok\":true,\"result\":{\"vm\":\"g1\",\"qmp\":\"...",
+	is_answer(request, "{\"id\":7,\"ok\":true,\"result\":{\"vm\":\"g1\",\"kind\":\"qmp\",\"qmp\":\"...",
 		  "vm_add g1: connected");
 	ok(vm_up("g1"), "g1 is up");
 	ok(state_vm_find(&ddad.state, "g1"), "g1 is recorded");
@@ -908,7 +1040,7 @@ static void test_vf_pool(void)
 static void test_assign_refused(void)
 {
 	is_answer("{\"id\":1,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g9\"}",
-		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"ENOENT\",\"message\":\"no vm named g9 (ddactl vm add g9 --qmp PATH)\"}}",
+		  "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"ENOENT\",\"message\":\"no vm named g9 (ddactl vm add g9 --qmp PATH); libvirt domains are unsupported in this build\"}}",
 		  "assign to an unknown vm: ENOENT");
 	is_answer("{\"id\":2,\"op\":\"assign\",\"address\":\"0000:00:03.0\",\"vm\":\"g1\"}",
 		  "{\"id\":2,\"ok\":false,\"error\":{\"code\":\"EINVAL\",\"message\":\"0000:00:03.0 is with the host (driver virtio-pci): dismount it first (ddactl dismount 0000:00:03.0)\"}}",
@@ -1071,7 +1203,7 @@ static void test_assign(void)
 		  "{\"id\":2,\"ok\":false,\"error\":{\"code\":\"EBUSY\",\"message\":\"vm g1 holds 0000:00:02.0: unassign it first\"}}",
 		  "vm_remove of g1 while it holds devices: EBUSY");
 	is_answer("{\"id\":3,\"op\":\"vm_list\"}",
-		  "{\"id\":3,\"ok\":true,\"result\":[{\"vm\":\"g1\",\"qmp\":\"/tmp/...",
+		  "{\"id\":3,\"ok\":true,\"result\":[{\"vm\":\"g1\",\"kind\":\"qmp\",\"qmp\":\"/tmp/...",
 		  "vm_list: g1 first");
 	ok(strstr(vm_json_text("g1"), "\"connected\":true,\"devices\":[\"0000:00:02.0\",\"0000:01:00.0\"]"),
 	   "vm_list: g1 holds both");
@@ -1143,6 +1275,76 @@ static void test_unassign(void)
 	       "the guest let go later: ddad reclaimed it");
 	ok(recorded(EDU, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
 	   "recorded quarantined");
+}
+
+/* The core against a backend of a kind it does not know (guest.h). */
+static void test_fake_backend(void)
+{
+	uint64_t t;
+
+	fake_start();
+	is_answer("{\"id\":1,\"op\":\"vm_list\"}",
+		  "{\"id\":1,\"ok\":true,\"result\":[{\"vm\":\"f1\",\"kind\":\"fake\",\"fake\":true,\"connected\":true,\"devices\":[]},...",
+		  "vm_list: the fake guest, of its kind");
+	is_answer("{\"id\":2,\"op\":\"vm_add\",\"vm\":\"f1\",\"qmp\":\"/tmp/x\"}",
+		  "{\"id\":2,\"ok\":false,\"error\":{\"code\":\"EEXIST\",\"message\":\"vm f1 exists: it is a fake domain, a guest of ddad's without vm add\"}}",
+		  "vm_add clashing with it: EEXIST, naming it");
+	is_answer("{\"id\":3,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"f1\"}",
+		  "{\"id\":3,\"ok\":true,\"result\":{\"address\":\"0000:00:02.0\",\"state\":\"assigned\",\"vm\":\"f1\",...",
+		  "assign edu to the fake guest");
+	is_int(fake.calls[FAKE_PREPARE], 1, "prepared once");
+	is_int(fake.calls[FAKE_ADD], 1, "added once");
+	ok(recorded(EDU, DDA_STATE_ASSIGNED, "f1", NULL, OPERATION_NONE),
+	   "recorded: assigned to f1, no port");
+	is_int(record(EDU)->pid, fake.q->pid,
+	       "with the QEMU process the backend named");
+
+	/* Its word alone, with vfio saying its QEMU holds it: nothing moves. */
+	fake.hold = true;
+	is_answer("{\"id\":4,\"op\":\"unassign\",\"address\":\"0000:00:02.0\",\"timeout\":0.3}",
+		  "{\"id\":4,\"ok\":false,\"error\":{\"code\":\"ETIMEDOUT\",\"message\":\"vm f1 did not release 0000:00:02.0 within 300 ms: it stays assigned\"}}",
+		  "unassign, the fake says done but keeps it: ETIMEDOUT");
+	is_str(kernel_state(EDU), "assigned", "dda.ko: still assigned");
+	fake.hold = false;
+	is_answer("{\"id\":5,\"op\":\"unassign\",\"address\":\"0000:00:02.0\"}",
+		  "{\"id\":5,\"ok\":true,\"result\":{\"address\":\"0000:00:02.0\",\"state\":\"quarantined\",\"vm\":null,...",
+		  "unassign from the fake guest: quarantined");
+	ok(fake.calls[FAKE_LOOK] >= 1, "after looking (%u)",
+	   fake.calls[FAKE_LOOK]);
+
+	/* Between kinds, both ways. */
+	is_answer("{\"id\":6,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"f1\"}",
+		  "{\"id\":6,\"ok\":true,...", "assign edu to f1 again");
+	is_answer("{\"id\":7,\"op\":\"reassign\",\"address\":\"0000:00:02.0\",\"vm\":\"g2\"}",
+		  "{\"id\":7,\"ok\":true,\"result\":{\"address\":\"0000:00:02.0\",\"state\":\"assigned\",\"vm\":\"g2\",...",
+		  "reassign edu from the fake guest to the QMP guest g2");
+	is_str(fake.q->plugged[0], "", "out of f1");
+	is_str(qemus[1].plugged[0], "dda-0000-00-02-0", "into g2");
+	is_answer("{\"id\":8,\"op\":\"reassign\",\"address\":\"0000:00:02.0\",\"vm\":\"f1\"}",
+		  "{\"id\":8,\"ok\":true,\"result\":{\"address\":\"0000:00:02.0\",\"state\":\"assigned\",\"vm\":\"f1\",...",
+		  "and back to f1");
+	is_str(qemus[1].plugged[0], "", "out of g2");
+
+	/* Its QEMU dies holding it: proof, back to quarantine. */
+	fake.q->dead = true;
+	t = now_ms();
+	while (strcmp(kernel_state(EDU), "quarantined") && now_ms() - t < 3000)
+		turn();
+	is_str(kernel_state(EDU), "quarantined",
+	       "the fake's QEMU died: edu reclaimed into quarantine");
+	ok(recorded(EDU, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "recorded quarantined");
+
+	/* An add refused after the handover: rolled back. */
+	fake.q->dead = false;
+	fake.q->pid = next_pid++;
+	fake.fail_add = true;
+	is_answer("{\"id\":9,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"f1\"}",
+		  "{\"id\":9,\"ok\":false,\"error\":{\"code\":\"EIO\",\"message\":\"the fake refused it; 0000:00:02.0 is quarantined again\"}}",
+		  "the fake refuses the add: EIO, rolled back");
+	is_str(kernel_state(EDU), "quarantined", "dda.ko: quarantined");
+	fake.fail_add = false;
+	guest_destroy(&fake.guest);
 }
 
 static void test_roll_back(void)
@@ -1418,14 +1620,14 @@ static void test_liar(void)
 static void test_impostor(void)
 {
 	struct qemu *q = &qemus[0];
-	struct vm *vm;
+	struct guest *vm;
 
 	qemu_stop(q);
 	turn_for(100);
 	qemu_start(q, "g1", 2);
 	q->uid = getuid() + 1;
 	turn_for(2500);		/* ddad retries every 2 s */
-	vm = vm_find(&ddad, "g1");
+	vm = guest_find(&ddad, "g1");
 	ok(q->accepted > 0, "ddad connected to the impostor's socket");
 	is_int(q->commands, 0, "and sent it nothing");
 	ok(!vm_up("g1"), "g1 is not connected");
@@ -1688,6 +1890,7 @@ int main(void)
 	test_assign();
 	test_no_port();
 	test_unassign();
+	test_fake_backend();
 	test_roll_back();
 	test_liar();
 	test_guest_gone();

@@ -386,10 +386,10 @@ static const struct {
 	  NULL,
 	  "[ { \"vm\": \"g1\", \"connected\": true, \"qmp\": \"/q\", "
 	  "\"devices\": [ \"0000:00:03.0\", \"0000:00:04.0\" ] } ]\n" },
-	{ "JSON objects in a table: missing members: -, no, -",
+	{ "JSON objects in a table: missing members: -, -, -",
 	  json_table_missing, 0,
 	  "VM         CONNECTED  DEVICES\n"
-	  "-          no         -\n"
+	  "-          -          -\n"
 	  "guest-two  no         -\n",
 	  NULL,
 	  "[ { }, { \"vm\": \"guest-two\", \"connected\": false, "

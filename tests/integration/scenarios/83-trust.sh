@@ -91,7 +91,7 @@ sleep 3
 check "nothing moved" unmoved
 check "ddad answers status at once" answers_at_once
 check "ddad says it ignored the lies" grep -Eq \
-	"vm liar said DEVICE_DELETED of ($a|$b|$edu), which ddad did not give it: ignored" /tmp/ddad.log
+	"vm liar said it let go of ($a|$b|$edu), which ddad did not give it: ignored" /tmp/ddad.log
 
 # ddad restarted on a state.json whose member lost its guest
 ddad_kill
