@@ -295,12 +295,14 @@ static int dda_dev_survey_dumpit(struct sk_buff *skb,
 }
 
 /*
- * Tell the events group that a device changed state, and how long the reset
- * of that change took (@reset, NULL when it ran none). Best effort: with no
- * listener, or no memory, the change stands and the event is lost.
+ * Tell the events group that a device changed state, its @health after the
+ * change, and how long the reset of that change took (@reset, NULL when it
+ * ran none). Best effort: with no listener, or no memory, the change stands
+ * and the event is lost (a listener that misses one hears ENOBUFS).
  */
 void dda_netlink_event(struct pci_dev *pdev, enum dda_state old,
 		       enum dda_state state, enum dda_reason reason,
+		       enum dda_health health,
 		       const struct dda_event_reset *reset)
 {
 	struct sk_buff *skb;
@@ -315,10 +317,10 @@ void dda_netlink_event(struct pci_dev *pdev, enum dda_state old,
 	    nla_put_u32(skb, DDA_A_EVENT_OLD_STATE, old) ||
 	    nla_put_u32(skb, DDA_A_DEV_STATE, state) ||
 	    nla_put_u32(skb, DDA_A_EVENT_REASON, reason) ||
+	    nla_put_u32(skb, DDA_A_DEV_HEALTH, health) ||
 	    (reset &&
 	     (nla_put_u32(skb, DDA_A_DEV_RESET_METHOD, reset->method) ||
-	      nla_put_u32(skb, DDA_A_DEV_RESET_USEC, reset->usec) ||
-	      nla_put_u32(skb, DDA_A_DEV_HEALTH, reset->health)))) {
+	      nla_put_u32(skb, DDA_A_DEV_RESET_USEC, reset->usec)))) {
 		nlmsg_free(skb);
 		return;
 	}

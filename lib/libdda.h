@@ -70,8 +70,8 @@ struct dda_event {
 	enum dda_reason reason;
 	bool reset;				/* the change reset the device: */
 	enum dda_reset reset_method;		/* how, */
-	uint32_t reset_usec;			/* how long it took, */
-	enum dda_health health;			/* and how the device came out */
+	uint32_t reset_usec;			/* how long it took */
+	enum dda_health health;			/* the device's, after the change */
 };
 
 /*

@@ -89,10 +89,21 @@ static void *kernel_thread(void *arg)
 	if (err) {
 		why(result->message, sizeof(result->message), NULL, err);
 	} else {
-		if (call->change == KERNEL_HANDOVER)
+		switch (call->change) {
+		case KERNEL_HANDOVER:
 			err = dda_handover(dda, call->address, &result->dev);
-		else
+			break;
+		case KERNEL_RECLAIM:
 			err = dda_reclaim(dda, call->address, &result->dev);
+			break;
+		case KERNEL_DESCRIBE:
+			err = dda_device_get(dda, call->address, &result->dev);
+			break;
+		case KERNEL_LIST:
+			err = dda_device_list(dda, &result->devs,
+					      &result->count);
+			break;
+		}
 		if (err)
 			why(result->message, sizeof(result->message), dda,
 			    err);
@@ -104,8 +115,10 @@ static void *kernel_thread(void *arg)
 		n = write(call->report_fd, &call, sizeof(call));
 	} while (n < 0 && errno == EINTR);
 	/* No loop to tell (ddad is stopping): the call is ours to free. */
-	if (n != sizeof(call))
+	if (n != sizeof(call)) {
+		free(result->devs);
 		free(call);
+	}
 	return NULL;
 }
 
@@ -159,6 +172,7 @@ void kernel_reap(struct ddad *ddad)
 			return;
 		ddad->kernel_busy--;
 		call->done(ddad, call->ctx, &call->result);
+		free(call->result.devs);
 		free(call);
 	}
 }
@@ -176,23 +190,6 @@ static int kernel_open(struct dda **dda, char *message, size_t size)
 	else
 		snprintf(message, size, "cannot connect to dda.ko: %s",
 			 strerror(-err));
-	return err;
-}
-
-int kernel_devices(struct dda_device **devs, size_t *count, char *message,
-		   size_t size)
-{
-	struct dda *dda;
-	int err;
-
-	err = kernel_open(&dda, message, size);
-	if (err)
-		return err;
-	err = dda_device_list(dda, devs, count);
-	if (err)
-		snprintf(message, size, "cannot list the devices: %s",
-			 *dda_error(dda) ? dda_error(dda) : strerror(-err));
-	dda_close(dda);
 	return err;
 }
 

@@ -85,33 +85,33 @@ static bool vf_free(struct ddad *ddad, const struct dda_device *d)
 }
 
 /*
- * The pool of pf's virtual functions: the first VF, as dda.ko lists them,
- * that is free (vf_free()); its address to out.
+ * The pool of pf's virtual functions: the first VF, in ddad's view of
+ * dda.ko's devices, that is free (vf_free()); its address to out.
  */
 static int vf_pick(struct ddad *ddad, const char *pf,
 		   char out[DDA_ADDRESS_LEN + 1], struct reply *reply)
 {
-	struct dda_device *devs;
-	char message[256];
-	size_t count, i, vfs = 0;
+	const struct view *view = &ddad->devices.view;
+	size_t i, vfs = 0;
 	int err;
 
-	err = kernel_devices(&devs, &count, message, sizeof(message));
+	err = kernel_view_update(ddad);
+	if (err == -EINPROGRESS)
+		return reply_error(reply, -EAGAIN,
+				   "dda.ko's devices are being read again: try again");
 	if (err)
-		return reply_error(reply, err, "%s", message);
-	for (i = 0; i < count; i++) {
-		const struct dda_device *d = &devs[i];
+		return reply_error(reply, err, "%s", kernel_view_why(ddad));
+	for (i = 0; i < view->count; i++) {
+		const struct dda_device *d = &view->devs[i];
 
 		if (strcmp(d->physfn, pf))
 			continue;
 		vfs++;
 		if (vf_free(ddad, d)) {
 			memcpy(out, d->address, DDA_ADDRESS_LEN + 1);
-			free(devs);
 			return 0;
 		}
 	}
-	free(devs);
 	if (!vfs)
 		return reply_error(reply, -ENODEV,
 				   "%s has no virtual functions (ddactl sriov %s --vfs N)",

@@ -71,6 +71,7 @@ enum {
 	POLL_SIGNAL,
 	POLL_LISTEN,
 	POLL_KERNEL,
+	POLL_EVENTS,
 	POLL_FIXED,
 };
 
@@ -530,8 +531,8 @@ static void server_reap(struct server *srv)
 }
 
 /*
- * Fills srv->fds: the signals, the listening socket, dda.ko's threads, the
- * guests, the clients.
+ * Fills srv->fds: the signals, the listening socket, dda.ko's threads and
+ * its events, the guests, the clients.
  */
 static int server_poll_set(struct server *srv, nfds_t *nfds)
 {
@@ -561,6 +562,8 @@ static int server_poll_set(struct server *srv, nfds_t *nfds)
 	if (srv->accept_paused)
 		fds[POLL_LISTEN].fd = -1;
 	fds[POLL_KERNEL] = (struct pollfd){ .fd = kernel_fd(ddad),
+					    .events = POLLIN };
+	fds[POLL_EVENTS] = (struct pollfd){ .fd = kernel_view_fd(ddad),
 					    .events = POLLIN };
 	for (i = 0; i < ddad->vm_count; i++) {
 		struct vm *vm = ddad->vms[i];
@@ -635,6 +638,7 @@ static void server_stop_calls(struct server *srv)
 	size_t i;
 
 	jobs_release(ddad);
+	kernel_view_release(ddad);
 	for (i = ddad->vm_count; i > 0; i--)
 		if (ddad->vms[i - 1]->adding)
 			vm_destroy(ddad, ddad->vms[i - 1]);
@@ -696,6 +700,9 @@ int server_run(struct ddad *ddad, int listen_fd, int signal_fd)
 			}
 		}
 
+		/* dda.ko's news first: what follows reads the view. */
+		if (srv.fds[POLL_EVENTS].revents)
+			kernel_view_read(ddad);
 		if (srv.fds[POLL_KERNEL].revents)
 			kernel_reap(ddad);
 		for (i = 0; i < srv.vm_count; i++)

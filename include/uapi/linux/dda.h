@@ -96,9 +96,12 @@
  *
  * DDA_CMD_DEV_EVENT (notification on DDA_MCGRP_EVENTS, never a request):
  *	a state change: DDA_A_DEV_ADDRESS, DDA_A_EVENT_OLD_STATE,
- *	DDA_A_DEV_STATE, DDA_A_EVENT_REASON, and when the change reset the
- *	device, [DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC,
- *	DDA_A_DEV_HEALTH] of that reset.
+ *	DDA_A_DEV_STATE, DDA_A_EVENT_REASON, DDA_A_DEV_HEALTH (the device's
+ *	health after the change), and when the change reset the device,
+ *	[DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC] of that reset. With
+ *	the device messages of one dump, they keep a listener's view of every
+ *	device: what no event carries (ids, class, IOMMU group) never changes
+ *	while the device is on the bus.
  *	Events carry no secrets.
  *
  * All enums are append-only: a number, once given, keeps its meaning.
