@@ -111,6 +111,15 @@ int dda_device_get(struct dda *dda, const char *address,
 int dda_device_list(struct dda *dda, struct dda_device **out, size_t *count);
 
 /*
+ * Describes the devices of IOMMU group group (a device's iommu_group), as
+ * dda_device_list() does: what a handover or a reclaim moves together,
+ * asked of dda.ko without listing every device of the host. -EINVAL for a
+ * negative group; *count is 0 when no device has that group.
+ */
+int dda_group_list(struct dda *dda, int group, struct dda_device **out,
+		   size_t *count);
+
+/*
  * Dismounts the device at address: host -> quarantined. With group, every
  * other device of its IOMMU group that is with the host goes along, as one
  * transaction. A device the host uses (a filesystem mounted from it,

@@ -455,6 +455,8 @@ int op_unassign(struct ddad *ddad, struct json_object *request,
 		struct reply *reply);
 int op_reassign(struct ddad *ddad, struct json_object *request,
 		struct reply *reply);
+int op_reclaim(struct ddad *ddad, struct json_object *request,
+	       struct reply *reply);
 
 /* rules.c */
 
@@ -476,6 +478,17 @@ int assign_check(const struct dda_device *dev, const struct dda_device *devs,
 int unassign_check(const struct dda_device *dev,
 		   const struct dda_device *devs, size_t count,
 		   struct state *state, char *message, size_t size);
+
+/*
+ * May the administrator take dev back into quarantine (reclaim), which is
+ * assigned to no guest ddad knows (assigned without ddad, or its guest lost
+ * with a corrupt state.json)? Its whole IOMMU group comes back with it.
+ * -ENODEV; -EINVAL when it is not assigned; -EBUSY when it, or a member of
+ * its group, is assigned to a guest of ddad's (then: unassign).
+ */
+int reclaim_check(const struct dda_device *dev,
+		  const struct dda_device *devs, size_t count,
+		  struct state *state, char *message, size_t size);
 
 /* timer.c */
 
@@ -772,11 +785,12 @@ void kernel_view_read(struct ddad *ddad);
 void kernel_view_release(struct ddad *ddad);
 
 /*
- * The device at address and the other devices of its IOMMU group, as
- * dda.ko says now (the members from /sys/kernel/iommu_groups): what an
- * assign or an unassign checks, asked of dda.ko one device at a time, not
- * as a dump of every PCI device of the host, which grows with the host.
- * As kernel_devices(); *count is 0 when no PCI device has that address.
+ * The device at address (first) and the other devices of its IOMMU group,
+ * as dda.ko says now (dda_group_list(): a dump of that group only, not of
+ * every PCI device of the host, which grows with the host): what an assign
+ * or an unassign checks. 0 with *devs (to free()) and *count, *count 0
+ * when no PCI device has that address; else a negative errno with message
+ * saying why.
  */
 int kernel_group(const char *address, struct dda_device **devs,
 		 size_t *count, char *message, size_t size);

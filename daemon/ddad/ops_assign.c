@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * assign, unassign, reassign (root or --group): checked here against
- * dda.ko, state.json and the guests, then carried out by a job (job.c,
- * assign.c), which answers when it ends.
+ * assign, unassign, reassign, reclaim (root or --group): checked here
+ * against dda.ko, state.json and the guests, then carried out by a job
+ * (job.c, assign.c), which answers when it ends.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <json-c/json.h>
 
 #include "ddad.h"
@@ -307,4 +309,85 @@ int op_reassign(struct ddad *ddad, struct json_object *request,
 				   "%s is already assigned to vm %s", address,
 				   name);
 	return unassign_start(ddad, address, vm, next_vm, timeout, reply);
+}
+
+/*
+ * Proof that no process holds dev's group through vfio: none has any of
+ * its assigned devices open (dda_vfio_users()). 0, or -EBUSY naming the
+ * holder (or another -errno when it cannot be told) in message.
+ */
+static int vfio_unheld(const struct dda_device *dev,
+		       const struct dda_device *devs, size_t count,
+		       char *message, size_t size)
+{
+	struct dda_vfio_user *users;
+	size_t i, n;
+	int err;
+
+	for (i = 0; i < count; i++) {
+		const struct dda_device *m = &devs[i];
+
+		if (m->state != DDA_STATE_ASSIGNED ||
+		    (strcmp(m->address, dev->address) &&
+		     (dev->iommu_group < 0 ||
+		      m->iommu_group != dev->iommu_group)))
+			continue;
+		err = dda_vfio_users(m->address, &users, &n);
+		if (err) {
+			snprintf(message, size,
+				 "cannot tell who holds %s through vfio: %s",
+				 m->address, strerror(-err));
+			return err;
+		}
+		if (n) {
+			char comm[64];
+
+			snprintf(message, size,
+				 "%s is held open through vfio by pid %d (%s, %s): it stays assigned",
+				 m->address, users[0].pid,
+				 log_escape(users[0].command, comm,
+					    sizeof(comm)),
+				 users[0].file);
+			free(users);
+			return -EBUSY;
+		}
+		free(users);
+	}
+	return 0;
+}
+
+/*
+ * reclaim: a device assigned to no guest ddad knows (assigned without
+ * ddad, or whose guest a corrupt state.json lost, which ddad leaves
+ * alone) taken back into quarantine with its IOMMU group, on proof that
+ * nobody holds it: no process has it open through vfio.
+ */
+int op_reclaim(struct ddad *ddad, struct json_object *request,
+	       struct reply *reply)
+{
+	char address[DDA_ADDRESS_LEN + 1], message[256];
+	struct devices devs;
+	int err;
+
+	err = arg_address(request, "reclaim", address, reply);
+	if (!err)
+		err = not_busy(ddad, address, reply);
+	if (!err)
+		err = devices_get(&devs, address, reply);
+	if (err)
+		return err;
+	err = reclaim_check(devs.dev, devs.all, devs.count, &ddad->state,
+			    message, sizeof(message));
+	if (!err)
+		err = vfio_unheld(devs.dev, devs.all, devs.count, message,
+				  sizeof(message));
+	free(devs.all);
+	if (err == -ENODEV)
+		return reply_error(reply, err, "no PCI device %s", address);
+	if (err)
+		return reply_error(reply, err, "%s", message);
+	log_msg(LOG_NOTICE, "%s, assigned to no guest ddad knows and held by no process, is reclaimed at an administrator's request",
+		address);
+	return unassign_start(ddad, address, NULL, NULL, JOB_UNPLUG_TIMEOUT,
+			      reply);
 }

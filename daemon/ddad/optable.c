@@ -9,6 +9,7 @@ static const char *const vm_add_args[] = { "vm", "qmp", NULL };
 static const char *const vm_args[] = { "vm", NULL };
 static const char *const assign_args[] = { "address", "vf_of", "vm", NULL };
 static const char *const unassign_args[] = { "address", "timeout", NULL };
+static const char *const reclaim_args[] = { "address", NULL };
 static const char *const reassign_args[] = { "address", "vm", "timeout",
 					     NULL };
 
@@ -27,6 +28,8 @@ static const struct op ops[] = {
 	  .args = unassign_args },
 	{ .name = "reassign", .run = op_reassign, .changes_state = true,
 	  .args = reassign_args },
+	{ .name = "reclaim", .run = op_reclaim, .changes_state = true,
+	  .args = reclaim_args },
 };
 
 struct json_object *protocol_handle(struct ddad *ddad, const struct peer *peer,

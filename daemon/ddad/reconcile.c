@@ -359,7 +359,8 @@ void reconcile(struct ddad *ddad)
 	/* What the corrupt file knew is lost: say what is left to do. */
 	for (i = 0; state->rebuilt && i < state->count; i++)
 		if (state->devices[i].state == DDA_STATE_ASSIGNED)
-			log_msg(LOG_WARNING, "%s is assigned, and state.json, which was corrupt, named its guest: left alone, ddad knows of no guest to take it back from",
+			log_msg(LOG_WARNING, "%s is assigned, and state.json, which was corrupt, named its guest: left alone, ddad knows of no guest to take it back from (ddactl reclaim %s, once no process holds it)",
+				state->devices[i].address,
 				state->devices[i].address);
 	state->rebuilt = false;
 

@@ -23,7 +23,9 @@
  * attribute at fault.
  *
  * DDA_CMD_DEV_GET (do, dump)
- *	request:  do: DDA_A_DEV_ADDRESS; dump: nothing (every PCI device)
+ *	request:  do: DDA_A_DEV_ADDRESS; dump: nothing (every PCI device),
+ *		  or [DDA_A_DEV_IOMMU_GROUP] (the devices of that IOMMU group:
+ *		  what a handover or a reclaim moves together)
  *	reply:    a "device message" per device:
  *		  DDA_A_DEV_ADDRESS, DDA_A_DEV_VENDOR, DDA_A_DEV_DEVICE,
  *		  DDA_A_DEV_SUBSYS_VENDOR, DDA_A_DEV_SUBSYS_DEVICE,
