@@ -754,6 +754,7 @@ struct kernel_view {
 	struct dda_event *queue;	/* read while a dump is under way */
 	size_t queued, queue_size;
 	bool lost;			/* lost again during that dump */
+	unsigned int describing;	/* devices being described */
 	struct kernel_view_waiter *waiters;	/* until it is ready */
 	size_t nwaiters;
 	int err;			/* why it is closed: -errno, */
@@ -764,7 +765,8 @@ struct kernel_view {
 /*
  * Brings the view up to date without waiting: opens it (dda.ko loaded, or
  * loaded again since), starting a dump, and applies the events pending.
- * 0 when it is ready; -EINPROGRESS while a dump is under way
+ * 0 when it is ready; -EINPROGRESS while a dump, or the description of a
+ * device an event named that the view did not know, is under way
  * (kernel_view_wait()); another -errno when dda.ko cannot be reached,
  * with kernel_view_why() saying why.
  */
@@ -772,7 +774,7 @@ int kernel_view_update(struct ddad *ddad);
 const char *kernel_view_why(const struct ddad *ddad);
 
 /*
- * fn(ddad, ctx, err, why) once the dump under way ends: err 0 when the
+ * fn(ddad, ctx, err, why) once what is under way ends: err 0 when the
  * view is ready. 0 or -ENOMEM.
  */
 int kernel_view_wait(struct ddad *ddad, kernel_view_fn *fn, void *ctx);

@@ -7,8 +7,9 @@
  * was loaded again (/sys/module/dda is another directory then). Dumps, and
  * the description of a device an event names but the view does not know,
  * run in kernel_start()'s threads; the loop only reads the events socket,
- * which never waits. status and reconciling read the view: no request
- * makes ddad dump the host's devices.
+ * which never waits. Until they end the view is not whole: status and an
+ * assign from a VF pool wait for it, reconciling runs once it is. No
+ * request makes ddad dump the host's devices.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -91,6 +92,7 @@ static void kernel_view_close(struct ddad *ddad, int err, const char *fmt,
 	kv->lost = false;
 	kv->module = 0;
 	view_release(&kv->view);
+	/* Descriptions under way still end: kernel_view_described(). */
 	kernel_view_notify(ddad, err, kv->why);
 }
 
@@ -113,15 +115,28 @@ static void kernel_view_dump(struct ddad *ddad)
 				  strerror(-err));
 }
 
+/*
+ * The view is whole: no dump and no description under way. Those who
+ * waited are told, and what moved meanwhile is settled.
+ */
+static void kernel_view_whole(struct ddad *ddad)
+{
+	kernel_view_notify(ddad, 0, "");
+	reconcile(ddad);
+}
+
 static void kernel_view_described(struct ddad *ddad, void *ctx,
 				  const struct kernel_result *result)
 {
 	struct kernel_view *kv = &ddad->devices;
 
 	(void)ctx;
+	kv->describing--;
 	/* Gone meanwhile: its event says so, or said so already. */
 	if (!result->err && kv->link != KERNEL_VIEW_CLOSED)
 		view_describe(&kv->view, &result->dev);
+	if (!kv->describing && kv->link == KERNEL_VIEW_READY)
+		kernel_view_whole(ddad);
 }
 
 /* Applies an event to the view; an unknown device is asked for. */
@@ -135,6 +150,8 @@ static int kernel_view_apply(struct ddad *ddad, const struct dda_event *ev)
 	if (!err && unknown)
 		err = kernel_start(ddad, KERNEL_DESCRIBE, ev->address,
 				   kernel_view_described, NULL);
+	if (!err && unknown)
+		kv->describing++;
 	return err;
 }
 
@@ -169,9 +186,8 @@ static void kernel_view_dumped(struct ddad *ddad, void *ctx,
 	kv->link = KERNEL_VIEW_READY;
 	log_msg(LOG_DEBUG, "dda.ko's devices known: %zu (dump %u)",
 		kv->view.count, kv->dumps);
-	kernel_view_notify(ddad, 0, "");
-	/* What moved while ddad did not know: settled now. */
-	reconcile(ddad);
+	if (!kv->describing)
+		kernel_view_whole(ddad);
 }
 
 /* Keeps an event read during a dump, for after it. */
@@ -280,7 +296,7 @@ int kernel_view_update(struct ddad *ddad)
 	kernel_view_read(ddad);
 	switch (kv->link) {
 	case KERNEL_VIEW_READY:
-		return 0;
+		return kv->describing ? -EINPROGRESS : 0;
 	case KERNEL_VIEW_SYNCING:
 		return -EINPROGRESS;
 	default:

@@ -98,9 +98,8 @@ static int vf_pick(struct ddad *ddad, const char *pf,
 	int err;
 
 	err = kernel_view_update(ddad);
-	if (err == -EINPROGRESS)
-		return reply_error(reply, -EAGAIN,
-				   "dda.ko's devices are being read again: try again");
+	if (err == -EINPROGRESS)	/* op_assign() waits */
+		return reply_error(reply, err, "dda.ko's devices are being read");
 	if (err)
 		return reply_error(reply, err, "%s", kernel_view_why(ddad));
 	for (i = 0; i < view->count; i++) {
@@ -150,21 +149,21 @@ static int assign_address(struct json_object *request,
 	return 0;
 }
 
-int op_assign(struct ddad *ddad, struct json_object *request,
-	      struct reply *reply)
+/*
+ * What an assign checks before its job starts: the guest ready, the
+ * address (or a free VF of pf, when pf[0]) quarantined, its group too.
+ * -EINPROGRESS when ddad's view of dda.ko's devices is being read, which
+ * the pool needs whole.
+ */
+static int assign_prepare(struct ddad *ddad, const char *name,
+			  const char *pf, char address[DDA_ADDRESS_LEN + 1],
+			  struct vm **vm, struct reply *reply)
 {
-	char address[DDA_ADDRESS_LEN + 1], pf[DDA_ADDRESS_LEN + 1], message[256];
+	char message[256];
 	struct devices devs;
-	const char *name;
-	struct call *call;
-	struct vm *vm;
 	int err;
 
-	err = assign_address(request, address, pf, reply);
-	if (!err)
-		err = arg_vm(request, "assign", &name, reply);
-	if (!err)
-		err = vm_ready_for(ddad, name, &vm, reply);
+	err = vm_ready_for(ddad, name, vm, reply);
 	if (!err && pf[0])
 		err = vf_pick(ddad, pf, address, reply);
 	if (!err)
@@ -181,13 +180,81 @@ int op_assign(struct ddad *ddad, struct json_object *request,
 		return reply_error(reply, err, "no PCI device %s", address);
 	if (err)
 		return reply_error(reply, err, "%s", message);
+	return 0;
+}
+
+/* An assign from a VF pool, waiting for the view to be whole. */
+struct assign_later {
+	struct call *call;
+	char *name;
+	char pf[DDA_ADDRESS_LEN + 1];
+};
+
+static void assign_when_whole(struct ddad *ddad, void *ctx, int err,
+			      const char *why)
+{
+	struct assign_later *later = ctx;
+	char address[DDA_ADDRESS_LEN + 1];
+	struct reply reply = { 0 };
+	struct vm *vm;
+
+	if (!err) {
+		err = assign_prepare(ddad, later->name, later->pf, address,
+				     &vm, &reply);
+		if (err == -EINPROGRESS &&
+		    !kernel_view_wait(ddad, assign_when_whole, later))
+			return;
+		why = reply.message;
+	}
+	if (!err)
+		err = job_assign(ddad, address, vm, later->call);
+	if (err)
+		call_finish(later->call, err, NULL, "%s",
+			    err == -ENOMEM ? "out of memory" : why);
+	free(later->name);
+	free(later);
+}
+
+int op_assign(struct ddad *ddad, struct json_object *request,
+	      struct reply *reply)
+{
+	char address[DDA_ADDRESS_LEN + 1], pf[DDA_ADDRESS_LEN + 1];
+	struct assign_later *later;
+	const char *name;
+	struct call *call;
+	struct vm *vm;
+	int err;
+
+	err = assign_address(request, address, pf, reply);
+	if (!err)
+		err = arg_vm(request, "assign", &name, reply);
+	if (!err)
+		err = assign_prepare(ddad, name, pf, address, &vm, reply);
+	if (err && err != -EINPROGRESS)
+		return err;
 
 	call = call_defer(reply);
 	if (!call)
 		return reply->err;
-	err = job_assign(ddad, address, vm, call);
-	if (err)
-		return reply_error(reply, err, "out of memory");
+	if (!err) {
+		err = job_assign(ddad, address, vm, call);
+		if (err)
+			return reply_error(reply, err, "out of memory");
+		return 0;
+	}
+	later = calloc(1, sizeof(*later));
+	if (later) {
+		later->call = call;
+		later->name = strdup(name);
+		memcpy(later->pf, pf, sizeof(later->pf));
+	}
+	if (!later || !later->name ||
+	    kernel_view_wait(ddad, assign_when_whole, later)) {
+		if (later)
+			free(later->name);
+		free(later);
+		return reply_error(reply, -ENOMEM, "out of memory");
+	}
 	return 0;
 }
 
