@@ -208,6 +208,23 @@ static int kernel_view_queue(struct kernel_view *kv,
 	return 0;
 }
 
+/*
+ * Events were lost: those still on the socket came before the loss (the
+ * kernel says ENOBUFS before it hands out what it had queued), so older
+ * than the dump that follows, and a gap lies after them. Dropped: the
+ * events read from here on follow one another without a gap, and applied
+ * after the dump, each device ends as its last one says.
+ */
+static void kernel_view_drop(struct kernel_view *kv)
+{
+	struct dda_event ev;
+	unsigned int n;
+
+	for (n = 0; n < KERNEL_VIEW_BATCH; n++)
+		if (dda_event_read(kv->events, &ev) == -EAGAIN)
+			return;
+}
+
 void kernel_view_read(struct ddad *ddad)
 {
 	struct kernel_view *kv = &ddad->devices;
@@ -225,6 +242,7 @@ void kernel_view_read(struct ddad *ddad)
 		}
 		if (err == -ENOBUFS) {
 			log_msg(LOG_NOTICE, "events of dda.ko were lost: asking for its devices again");
+			kernel_view_drop(kv);
 			if (kv->link == KERNEL_VIEW_SYNCING)
 				kv->lost = true;
 			else
