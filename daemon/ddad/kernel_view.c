@@ -12,6 +12,7 @@
  * request makes ddad dump the host's devices.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,7 +110,9 @@ static void kernel_view_dump(struct ddad *ddad)
 	kv->queued = 0;
 	kv->lost = false;
 	kv->dumps++;
-	err = kernel_start(ddad, KERNEL_LIST, "", kernel_view_dumped, NULL);
+	/* Its number goes along: only the last one asked counts. */
+	err = kernel_start(ddad, KERNEL_LIST, "", kernel_view_dumped,
+			   (void *)(uintptr_t)kv->dumps);
 	if (err)
 		kernel_view_close(ddad, err, "cannot list dda.ko's devices: %s",
 				  strerror(-err));
@@ -162,9 +165,10 @@ static void kernel_view_dumped(struct ddad *ddad, void *ctx,
 	size_t i;
 	int err = result->err;
 
-	(void)ctx;
-	if (kv->link != KERNEL_VIEW_SYNCING)
-		return;		/* closed meanwhile */
+	/* Closed meanwhile, or another dump asked since. */
+	if (kv->link != KERNEL_VIEW_SYNCING ||
+	    (uintptr_t)ctx != (uintptr_t)kv->dumps)
+		return;
 	if (err) {
 		kernel_view_close(ddad, err, "cannot list dda.ko's devices: %s",
 				  result->message);
