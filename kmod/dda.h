@@ -160,15 +160,15 @@ void dda_requests_exit(void);
 extern const struct nla_policy dda_dev_get_policy[DDA_A_MAX + 1];
 extern const struct nla_policy dda_dev_change_policy[DDA_A_MAX + 1];
 #endif
-/* The reset a state change ran, for its event, and how the device fared. */
+/* The reset a state change ran, for its event. */
 struct dda_event_reset {
 	enum dda_reset method;
 	u32 usec;
-	enum dda_health health;
 };
 
 void dda_netlink_event(struct pci_dev *pdev, enum dda_state old,
 		       enum dda_state state, enum dda_reason reason,
+		       enum dda_health health,
 		       const struct dda_event_reset *reset);
 int dda_netlink_init(void);
 void dda_netlink_exit(void);

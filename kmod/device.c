@@ -192,6 +192,7 @@ void dda_dev_end(struct dda_dev *dd, enum dda_state state,
 {
 	struct pci_dev *pdev = pci_dev_get(dd->pdev);
 	struct dda_event_reset reset;
+	enum dda_health health;
 	bool drop, reset_done;
 	enum dda_state old;
 
@@ -200,7 +201,7 @@ void dda_dev_end(struct dda_dev *dd, enum dda_state state,
 	reset_done = dd->reset_unreported;
 	reset.method = dd->reset_method;
 	reset.usec = dd->reset_usec;
-	reset.health = dd->health;
+	health = dd->health;
 	dd->reset_unreported = false;
 	if (dd->removed) {
 		state = DDA_STATE_HOST;
@@ -221,7 +222,7 @@ void dda_dev_end(struct dda_dev *dd, enum dda_state state,
 	if (drop)
 		dda_dev_free(dd);
 	if (old != state || reason == DDA_REASON_RESET)
-		dda_netlink_event(pdev, old, state, reason,
+		dda_netlink_event(pdev, old, state, reason, health,
 				  reset_done ? &reset : NULL);
 	pci_dev_put(pdev);
 }
@@ -329,7 +330,8 @@ static int dda_bus_notify(struct notifier_block *nb, unsigned long action,
 	old = dd->state;
 	if (old == DDA_STATE_ASSIGNED)
 		module_put(THIS_MODULE);
-	dda_netlink_event(pdev, old, DDA_STATE_HOST, DDA_REASON_REMOVED, NULL);
+	dda_netlink_event(pdev, old, DDA_STATE_HOST, DDA_REASON_REMOVED,
+			  dd->health, NULL);
 	pci_info(pdev, "left the bus while %s\n",
 		 old == DDA_STATE_ASSIGNED ? "assigned" : "quarantined");
 	dda_dev_free(dd);

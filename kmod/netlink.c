@@ -6,6 +6,7 @@
  * genetlink core, so a slow reset of one device never stalls requests for
  * another. Whatever a handler shares is protected where it is declared.
  */
+#include <linux/iommu.h>
 #include <net/genetlink.h>
 #include <kunit/visibility.h>
 
@@ -22,6 +23,13 @@ VISIBLE_IF_KUNIT const struct nla_policy dda_dev_get_policy[DDA_A_MAX + 1] = {
 				.len = DDA_ADDRESS_LEN },
 };
 EXPORT_SYMBOL_IF_KUNIT(dda_dev_get_policy);
+
+/* DEV_GET: a do names a device; a dump may name an IOMMU group. */
+static const struct nla_policy dda_dev_list_policy[DDA_A_MAX + 1] = {
+	[DDA_A_DEV_ADDRESS] = { .type = NLA_NUL_STRING,
+				.len = DDA_ADDRESS_LEN },
+	[DDA_A_DEV_IOMMU_GROUP] = { .type = NLA_U32 },
+};
 
 VISIBLE_IF_KUNIT const struct nla_policy dda_dev_change_policy[DDA_A_MAX + 1] = {
 	[DDA_A_DEV_ADDRESS] = { .type = NLA_NUL_STRING,
@@ -106,6 +114,12 @@ static int dda_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct pci_dev *pdev;
 	int err;
 
+	if (info->attrs[DDA_A_DEV_IOMMU_GROUP]) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[DDA_A_DEV_IOMMU_GROUP],
+				    "an IOMMU group filters a dump: ask with NLM_F_DUMP");
+		return -EINVAL;
+	}
 	pdev = dda_genl_pci_dev(info);
 	if (IS_ERR(pdev))
 		return PTR_ERR(pdev);
@@ -114,7 +128,10 @@ static int dda_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-/* A dump covers every device; it takes no attributes. */
+/*
+ * A dump covers every device, or with DDA_A_DEV_IOMMU_GROUP (DEV_GET only)
+ * the devices of that IOMMU group: cb->args[1] is then the group's id + 1.
+ */
 static int dda_dump_start(struct netlink_callback *cb)
 {
 	struct nlattr **attrs = dda_dump_attrs(cb);
@@ -124,7 +141,25 @@ static int dda_dump_start(struct netlink_callback *cb)
 				    "a dump covers every device: drop the address, or ask without NLM_F_DUMP");
 		return -EINVAL;
 	}
+	if (attrs[DDA_A_DEV_IOMMU_GROUP])
+		cb->args[1] = (long)nla_get_u32(attrs[DDA_A_DEV_IOMMU_GROUP]) + 1;
 	return 0;
+}
+
+/* Whether a dump with @cb's filter covers @pdev. */
+static bool dda_dump_covers(struct netlink_callback *cb, struct pci_dev *pdev)
+{
+	struct iommu_group *group;
+	bool covers;
+
+	if (!cb->args[1])
+		return true;
+	group = iommu_group_get(&pdev->dev);
+	if (!group)
+		return false;
+	covers = (long)iommu_group_id(group) + 1 == cb->args[1];
+	iommu_group_put(group);
+	return covers;
 }
 
 /*
@@ -144,7 +179,7 @@ static int dda_dump(struct sk_buff *skb, struct netlink_callback *cb,
 
 	cb->seq = dda_devices_generation();
 	for_each_pci_dev(pdev) {
-		if (done < cb->args[0]) {
+		if (done < cb->args[0] || !dda_dump_covers(cb, pdev)) {
 			done++;
 			continue;
 		}
@@ -295,12 +330,14 @@ static int dda_dev_survey_dumpit(struct sk_buff *skb,
 }
 
 /*
- * Tell the events group that a device changed state, and how long the reset
- * of that change took (@reset, NULL when it ran none). Best effort: with no
- * listener, or no memory, the change stands and the event is lost.
+ * Tell the events group that a device changed state, its @health after the
+ * change, and how long the reset of that change took (@reset, NULL when it
+ * ran none). Best effort: with no listener, or no memory, the change stands
+ * and the event is lost (a listener that misses one hears ENOBUFS).
  */
 void dda_netlink_event(struct pci_dev *pdev, enum dda_state old,
 		       enum dda_state state, enum dda_reason reason,
+		       enum dda_health health,
 		       const struct dda_event_reset *reset)
 {
 	struct sk_buff *skb;
@@ -315,10 +352,10 @@ void dda_netlink_event(struct pci_dev *pdev, enum dda_state old,
 	    nla_put_u32(skb, DDA_A_EVENT_OLD_STATE, old) ||
 	    nla_put_u32(skb, DDA_A_DEV_STATE, state) ||
 	    nla_put_u32(skb, DDA_A_EVENT_REASON, reason) ||
+	    nla_put_u32(skb, DDA_A_DEV_HEALTH, health) ||
 	    (reset &&
 	     (nla_put_u32(skb, DDA_A_DEV_RESET_METHOD, reset->method) ||
-	      nla_put_u32(skb, DDA_A_DEV_RESET_USEC, reset->usec) ||
-	      nla_put_u32(skb, DDA_A_DEV_HEALTH, reset->health)))) {
+	      nla_put_u32(skb, DDA_A_DEV_RESET_USEC, reset->usec)))) {
 		nlmsg_free(skb);
 		return;
 	}
@@ -332,7 +369,7 @@ static const struct genl_ops dda_genl_ops[] = {
 		.doit = dda_dev_get_doit,
 		.start = dda_dump_start,
 		.dumpit = dda_dev_get_dumpit,
-		.policy = dda_dev_get_policy,
+		.policy = dda_dev_list_policy,
 		.maxattr = DDA_A_MAX,
 	},
 	{

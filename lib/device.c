@@ -157,7 +157,9 @@ static int dda_device_parse_item(struct nlmsghdr *nlh, void *item)
 	return dda_device_parse(nlh, item);
 }
 
-int dda_device_list(struct dda *dda, struct dda_device **out, size_t *count)
+/* Every device, or with attr those of the IOMMU group value. */
+static int dda_device_dump(struct dda *dda, int attr, uint32_t value,
+			   struct dda_device **out, size_t *count)
 {
 	struct dda_collect c = {
 		.elem = sizeof(struct dda_device),
@@ -167,7 +169,7 @@ int dda_device_list(struct dda *dda, struct dda_device **out, size_t *count)
 
 	*out = NULL;
 	*count = 0;
-	err = dda_dump(dda, DDA_CMD_DEV_GET, &c);
+	err = dda_dump_u32(dda, DDA_CMD_DEV_GET, attr, value, &c);
 	if (err) {
 		free(c.items);
 		return err;
@@ -175,4 +177,22 @@ int dda_device_list(struct dda *dda, struct dda_device **out, size_t *count)
 	*out = c.items;
 	*count = c.count;
 	return 0;
+}
+
+int dda_device_list(struct dda *dda, struct dda_device **out, size_t *count)
+{
+	return dda_device_dump(dda, 0, 0, out, count);
+}
+
+int dda_group_list(struct dda *dda, int group, struct dda_device **out,
+		   size_t *count)
+{
+	*out = NULL;
+	*count = 0;
+	dda->error[0] = '\0';
+	if (group < 0) {
+		dda_set_error(dda, "%d is not an IOMMU group", group);
+		return -EINVAL;
+	}
+	return dda_device_dump(dda, DDA_A_DEV_IOMMU_GROUP, group, out, count);
 }

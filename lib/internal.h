@@ -76,6 +76,9 @@ int dda_collect_reply(struct nlmsghdr *nlh, void *arg);
 
 /* Dump @cmd into @c; on failure the caller frees what @c gathered. */
 int dda_dump(struct dda *dda, uint8_t cmd, struct dda_collect *c);
+/* The same, filtered by the u32 attribute attr of value (attr 0: none). */
+int dda_dump_u32(struct dda *dda, uint8_t cmd, int attr, uint32_t value,
+		 struct dda_collect *c);
 
 int dda_request(struct dda *dda, struct nl_msg *msg, dda_reply_fn fn,
 		void *arg);

@@ -70,8 +70,8 @@ struct dda_event {
 	enum dda_reason reason;
 	bool reset;				/* the change reset the device: */
 	enum dda_reset reset_method;		/* how, */
-	uint32_t reset_usec;			/* how long it took, */
-	enum dda_health health;			/* and how the device came out */
+	uint32_t reset_usec;			/* how long it took */
+	enum dda_health health;			/* the device's, after the change */
 };
 
 /*
@@ -109,6 +109,15 @@ int dda_device_get(struct dda *dda, const char *address,
  * released with free(); it may be NULL when *count is 0.
  */
 int dda_device_list(struct dda *dda, struct dda_device **out, size_t *count);
+
+/*
+ * Describes the devices of IOMMU group group (a device's iommu_group), as
+ * dda_device_list() does: what a handover or a reclaim moves together,
+ * asked of dda.ko without listing every device of the host. -EINVAL for a
+ * negative group; *count is 0 when no device has that group.
+ */
+int dda_group_list(struct dda *dda, int group, struct dda_device **out,
+		   size_t *count);
 
 /*
  * Dismounts the device at address: host -> quarantined. With group, every

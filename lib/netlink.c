@@ -410,6 +410,12 @@ out:
  */
 int dda_dump(struct dda *dda, uint8_t cmd, struct dda_collect *c)
 {
+	return dda_dump_u32(dda, cmd, 0, 0, c);
+}
+
+int dda_dump_u32(struct dda *dda, uint8_t cmd, int attr, uint32_t value,
+		 struct dda_collect *c)
+{
 	struct nl_msg *msg;
 	int err, tries = 0;
 
@@ -421,6 +427,10 @@ int dda_dump(struct dda *dda, uint8_t cmd, struct dda_collect *c)
 		msg = dda_msg_new(dda, cmd, NLM_F_DUMP);
 		if (!msg)
 			return -ENOMEM;
+		if (attr && nla_put_u32(msg, attr, value) < 0) {
+			nlmsg_free(msg);
+			return -EMSGSIZE;
+		}
 		err = dda_request(dda, msg, dda_collect_reply, c);
 		nlmsg_free(msg);
 	} while (err == -EAGAIN && ++tries < DDA_DUMP_TRIES);

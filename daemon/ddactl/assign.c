@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * ddactl assign, unassign, reassign: a quarantined device into a running
- * guest, back into quarantine, or straight to another guest, through
- * ddad (its "assign", "unassign" and "reassign" ops). ddad answers when
- * the guest has the device, or has let go of it and dda.ko has it back.
+ * ddactl assign, unassign, reassign, reclaim: a quarantined device into a
+ * running guest, back into quarantine, or straight to another guest, and
+ * a device assigned to no guest ddad knows back into quarantine, through
+ * ddad (its "assign", "unassign", "reassign" and "reclaim" ops). ddad
+ * answers when the guest has the device, or has let go of it and dda.ko
+ * has it back.
  */
 #include <err.h>
 #include <errno.h>
@@ -116,4 +118,9 @@ int unassign_main(const struct command *cmd, const struct args *args)
 int reassign_main(const struct command *cmd, const struct args *args)
 {
 	return change_main(cmd, args, "reassign");
+}
+
+int reclaim_main(const struct command *cmd, const struct args *args)
+{
+	return change_main(cmd, args, "reclaim");
 }

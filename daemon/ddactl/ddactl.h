@@ -48,6 +48,7 @@ int sriov_main(const struct command *cmd, const struct args *args);
 /* assign.c */
 int assign_main(const struct command *cmd, const struct args *args);
 int unassign_main(const struct command *cmd, const struct args *args);
+int reclaim_main(const struct command *cmd, const struct args *args);
 int reassign_main(const struct command *cmd, const struct args *args);
 
 /* status.c */

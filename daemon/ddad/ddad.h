@@ -54,6 +54,8 @@ struct ddad_config {
 	gid_t group;		/* its id, when group_name is set */
 	bool foreground;	/* log to stderr too */
 	const char *libvirt_uri;	/* NULL: libvirt's default */
+
+	int events_buffer;	/* SO_RCVBUF of the events socket; 0: default */
 };
 
 /* log.c */
@@ -476,6 +478,8 @@ int op_unassign(struct ddad *ddad, struct json_object *request,
 		struct reply *reply);
 int op_reassign(struct ddad *ddad, struct json_object *request,
 		struct reply *reply);
+int op_reclaim(struct ddad *ddad, struct json_object *request,
+	       struct reply *reply);
 
 /* ops_libvirt.c: the requests of dda's libvirt qemu hook */
 
@@ -526,6 +530,17 @@ enum lend lend_check(const struct dda_device *dev,
 		     struct state *state, const char *domain, bool managed,
 		     bool busy, bool along, int *err, char *message,
 		     size_t size);
+
+/*
+ * May the administrator take dev back into quarantine (reclaim), which is
+ * assigned to no guest ddad knows (assigned without ddad, or its guest lost
+ * with a corrupt state.json)? Its whole IOMMU group comes back with it.
+ * -ENODEV; -EINVAL when it is not assigned; -EBUSY when it, or a member of
+ * its group, is assigned to a guest of ddad's (then: unassign).
+ */
+int reclaim_check(const struct dda_device *dev,
+		  const struct dda_device *devs, size_t count,
+		  struct state *state, char *message, size_t size);
 
 /* timer.c */
 
@@ -682,6 +697,42 @@ struct guest_dev {
 int pci_dda_devices(struct json_object *pci, struct guest_dev **devs,
 		    size_t *count);
 
+/*
+ * view.c: dda.ko's devices as ddad knows them: a dump, then dda's events
+ * applied as they come (kernel.c reads both)
+ */
+
+struct view {
+	struct dda_device *devs;	/* sorted by address */
+	size_t count, size;
+};
+
+/* The device at address (canonical), or NULL. */
+const struct dda_device *view_find(const struct view *view,
+				   const char *address);
+
+/* The view becomes devs[count], a dump. 0 or -ENOMEM (then as it was). */
+int view_replace(struct view *view, const struct dda_device *devs,
+		 size_t count);
+
+/*
+ * Applies an event: the device's state, health, reset and drivers follow
+ * it; one that left the bus leaves the view. A device the view did not
+ * know comes in with its address and state, *unknown set: the rest of it
+ * is to be asked of dda.ko (view_describe()). 0 or -ENOMEM.
+ */
+int view_apply(struct view *view, const struct dda_event *event,
+	       bool *unknown);
+
+/*
+ * Fills in what no event carries (its ids, class, IOMMU group, physical
+ * function, original driver) from fresh, dda.ko's description of a device
+ * in the view; its state and health stay the events'.
+ */
+void view_describe(struct view *view, const struct dda_device *fresh);
+
+void view_release(struct view *view);
+
 /* kernel.c: dda.ko, through libdda */
 
 /*
@@ -692,12 +743,16 @@ int pci_dda_devices(struct json_object *pci, struct guest_dev **devs,
 enum kernel_change {
 	KERNEL_HANDOVER,
 	KERNEL_RECLAIM,
+	KERNEL_DESCRIBE,	/* one device, as dda.ko says now */
+	KERNEL_LIST,		/* every device: a dump (address "") */
 };
 
 struct kernel_result {
 	int err;		/* 0 or a negative errno */
 	char message[256];	/* why it failed: dda.ko's reason */
 	struct dda_device dev;	/* the device after, on success */
+	struct dda_device *devs;	/* KERNEL_LIST's; freed after done() */
+	size_t count;
 };
 
 typedef void kernel_done_fn(struct ddad *ddad, void *ctx,
@@ -721,18 +776,75 @@ void kernel_reap(struct ddad *ddad);
 unsigned int kernel_busy(const struct ddad *ddad);
 
 /*
- * Every PCI device, as dda.ko says now: 0 with *devs (to free()) and
- * *count, else a negative errno with message saying why.
+ * kernel_view.c: ddad's view of dda.ko's devices (view.c), kept from dda's
+ * events group:
+ * a dump when it opens (at start, when dda.ko is loaded again) and again
+ * only when events were lost; the dumps and the descriptions of devices
+ * the events name but the view does not know run in kernel_start()'s
+ * threads, and the events are read without waiting. Nothing here waits
+ * on dda.ko.
  */
-int kernel_devices(struct dda_device **devs, size_t *count, char *message,
-		   size_t size);
+enum kernel_view_link {
+	KERNEL_VIEW_CLOSED,	/* not open: why says why */
+	KERNEL_VIEW_SYNCING,	/* a dump under way, events queued */
+	KERNEL_VIEW_READY,
+};
+
+typedef void kernel_view_fn(struct ddad *ddad, void *ctx, int err,
+			    const char *why);
+
+struct kernel_view_waiter {
+	kernel_view_fn *fn;
+	void *ctx;
+};
+
+struct kernel_view {
+	struct view view;
+	enum kernel_view_link link;
+	struct dda *events;		/* the events handle, or NULL */
+	unsigned long long module;	/* /sys/module/dda's inode, 0: none */
+	struct dda_event *queue;	/* read while a dump is under way */
+	size_t queued, queue_size;
+	bool lost;			/* lost again during that dump */
+	unsigned int describing;	/* devices being described */
+	struct kernel_view_waiter *waiters;	/* until it is ready */
+	size_t nwaiters;
+	int err;			/* why it is closed: -errno, */
+	char why[256];			/* ... and in words */
+	unsigned int dumps;		/* asked since ddad started */
+};
 
 /*
- * The device at address and the other devices of its IOMMU group, as
- * dda.ko says now (the members from /sys/kernel/iommu_groups): what an
- * assign or an unassign checks, asked of dda.ko one device at a time, not
- * as a dump of every PCI device of the host, which grows with the host.
- * As kernel_devices(); *count is 0 when no PCI device has that address.
+ * Brings the view up to date without waiting: opens it (dda.ko loaded, or
+ * loaded again since), starting a dump, and applies the events pending.
+ * 0 when it is ready; -EINPROGRESS while a dump, or the description of a
+ * device an event named that the view did not know, is under way
+ * (kernel_view_wait()); another -errno when dda.ko cannot be reached,
+ * with kernel_view_why() saying why.
+ */
+int kernel_view_update(struct ddad *ddad);
+const char *kernel_view_why(const struct ddad *ddad);
+
+/*
+ * fn(ddad, ctx, err, why) once what is under way ends: err 0 when the
+ * view is ready. 0 or -ENOMEM.
+ */
+int kernel_view_wait(struct ddad *ddad, kernel_view_fn *fn, void *ctx);
+
+/* The events socket to poll for POLLIN (-1: none): kernel_view_read(). */
+int kernel_view_fd(const struct ddad *ddad);
+void kernel_view_read(struct ddad *ddad);
+
+/* Ends the waiters (-ESHUTDOWN) and closes the view. */
+void kernel_view_release(struct ddad *ddad);
+
+/*
+ * The device at address (first) and the other devices of its IOMMU group,
+ * as dda.ko says now (dda_group_list(): a dump of that group only, not of
+ * every PCI device of the host, which grows with the host): what an assign
+ * or an unassign checks. 0 with *devs (to free()) and *count, *count 0
+ * when no PCI device has that address; else a negative errno with message
+ * saying why.
  */
 int kernel_group(const char *address, struct dda_device **devs,
 		 size_t *count, char *message, size_t size);
@@ -1003,6 +1115,7 @@ struct ddad {
 	unsigned long timer_seq;
 	int kernel_pipe[2];	/* the threads' reports: read, write */
 	unsigned int kernel_busy;
+	struct kernel_view devices;	/* dda.ko's devices (kernel.c) */
 	struct holder *holders;	/* reconcile.c */
 	size_t holder_count;
 };

@@ -237,20 +237,15 @@ static void job_reclaimed(struct ddad *ddad, void *ctx,
 			  const struct kernel_result *result)
 {
 	struct job *job = ctx;
-	struct dda_device *devs;
-	char why[256];
-	size_t count, i;
+	const struct dda_device *dev;
 	int err = result->err;
+	size_t i;
 
-	if (err) {
+	if (err && !kernel_view_update(ddad)) {
 		/* Someone else's reclaim got there first: as good. */
-		if (!kernel_devices(&devs, &count, why, sizeof(why))) {
-			for (i = 0; i < count; i++)
-				if (!strcmp(devs[i].address, job->address) &&
-				    devs[i].state == DDA_STATE_QUARANTINED)
-					err = 0;
-			free(devs);
-		}
+		dev = view_find(&ddad->devices.view, job->address);
+		if (dev && dev->state == DDA_STATE_QUARANTINED)
+			err = 0;
 	}
 	if (err) {
 		job_record(job, DDA_STATE_ASSIGNED, job->vm ? job->vm->name :

@@ -8,7 +8,6 @@
  * to a pipe; the poll loop reads it and calls done(). The thread touches
  * nothing else of ddad's.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -89,10 +88,21 @@ static void *kernel_thread(void *arg)
 	if (err) {
 		why(result->message, sizeof(result->message), NULL, err);
 	} else {
-		if (call->change == KERNEL_HANDOVER)
+		switch (call->change) {
+		case KERNEL_HANDOVER:
 			err = dda_handover(dda, call->address, &result->dev);
-		else
+			break;
+		case KERNEL_RECLAIM:
 			err = dda_reclaim(dda, call->address, &result->dev);
+			break;
+		case KERNEL_DESCRIBE:
+			err = dda_device_get(dda, call->address, &result->dev);
+			break;
+		case KERNEL_LIST:
+			err = dda_device_list(dda, &result->devs,
+					      &result->count);
+			break;
+		}
 		if (err)
 			why(result->message, sizeof(result->message), dda,
 			    err);
@@ -104,8 +114,10 @@ static void *kernel_thread(void *arg)
 		n = write(call->report_fd, &call, sizeof(call));
 	} while (n < 0 && errno == EINTR);
 	/* No loop to tell (ddad is stopping): the call is ours to free. */
-	if (n != sizeof(call))
+	if (n != sizeof(call)) {
+		free(result->devs);
 		free(call);
+	}
 	return NULL;
 }
 
@@ -159,6 +171,7 @@ void kernel_reap(struct ddad *ddad)
 			return;
 		ddad->kernel_busy--;
 		call->done(ddad, call->ctx, &call->result);
+		free(call->result.devs);
 		free(call);
 	}
 }
@@ -179,56 +192,12 @@ static int kernel_open(struct dda **dda, char *message, size_t size)
 	return err;
 }
 
-int kernel_devices(struct dda_device **devs, size_t *count, char *message,
-		   size_t size)
-{
-	struct dda *dda;
-	int err;
-
-	err = kernel_open(&dda, message, size);
-	if (err)
-		return err;
-	err = dda_device_list(dda, devs, count);
-	if (err)
-		snprintf(message, size, "cannot list the devices: %s",
-			 *dda_error(dda) ? dda_error(dda) : strerror(-err));
-	dda_close(dda);
-	return err;
-}
-
-/* Appends what dda.ko says of address; one gone meanwhile is left out. */
-static int group_add(struct dda *dda, const char *address,
-		     struct dda_device **devs, size_t *count, char *message,
-		     size_t size)
-{
-	struct dda_device dev, *more;
-	int err;
-
-	err = dda_device_get(dda, address, &dev);
-	if (err == -ENODEV)
-		return 0;
-	if (err) {
-		snprintf(message, size, "cannot describe %s: %s", address,
-			 *dda_error(dda) ? dda_error(dda) : strerror(-err));
-		return err;
-	}
-	more = realloc(*devs, (*count + 1) * sizeof(**devs));
-	if (!more) {
-		snprintf(message, size, "out of memory");
-		return -ENOMEM;
-	}
-	*devs = more;
-	(*devs)[(*count)++] = dev;
-	return 0;
-}
-
 int kernel_group(const char *address, struct dda_device **devs,
 		 size_t *count, char *message, size_t size)
 {
-	char path[64], self[DDA_ADDRESS_LEN + 1];
-	struct dirent *d;
+	struct dda_device self, *members = NULL, first;
+	size_t n = 0, i;
 	struct dda *dda;
-	DIR *dir;
 	int err;
 
 	*devs = NULL;
@@ -236,30 +205,55 @@ int kernel_group(const char *address, struct dda_device **devs,
 	err = kernel_open(&dda, message, size);
 	if (err)
 		return err;
-	err = group_add(dda, address, devs, count, message, size);
-	if (err || !*count || (*devs)[0].iommu_group < 0)
-		goto out;
-	memcpy(self, (*devs)[0].address, sizeof(self));
-	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/devices",
-		 (*devs)[0].iommu_group);
-	dir = opendir(path);
-	if (!dir) {
-		err = -errno;
-		snprintf(message, size, "cannot read %s: %s", path,
-			 strerror(errno));
+	err = dda_device_get(dda, address, &self);
+	if (err == -ENODEV) {
+		err = 0;
 		goto out;
 	}
-	while (!err && (d = readdir(dir)))
-		if (d->d_name[0] != '.' && strcmp(d->d_name, self))
-			err = group_add(dda, d->d_name, devs, count, message,
-					size);
-	closedir(dir);
-out:
 	if (err) {
-		free(*devs);
-		*devs = NULL;
-		*count = 0;
+		snprintf(message, size, "cannot describe %s: %s", address,
+			 *dda_error(dda) ? dda_error(dda) : strerror(-err));
+		goto out;
 	}
+	if (self.iommu_group >= 0) {
+		err = dda_group_list(dda, self.iommu_group, &members, &n);
+		if (err) {
+			snprintf(message, size,
+				 "cannot list IOMMU group %d of %s: %s",
+				 self.iommu_group, address,
+				 *dda_error(dda) ? dda_error(dda) :
+				 strerror(-err));
+			goto out;
+		}
+	}
+	/* The device first, as the group says it now. */
+	for (i = 0; i < n; i++) {
+		if (strcmp(members[i].address, self.address))
+			continue;
+		first = members[i];
+		members[i] = members[0];
+		members[0] = first;
+		break;
+	}
+	if (i == n) {		/* no group, or it left it meanwhile */
+		struct dda_device *more;
+
+		more = realloc(members, (n + 1) * sizeof(*more));
+		if (!more) {
+			snprintf(message, size, "out of memory");
+			err = -ENOMEM;
+			goto out;
+		}
+		members = more;
+		memmove(&members[1], &members[0], n * sizeof(*members));
+		members[0] = self;
+		n++;
+	}
+	*devs = members;
+	*count = n;
+	members = NULL;
+out:
+	free(members);
 	dda_close(dda);
 	return err;
 }

@@ -39,6 +39,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: ddad [--foreground] [--socket PATH] [--state-dir DIR] [--group NAME]\n"
 		"            [--libvirt-uri URI]\n"
+		"            [--events-buffer BYTES]\n"
 		"       ddad --help | --version\n\n"
 		"The policy daemon of dda, discrete device assignment.\n\n"
 		"  -f, --foreground     log to stderr as well as to syslog\n"
@@ -48,6 +49,8 @@ static void usage(FILE *f)
 		"      --libvirt-uri URI\n"
 		"                       libvirt's domains are guests, from URI (default\n"
 		"                       qemu:///system; retried while libvirtd is down)\n"
+		"      --events-buffer BYTES\n"
+		"                       the receive buffer of dda's events socket (tests)\n"
 		"  -h, --help           show this help\n"
 		"  -V, --version        show the version\n\n"
 		"ddad always runs in the foreground; SIGTERM or SIGINT stops it.\n"
@@ -78,6 +81,7 @@ static int options_parse(int argc, char *argv[], struct ddad_config *config)
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "libvirt-uri", required_argument, NULL, 'L' },
+		{ "events-buffer", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
@@ -114,6 +118,19 @@ static int options_parse(int argc, char *argv[], struct ddad_config *config)
 				return usage_error("--libvirt-uri needs a URI");
 			config->libvirt_uri = optarg;
 			break;
+		case 'E': {
+			char *end;
+			long n;
+
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || n < 1 ||
+			    n > 1 << 30)
+				return usage_error("--events-buffer needs a number of bytes, 1 to 1073741824, not '%s'",
+						   optarg);
+			config->events_buffer = n;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;
@@ -231,6 +248,7 @@ static int ddad_run(struct ddad *ddad, int signal_fd)
 	state_save(&ddad->state);
 	holders_release(ddad);
 out:
+	kernel_view_release(ddad);
 	kernel_release(ddad);
 	state_release(&ddad->state);
 	close(lock_fd);

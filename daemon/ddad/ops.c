@@ -43,41 +43,72 @@ int op_ping(struct ddad *ddad, struct json_object *request,
 }
 
 /*
- * Every device dda.ko reports quarantined or assigned, with what the state
- * file knows of it; a device seen for the first time in its state is
- * recorded with "since" now. One with a job under way is as its record
- * says: the job's latest step.
+ * Every device dda.ko reports quarantined or assigned, as ddad's view of
+ * them says (kept from dda's events: no dump), with what the state file
+ * knows of it; a device seen for the first time in its state is recorded
+ * with "since" now. One with a job under way is as its record says: the
+ * job's latest step. NULL when out of memory.
  */
-int op_status(struct ddad *ddad, struct json_object *request,
-	      struct reply *reply)
+static struct json_object *status_result(struct ddad *ddad)
 {
+	const struct view *view = &ddad->devices.view;
 	struct state *state = &ddad->state;
 	struct json_object *result;
-	struct dda_device *devs;
-	char message[256];
-	size_t count, i;
-	int err;
+	size_t i;
 
-	(void)request;
-	err = kernel_devices(&devs, &count, message, sizeof(message));
-	if (err)
-		return reply_error(reply, err, "%s", message);
-	state_sync(state, devs, count, time(NULL));
-	free(devs);
-
+	state_sync(state, view->devs, view->count, time(NULL));
 	result = json_object_new_array_ext(state->count);
-	if (!result)
-		return reply_error(reply, -ENOMEM, "out of memory");
-	for (i = 0; i < state->count; i++) {
+	for (i = 0; result && i < state->count; i++) {
 		struct json_object *dev;
 
 		dev = state_device_json(&state->devices[i], true, false);
 		if (!dev || json_object_array_add(result, dev)) {
 			json_object_put(dev);
 			json_object_put(result);
-			return reply_error(reply, -ENOMEM, "out of memory");
+			result = NULL;
 		}
 	}
-	reply->result = result;
+	return result;
+}
+
+/* The view was being read again when status came: it is now. */
+static void status_ready(struct ddad *ddad, void *ctx, int err,
+			 const char *why)
+{
+	struct call *call = ctx;
+	struct json_object *result;
+
+	if (err) {
+		call_finish(call, err, NULL, "%s", why);
+		return;
+	}
+	result = status_result(ddad);
+	if (result)
+		call_finish(call, 0, result, NULL);
+	else
+		call_finish(call, -ENOMEM, NULL, "out of memory");
+}
+
+int op_status(struct ddad *ddad, struct json_object *request,
+	      struct reply *reply)
+{
+	struct call *call;
+	int err;
+
+	(void)request;
+	err = kernel_view_update(ddad);
+	if (err == -EINPROGRESS) {
+		call = call_defer(reply);
+		if (!call)
+			return reply->err;
+		if (kernel_view_wait(ddad, status_ready, call))
+			return reply_error(reply, -ENOMEM, "out of memory");
+		return 0;
+	}
+	if (err)
+		return reply_error(reply, err, "%s", kernel_view_why(ddad));
+	reply->result = status_result(ddad);
+	if (!reply->result)
+		return reply_error(reply, -ENOMEM, "out of memory");
 	return 0;
 }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * assign, unassign, reassign (root or --group): checked here against
- * dda.ko, state.json and the guests, then carried out by a job (job.c,
- * assign.c), which answers when it ends.
+ * assign, unassign, reassign, reclaim (root or --group): checked here
+ * against dda.ko, state.json and the guests, then carried out by a job
+ * (job.c, assign.c), which answers when it ends.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <json-c/json.h>
 
 #include "guest.h"
@@ -86,33 +88,32 @@ static bool vf_free(struct ddad *ddad, const struct dda_device *d)
 }
 
 /*
- * The pool of pf's virtual functions: the first VF, as dda.ko lists them,
- * that is free (vf_free()); its address to out.
+ * The pool of pf's virtual functions: the first VF, in ddad's view of
+ * dda.ko's devices, that is free (vf_free()); its address to out.
  */
 static int vf_pick(struct ddad *ddad, const char *pf,
 		   char out[DDA_ADDRESS_LEN + 1], struct reply *reply)
 {
-	struct dda_device *devs;
-	char message[256];
-	size_t count, i, vfs = 0;
+	const struct view *view = &ddad->devices.view;
+	size_t i, vfs = 0;
 	int err;
 
-	err = kernel_devices(&devs, &count, message, sizeof(message));
+	err = kernel_view_update(ddad);
+	if (err == -EINPROGRESS)	/* op_assign() waits */
+		return reply_error(reply, err, "dda.ko's devices are being read");
 	if (err)
-		return reply_error(reply, err, "%s", message);
-	for (i = 0; i < count; i++) {
-		const struct dda_device *d = &devs[i];
+		return reply_error(reply, err, "%s", kernel_view_why(ddad));
+	for (i = 0; i < view->count; i++) {
+		const struct dda_device *d = &view->devs[i];
 
 		if (strcmp(d->physfn, pf))
 			continue;
 		vfs++;
 		if (vf_free(ddad, d)) {
 			memcpy(out, d->address, DDA_ADDRESS_LEN + 1);
-			free(devs);
 			return 0;
 		}
 	}
-	free(devs);
 	if (!vfs)
 		return reply_error(reply, -ENODEV,
 				   "%s has no virtual functions (ddactl sriov %s --vfs N)",
@@ -149,28 +150,21 @@ static int assign_address(struct json_object *request,
 	return 0;
 }
 
-int op_assign(struct ddad *ddad, struct json_object *request,
-	      struct reply *reply)
+/*
+ * What an assign checks before its job starts: the guest ready, the
+ * address (or a free VF of pf, when pf[0]) quarantined, its group too.
+ * -EINPROGRESS when ddad's view of dda.ko's devices is being read, which
+ * the pool needs whole.
+ */
+static int assign_prepare(struct ddad *ddad, const char *name,
+			  const char *pf, char address[DDA_ADDRESS_LEN + 1],
+			  struct guest **vm, struct reply *reply)
 {
-	char address[DDA_ADDRESS_LEN + 1], pf[DDA_ADDRESS_LEN + 1], message[256];
+	char message[256];
 	struct devices devs;
-	unsigned int flags = 0;
-	const char *name;
-	struct call *call;
-	struct guest *vm;
-	bool persistent;
 	int err;
 
-	err = assign_address(request, address, pf, reply);
-	if (!err)
-		err = arg_vm(request, "assign", &name, reply);
-	if (!err)
-		err = arg_bool(request, "assign", "persistent", &persistent,
-			       reply);
-	if (!err && persistent)
-		flags |= JOB_PERSISTENT;
-	if (!err)
-		err = vm_ready_for(ddad, name, &vm, reply);
+	err = vm_ready_for(ddad, name, vm, reply);
 	if (!err && pf[0])
 		err = vf_pick(ddad, pf, address, reply);
 	if (!err)
@@ -187,13 +181,91 @@ int op_assign(struct ddad *ddad, struct json_object *request,
 		return reply_error(reply, err, "no PCI device %s", address);
 	if (err)
 		return reply_error(reply, err, "%s", message);
+	return 0;
+}
+
+/* An assign from a VF pool, waiting for the view to be whole. */
+struct assign_later {
+	struct call *call;
+	char *name;
+	unsigned int flags;	/* job_assign()'s */
+	char pf[DDA_ADDRESS_LEN + 1];
+};
+
+static void assign_when_whole(struct ddad *ddad, void *ctx, int err,
+			      const char *why)
+{
+	struct assign_later *later = ctx;
+	char address[DDA_ADDRESS_LEN + 1];
+	struct reply reply = { 0 };
+	struct guest *vm;
+
+	if (!err) {
+		err = assign_prepare(ddad, later->name, later->pf, address,
+				     &vm, &reply);
+		if (err == -EINPROGRESS &&
+		    !kernel_view_wait(ddad, assign_when_whole, later))
+			return;
+		why = reply.message;
+	}
+	if (!err)
+		err = job_assign(ddad, address, vm, later->flags,
+				 later->call);
+	if (err)
+		call_finish(later->call, err, NULL, "%s",
+			    err == -ENOMEM ? "out of memory" : why);
+	free(later->name);
+	free(later);
+}
+
+int op_assign(struct ddad *ddad, struct json_object *request,
+	      struct reply *reply)
+{
+	char address[DDA_ADDRESS_LEN + 1], pf[DDA_ADDRESS_LEN + 1];
+	struct assign_later *later;
+	unsigned int flags = 0;
+	const char *name;
+	struct call *call;
+	struct guest *vm;
+	bool persistent;
+	int err;
+
+	err = assign_address(request, address, pf, reply);
+	if (!err)
+		err = arg_vm(request, "assign", &name, reply);
+	if (!err)
+		err = arg_bool(request, "assign", "persistent", &persistent,
+			       reply);
+	if (!err && persistent)
+		flags |= JOB_PERSISTENT;
+	if (!err)
+		err = assign_prepare(ddad, name, pf, address, &vm, reply);
+	if (err && err != -EINPROGRESS)
+		return err;
 
 	call = call_defer(reply);
 	if (!call)
 		return reply->err;
-	err = job_assign(ddad, address, vm, flags, call);
-	if (err)
-		return reply_error(reply, err, "out of memory");
+	if (!err) {
+		err = job_assign(ddad, address, vm, flags, call);
+		if (err)
+			return reply_error(reply, err, "out of memory");
+		return 0;
+	}
+	later = calloc(1, sizeof(*later));
+	if (later) {
+		later->call = call;
+		later->name = strdup(name);
+		later->flags = flags;
+		memcpy(later->pf, pf, sizeof(later->pf));
+	}
+	if (!later || !later->name ||
+	    kernel_view_wait(ddad, assign_when_whole, later)) {
+		if (later)
+			free(later->name);
+		free(later);
+		return reply_error(reply, -ENOMEM, "out of memory");
+	}
 	return 0;
 }
 
@@ -316,4 +388,85 @@ int op_reassign(struct ddad *ddad, struct json_object *request,
 				   "%s is already assigned to vm %s", address,
 				   name);
 	return unassign_start(ddad, address, vm, next_vm, timeout, reply);
+}
+
+/*
+ * Proof that no process holds dev's group through vfio: none has any of
+ * its assigned devices open (dda_vfio_users()). 0, or -EBUSY naming the
+ * holder (or another -errno when it cannot be told) in message.
+ */
+static int vfio_unheld(const struct dda_device *dev,
+		       const struct dda_device *devs, size_t count,
+		       char *message, size_t size)
+{
+	struct dda_vfio_user *users;
+	size_t i, n;
+	int err;
+
+	for (i = 0; i < count; i++) {
+		const struct dda_device *m = &devs[i];
+
+		if (m->state != DDA_STATE_ASSIGNED ||
+		    (strcmp(m->address, dev->address) &&
+		     (dev->iommu_group < 0 ||
+		      m->iommu_group != dev->iommu_group)))
+			continue;
+		err = dda_vfio_users(m->address, &users, &n);
+		if (err) {
+			snprintf(message, size,
+				 "cannot tell who holds %s through vfio: %s",
+				 m->address, strerror(-err));
+			return err;
+		}
+		if (n) {
+			char comm[64];
+
+			snprintf(message, size,
+				 "%s is held open through vfio by pid %d (%s, %s): it stays assigned",
+				 m->address, users[0].pid,
+				 log_escape(users[0].command, comm,
+					    sizeof(comm)),
+				 users[0].file);
+			free(users);
+			return -EBUSY;
+		}
+		free(users);
+	}
+	return 0;
+}
+
+/*
+ * reclaim: a device assigned to no guest ddad knows (assigned without
+ * ddad, or whose guest a corrupt state.json lost, which ddad leaves
+ * alone) taken back into quarantine with its IOMMU group, on proof that
+ * nobody holds it: no process has it open through vfio.
+ */
+int op_reclaim(struct ddad *ddad, struct json_object *request,
+	       struct reply *reply)
+{
+	char address[DDA_ADDRESS_LEN + 1], message[256];
+	struct devices devs;
+	int err;
+
+	err = arg_address(request, "reclaim", address, reply);
+	if (!err)
+		err = not_busy(ddad, address, reply);
+	if (!err)
+		err = devices_get(&devs, address, reply);
+	if (err)
+		return err;
+	err = reclaim_check(devs.dev, devs.all, devs.count, &ddad->state,
+			    message, sizeof(message));
+	if (!err)
+		err = vfio_unheld(devs.dev, devs.all, devs.count, message,
+				  sizeof(message));
+	free(devs.all);
+	if (err == -ENODEV)
+		return reply_error(reply, err, "no PCI device %s", address);
+	if (err)
+		return reply_error(reply, err, "%s", message);
+	log_msg(LOG_NOTICE, "%s, assigned to no guest ddad knows and held by no process, is reclaimed at an administrator's request",
+		address);
+	return unassign_start(ddad, address, NULL, NULL, JOB_UNPLUG_TIMEOUT,
+			      reply);
 }

@@ -10,6 +10,7 @@ static const char *const vm_args[] = { "vm", NULL };
 static const char *const assign_args[] = { "address", "vf_of", "vm",
 					   "persistent", NULL };
 static const char *const unassign_args[] = { "address", "timeout", NULL };
+static const char *const reclaim_args[] = { "address", NULL };
 static const char *const reassign_args[] = { "address", "vm", "timeout",
 					     NULL };
 static const char *const libvirt_prepare_args[] = { "domain", "hostdevs",
@@ -35,6 +36,8 @@ static const struct op ops[] = {
 	  .changes_state = true, .args = libvirt_prepare_args },
 	{ .name = "libvirt_release", .run = op_libvirt_release,
 	  .changes_state = true, .args = libvirt_release_args },
+	{ .name = "reclaim", .run = op_reclaim, .changes_state = true,
+	  .args = reclaim_args },
 };
 
 struct json_object *protocol_handle(struct ddad *ddad, const struct peer *peer,

@@ -323,28 +323,41 @@ void reconcile(struct ddad *ddad)
 {
 	struct state *state = &ddad->state;
 	char (*addresses)[DDA_ADDRESS_LEN + 1];
-	static int last_err;
 	struct dda_device *devs;
-	char message[256];
+	static int last_err;
 	size_t count, n, i;
 	int err;
 
-	err = kernel_devices(&devs, &count, message, sizeof(message));
+	/* Reading dda.ko's devices again ends in a reconcile. */
+	err = kernel_view_update(ddad);
+	if (err == -EINPROGRESS)
+		return;
 	if (err) {
 		/* Said once: it is retried with every guest's news. */
 		if (err != last_err)
-			log_msg(LOG_WARNING, "cannot reconcile: %s", message);
+			log_msg(LOG_WARNING, "cannot reconcile: %s",
+				kernel_view_why(ddad));
 		last_err = err;
 		return;
 	}
 	last_err = 0;
+	/* Deciding may read events: work on a copy of the view too. */
+	count = ddad->devices.view.count;
+	devs = calloc(count ? count : 1, sizeof(*devs));
+	if (!devs) {
+		log_msg(LOG_WARNING, "cannot reconcile: out of memory");
+		return;
+	}
+	if (count)
+		memcpy(devs, ddad->devices.view.devs, count * sizeof(*devs));
 	/* New records, and those of devices that moved without a job. */
 	state_sync(state, devs, count, time(NULL));
 	holders_sync(ddad);
 	/* What the corrupt file knew is lost: say what is left to do. */
 	for (i = 0; state->rebuilt && i < state->count; i++)
 		if (state->devices[i].state == DDA_STATE_ASSIGNED)
-			log_msg(LOG_WARNING, "%s is assigned, and state.json, which was corrupt, named its guest: left alone, ddad knows of no guest to take it back from",
+			log_msg(LOG_WARNING, "%s is assigned, and state.json, which was corrupt, named its guest: left alone, ddad knows of no guest to take it back from (ddactl reclaim %s, once no process holds it)",
+				state->devices[i].address,
 				state->devices[i].address);
 	state->rebuilt = false;
 

@@ -132,8 +132,8 @@ int unassign_check(const struct dda_device *dev,
 			 dev->address, holder->address, holder->vm);
 	else
 		snprintf(message, size,
-			 "%s was assigned without ddad: it knows of no vm holding it",
-			 dev->address);
+			 "%s was assigned without ddad: it knows of no vm holding it (ddactl reclaim %s, once no process holds it)",
+			 dev->address, dev->address);
 	return -EINVAL;
 }
 
@@ -187,6 +187,47 @@ enum lend lend_check(const struct dda_device *dev,
 		return LEND_REFUSE;
 	}
 	return LEND_HANDOVER;
+}
+
+int reclaim_check(const struct dda_device *dev,
+		  const struct dda_device *devs, size_t count,
+		  struct state *state, char *message, size_t size)
+{
+	const struct state_device *rec;
+	size_t i;
+
+	if (!dev) {
+		snprintf(message, size, "no PCI device");
+		return -ENODEV;
+	}
+	if (dev->state != DDA_STATE_ASSIGNED) {
+		snprintf(message, size, "%s is not assigned (it is %s)",
+			 dev->address, dda_state_name(dev->state));
+		return -EINVAL;
+	}
+	/* Its whole group comes back with it: none of it may be a guest's. */
+	for (i = 0; i < count; i++) {
+		const struct dda_device *m = &devs[i];
+
+		if (strcmp(m->address, dev->address) &&
+		    (dev->iommu_group < 0 || m->iommu_group != dev->iommu_group))
+			continue;
+		rec = state_find(state, m->address);
+		if (m->state != DDA_STATE_ASSIGNED || !rec || !rec->vm)
+			continue;
+		if (m == dev || !strcmp(m->address, dev->address))
+			snprintf(message, size,
+				 "%s is assigned to vm %s: ddactl unassign %s",
+				 dev->address, rec->vm,
+				 rec->with ? rec->with : dev->address);
+		else
+			snprintf(message, size,
+				 "%s of the IOMMU group of %s, which comes back with it, is assigned to vm %s: ddactl unassign %s",
+				 m->address, dev->address, rec->vm,
+				 rec->with ? rec->with : m->address);
+		return -EBUSY;
+	}
+	return 0;
 }
 
 bool guest_let_go(enum holder_view holder, enum guest_view view,

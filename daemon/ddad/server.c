@@ -73,6 +73,7 @@ enum {
 	POLL_LISTEN,
 	POLL_KERNEL,
 	POLL_LIBVIRT,
+	POLL_EVENTS,
 	POLL_FIXED,
 };
 
@@ -532,8 +533,8 @@ static void server_reap(struct server *srv)
 }
 
 /*
- * Fills srv->fds: the signals, the listening socket, dda.ko's threads, the
- * guests, the clients.
+ * Fills srv->fds: the signals, the listening socket, dda.ko's threads and
+ * its events, the guests, the clients.
  */
 static int server_poll_set(struct server *srv, nfds_t *nfds)
 {
@@ -567,6 +568,8 @@ static int server_poll_set(struct server *srv, nfds_t *nfds)
 					    .events = POLLIN };
 	fds[POLL_LIBVIRT] = (struct pollfd){ .fd = libvirt_guests_fd(ddad),
 					     .events = POLLIN };
+	fds[POLL_EVENTS] = (struct pollfd){ .fd = kernel_view_fd(ddad),
+					    .events = POLLIN };
 	for (i = 0; i < ddad->guest_count; i++) {
 		struct guest *guest = ddad->guests[i];
 
@@ -640,6 +643,7 @@ static void server_stop_calls(struct server *srv)
 	size_t i;
 
 	jobs_release(ddad);
+	kernel_view_release(ddad);
 	for (i = ddad->guest_count; i > 0; i--)
 		if (ddad->guests[i - 1]->adding)
 			guest_destroy(ddad->guests[i - 1]);
@@ -701,6 +705,9 @@ int server_run(struct ddad *ddad, int listen_fd, int signal_fd)
 			}
 		}
 
+		/* dda.ko's news first: what follows reads the view. */
+		if (srv.fds[POLL_EVENTS].revents)
+			kernel_view_read(ddad);
 		if (srv.fds[POLL_KERNEL].revents)
 			kernel_reap(ddad);
 		if (srv.fds[POLL_LIBVIRT].revents)

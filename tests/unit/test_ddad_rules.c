@@ -119,8 +119,58 @@ static void test_unassign(void)
 	state_release(&state);
 	is_int(unassign_check(&a, &a, 1, &state, msg, sizeof(msg)), -EINVAL,
 	       "assigned, no record: -EINVAL");
-	is_str(msg, "0000:00:02.0 was assigned without ddad: it knows of no vm holding it",
-	       "assigned without ddad: says so");
+	is_str(msg, "0000:00:02.0 was assigned without ddad: it knows of no vm holding it (ddactl reclaim 0000:00:02.0, once no process holds it)",
+	       "assigned without ddad: says so, and how to take it back");
+}
+
+static void test_reclaim(void)
+{
+	struct dda_device devs[] = {
+		device("0000:00:02.0", DDA_STATE_ASSIGNED, 2, 0, "vfio-pci"),
+		device("0000:00:03.0", DDA_STATE_QUARANTINED, 3, 0, "dda"),
+		/* group 8: two NICs gone to vfio-pci, the first for g2 */
+		device("0000:08:01.0", DDA_STATE_ASSIGNED, 8, 0, "vfio-pci"),
+		device("0000:08:02.0", DDA_STATE_ASSIGNED, 8, 0, "vfio-pci"),
+		device("0000:00:09.0", DDA_STATE_ASSIGNED, -1, 0, "vfio-pci"),
+	};
+	struct state state = { 0 };
+	size_t n = ARRAY_SIZE(devs);
+	char msg[256];
+
+	is_int(reclaim_check(&devs[0], devs, n, &state, msg, sizeof(msg)), 0,
+	       "assigned, no record: may be reclaimed");
+	is_int(reclaim_check(&devs[4], devs, n, &state, msg, sizeof(msg)), 0,
+	       "assigned, no group, no record: may be reclaimed");
+	is_int(reclaim_check(NULL, devs, n, &state, msg, sizeof(msg)), -ENODEV,
+	       "no device: -ENODEV");
+	is_int(reclaim_check(&devs[1], devs, n, &state, msg, sizeof(msg)),
+	       -EINVAL, "quarantined: -EINVAL");
+	is_str(msg, "0000:00:03.0 is not assigned (it is quarantined)",
+	       "quarantined: says so");
+
+	state_add(&state, "0000:00:02.0", DDA_STATE_ASSIGNED, NULL, 0, NULL,
+		  OPERATION_NONE);
+	is_int(reclaim_check(&devs[0], devs, n, &state, msg, sizeof(msg)), 0,
+	       "a record without a vm (state.json was corrupt): may be reclaimed");
+	state_release(&state);
+
+	state_add(&state, "0000:00:02.0", DDA_STATE_ASSIGNED, "g1", 0, "rp0",
+		  OPERATION_NONE);
+	is_int(reclaim_check(&devs[0], devs, n, &state, msg, sizeof(msg)),
+	       -EBUSY, "assigned to g1: -EBUSY");
+	is_str(msg, "0000:00:02.0 is assigned to vm g1: ddactl unassign 0000:00:02.0",
+	       "assigned to g1: says to unassign it");
+	state_release(&state);
+
+	state_add(&state, "0000:08:01.0", DDA_STATE_ASSIGNED, "g2", 0, "rp1",
+		  OPERATION_NONE);
+	is_int(reclaim_check(&devs[3], devs, n, &state, msg, sizeof(msg)),
+	       -EBUSY, "its group's other member is g2's: -EBUSY");
+	is_str(msg, "0000:08:01.0 of the IOMMU group of 0000:08:02.0, which comes back with it, is assigned to vm g2: ddactl unassign 0000:08:01.0",
+	       "says which, and what to unassign");
+	is_int(reclaim_check(&devs[0], devs, n, &state, msg, sizeof(msg)), 0,
+	       "another group's guest does not matter");
+	state_release(&state);
 }
 
 /* The qemu hook's libvirt_prepare, one hostdev at a time. */
@@ -322,6 +372,7 @@ int main(void)
 	test_assign();
 	test_unassign();
 	test_lend();
+	test_reclaim();
 	test_let_go();
 	test_reconcile();
 	return unit_done();

@@ -18,6 +18,7 @@
 #include "../../daemon/ddad/guest_libvirt.c"
 #include "../../daemon/ddad/job.c"
 #include "../../daemon/ddad/kernel.c"
+#include "../../daemon/ddad/kernel_view.c"
 #include "../../daemon/ddad/log.c"
 #include "../../daemon/ddad/ops.c"
 #include "../../daemon/ddad/ops_assign.c"
@@ -33,6 +34,7 @@
 #include "../../daemon/ddad/rules.c"
 #include "../../daemon/ddad/state.c"
 #include "../../daemon/ddad/timer.c"
+#include "../../daemon/ddad/view.c"
 #include "../../daemon/ddad/vm.c"
 
 #include <poll.h>

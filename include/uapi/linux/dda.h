@@ -23,7 +23,9 @@
  * attribute at fault.
  *
  * DDA_CMD_DEV_GET (do, dump)
- *	request:  do: DDA_A_DEV_ADDRESS; dump: nothing (every PCI device)
+ *	request:  do: DDA_A_DEV_ADDRESS; dump: nothing (every PCI device),
+ *		  or [DDA_A_DEV_IOMMU_GROUP] (the devices of that IOMMU group:
+ *		  what a handover or a reclaim moves together)
  *	reply:    a "device message" per device:
  *		  DDA_A_DEV_ADDRESS, DDA_A_DEV_VENDOR, DDA_A_DEV_DEVICE,
  *		  DDA_A_DEV_SUBSYS_VENDOR, DDA_A_DEV_SUBSYS_DEVICE,
@@ -96,9 +98,12 @@
  *
  * DDA_CMD_DEV_EVENT (notification on DDA_MCGRP_EVENTS, never a request):
  *	a state change: DDA_A_DEV_ADDRESS, DDA_A_EVENT_OLD_STATE,
- *	DDA_A_DEV_STATE, DDA_A_EVENT_REASON, and when the change reset the
- *	device, [DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC,
- *	DDA_A_DEV_HEALTH] of that reset.
+ *	DDA_A_DEV_STATE, DDA_A_EVENT_REASON, DDA_A_DEV_HEALTH (the device's
+ *	health after the change), and when the change reset the device,
+ *	[DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC] of that reset. With
+ *	the device messages of one dump, they keep a listener's view of every
+ *	device: what no event carries (ids, class, IOMMU group) never changes
+ *	while the device is on the bus.
  *	Events carry no secrets.
  *
  * All enums are append-only: a number, once given, keeps its meaning.
