@@ -19,10 +19,10 @@
 # domain is an OS-less q35 guest of libvirtd in the VM (tests/integration/
 # libvirt.sh). Prints each step's median, min and max, and the figures
 # "bench: libvirt_STEP_ms=..." and "bench: libvirt_cycle_ms=..." (the sum of
-# the medians). DDA_BENCH_ROUNDS=N rounds (default 10).
-#
-# bench/run.sh bench/libvirt.sh (with KVER) runs it alone; make bench does
-# not yet.
+# the medians); then dda's cycle of the same device into the same domain
+# (dismount, assign --vm, unassign, mount), "bench: dda_libvirt_cycle_ms=",
+# and their ratio, "bench: libvirt_ratio=" (dda/libvirt). DDA_BENCH_ROUNDS=N
+# rounds (default 10).
 #
 #@ devices: e1000e
 #@ timeout: 1800
@@ -88,5 +88,49 @@ cycle=$(awk -v a="$(median "${detach[@]}")" -v b="$(median "${attach[@]}")" \
 	'BEGIN { printf "%.1f", (a + b + c + d) / 1000 }')
 echo "  cycle (sum of the medians)   $cycle ms"
 figure libvirt_cycle_ms "$cycle"
+
+# The same work through dda into the same domain: dismount (host driver ->
+# quarantine, reset), assign --vm lv1 (handover to vfio-pci, a live
+# managed='no' hostdev checked in the live XML), unassign (detach by alias
+# until DEVICE_REMOVED, reclaim into quarantine, reset), mount (back to
+# the host driver, reset). dda does more (three resets, the quarantine),
+# which the ratio includes.
+export DDA_SOCKET=/tmp/ddad/ddad.sock
+insmod "$DDA_KO"
+mkdir -p /tmp/ddad
+"$DDA_BIN/ddad" --foreground --socket "$DDA_SOCKET" --state-dir /tmp/ddad \
+	>/tmp/ddad.log 2>&1 &
+ddad=$!
+wait_for 20 test -S "$DDA_SOCKET" || { echo "bench: ddad did not start"; exit 1; }
+ddactl=$DDA_BIN/ddactl
+wait_for 30 sh -c "'$ddactl' vm list | grep -q '^lv1 '" ||
+	{ echo "bench: ddad does not see lv1"; tail -n 20 /tmp/ddad.log; exit 1; }
+d_dismount=() d_assign=() d_unassign=() d_mount=()
+for ((i = 0; i < rounds; i++)); do
+	timed d_dismount "$ddactl" dismount "$nic" &&
+		timed d_assign "$ddactl" assign "$nic" --vm lv1 &&
+		timed d_unassign "$ddactl" unassign "$nic" &&
+		timed d_mount "$ddactl" mount "$nic" && on "$hostdrv" ||
+		{ failed=1; break; }
+done
+kill "$ddad"
+wait "$ddad" 2>/dev/null
+if ((failed)); then
+	echo "bench: dda's round $((i + 1)) failed: the device is on '$(lv_driver_of "$nic")'"
+	tail -n 20 /tmp/ddad.log
+	lv_stop
+	exit 1
+fi
+echo "== dda's cycle of the e1000e into the same domain ($rounds rounds)"
+stats dda_dismount "${d_dismount[@]}"
+stats dda_assign "${d_assign[@]}"
+stats dda_unassign "${d_unassign[@]}"
+stats dda_mount "${d_mount[@]}"
+dcycle=$(awk -v a="$(median "${d_dismount[@]}")" -v b="$(median "${d_assign[@]}")" \
+	-v c="$(median "${d_unassign[@]}")" -v d="$(median "${d_mount[@]}")" \
+	'BEGIN { printf "%.1f", (a + b + c + d) / 1000 }')
+echo "  cycle (sum of the medians)   $dcycle ms"
+figure dda_libvirt_cycle_ms "$dcycle"
+figure libvirt_ratio "$(awk -v a="$dcycle" -v b="$cycle" 'BEGIN { printf "%.2f", a / b }')"
 virsh destroy lv1 >/dev/null
 lv_stop

@@ -8,6 +8,7 @@
 #   bench: cycle_ratio=R floor_ms=F overhead_ms=O list128_ms=L lspci128_ms=P
 #          ddad_rss_kib=K idle_wakeups=W parallel4_ratio=Q
 #          parallel4x4_ratio=X status_600conn_ms=C status_qmpflood_ms=F
+#          libvirt_ratio=V
 #
 # cycle: dismount, assign, unassign and mount of the e1000e through ddactl
 # and ddad, against the same work done by hand through sysfs and QMP (ratio
@@ -22,7 +23,7 @@ top=$(cd "$here/.." && pwd)
 benches=("$@")
 [[ $# -gt 0 ]] || benches=("$here"/transitions.sh "$here"/list64.sh \
 	"$here"/list128.sh "$here"/ddad.sh "$here"/lockout.sh \
-	"$here"/parallel.sh)
+	"$here"/parallel.sh "$here"/libvirt.sh)
 
 declare -A fig=()
 status=0
@@ -76,5 +77,6 @@ echo "bench: cycle_ratio=$ratio floor_ms=$floor overhead_ms=$overhead" \
 	"parallel4_ratio=$(get parallel4_ratio)" \
 	"parallel4x4_ratio=$(get parallel4x4_ratio)" \
 	"status_600conn_ms=$(get status_600conn_ms)" \
-	"status_qmpflood_ms=$(get status_qmpflood_ms)"
+	"status_qmpflood_ms=$(get status_qmpflood_ms)" \
+	"libvirt_ratio=$(get libvirt_ratio)"
 exit $status
