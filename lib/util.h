@@ -6,8 +6,14 @@
 #ifndef DDA_UTIL_H
 #define DDA_UTIL_H
 
+#include <stddef.h>
+
 /* The number of elements of an array (not of a pointer). */
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+/* The structure of type that member, at ptr, is in. */
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
 
 /* The value of the hex digit c, either case; -1 if c is none. */
 static inline int hex_digit(char c)

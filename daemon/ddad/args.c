@@ -9,7 +9,10 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "ddad.h"
+#include "args.h"
+#include "libdda.h"
+#include "protocol.h"
+#include "state.h"
 
 #define TIMEOUT_MAX		3600	/* seconds */
 

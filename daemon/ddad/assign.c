@@ -24,7 +24,16 @@
 #include <syslog.h>
 #include <json-c/json.h>
 
+#include "assign.h"
+#include "ddad.h"
 #include "guest.h"
+#include "job.h"
+#include "kernel.h"
+#include "libdda.h"
+#include "log.h"
+#include "operation.h"
+#include "state.h"
+#include "timer.h"
 
 /* "unassigned from vm A, but " before the failure of a reassign. */
 static const char *reassign_prefix(const struct job *job, char *buf,

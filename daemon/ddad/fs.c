@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ddad.h"
+#include "fs.h"
 
 #define LOCK_FILE		"ddad.lock"
 

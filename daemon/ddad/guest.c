@@ -8,7 +8,12 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "ddad.h"
 #include "guest.h"
+#include "json.h"
+#include "libdda.h"
+#include "process.h"
+#include "state.h"
 
 int guest_init(struct guest *guest, const struct guest_ops *ops,
 	       struct ddad *ddad, const char *name)

@@ -20,8 +20,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "ddad.h"
+#include "process.h"
 
+struct ddad;
 struct guest;
 struct job;
 struct json_object;

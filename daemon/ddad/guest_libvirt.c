@@ -30,8 +30,17 @@
 #include <syslog.h>
 #include <json-c/json.h>
 
+#include "ddad.h"
 #include "guest.h"
 #include "guest_libvirt.h"
+#include "job.h"
+#include "json.h"
+#include "libdda.h"
+#include "log.h"
+#include "process.h"
+#include "state.h"
+#include "timer.h"
+#include "util.h"
 
 #ifdef HAVE_LIBVIRT
 

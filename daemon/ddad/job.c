@@ -30,13 +30,30 @@
  * This file has the steps every job shares; assign.c the assign's.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <json-c/json.h>
 
+#include "assign.h"
+#include "ddad.h"
 #include "guest.h"
+#include "job.h"
+#include "kernel.h"
+#include "kernel_view.h"
+#include "libdda.h"
+#include "log.h"
+#include "operation.h"
+#include "process.h"
+#include "protocol.h"
+#include "rules.h"
+#include "state.h"
+#include "state_json.h"
+#include "timer.h"
+#include "util.h"
+#include "view.h"
 
 static void job_timer(struct ddad *ddad, struct timer *timer);
 

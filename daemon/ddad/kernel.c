@@ -19,6 +19,9 @@
 #include <unistd.h>
 
 #include "ddad.h"
+#include "kernel.h"
+#include "libdda.h"
+#include "log.h"
 
 struct kernel_call {
 	enum kernel_change change;

@@ -12,6 +12,7 @@
  * request makes ddad dump the host's devices.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,12 @@
 #include <sys/stat.h>
 
 #include "ddad.h"
+#include "kernel.h"
+#include "kernel_view.h"
+#include "libdda.h"
+#include "log.h"
+#include "reconcile.h"
+#include "view.h"
 
 /* Events taken per turn of the loop: dda.ko sends few. */
 #define KERNEL_VIEW_BATCH	1024

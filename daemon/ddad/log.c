@@ -4,11 +4,13 @@
  * state-changing requests.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 
-#include "ddad.h"
+#include "log.h"
+#include "permission.h"
 
 #define AUDIT_FIELD_MAX		64
 

@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,20 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "ddad.h"
+#include "ddad_socket.h"
+#include "fs.h"
+#include "guest.h"
 #include "guest_libvirt.h"
+#include "job.h"
+#include "kernel.h"
+#include "kernel_view.h"
+#include "libdda.h"
+#include "log.h"
+#include "reconcile.h"
+#include "server.h"
+#include "state.h"
 #include "vm.h"
 
 #ifndef DDA_VERSION

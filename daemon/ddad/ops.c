@@ -8,6 +8,15 @@
 #include <json-c/json.h>
 
 #include "ddad.h"
+#include "json.h"
+#include "kernel_view.h"
+#include "libdda.h"
+#include "ops.h"
+#include "protocol.h"
+#include "state.h"
+#include "state_json.h"
+#include "state_sync.h"
+#include "view.h"
 
 #ifndef DDA_VERSION
 #define DDA_VERSION "unknown"

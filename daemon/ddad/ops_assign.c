@@ -11,8 +11,22 @@
 #include <syslog.h>
 #include <json-c/json.h>
 
+#include "args.h"
+#include "ddad.h"
 #include "guest.h"
 #include "guest_libvirt.h"
+#include "job.h"
+#include "kernel.h"
+#include "kernel_view.h"
+#include "libdda.h"
+#include "log.h"
+#include "operation.h"
+#include "ops.h"
+#include "protocol.h"
+#include "reconcile.h"
+#include "rules.h"
+#include "state.h"
+#include "view.h"
 
 /* What dda.ko says of address and of the rest of its IOMMU group. */
 struct devices {

@@ -26,14 +26,28 @@
  * the hook waits for it, ddad's loop does not.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <json-c/json.h>
 
+#include "args.h"
 #include "ddad.h"
 #include "guest.h"
+#include "job.h"
+#include "json.h"
+#include "kernel.h"
+#include "libdda.h"
+#include "log.h"
+#include "operation.h"
+#include "ops.h"
+#include "process.h"
+#include "protocol.h"
+#include "reconcile.h"
+#include "rules.h"
+#include "state.h"
 
 struct hook_call;
 

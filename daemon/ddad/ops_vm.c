@@ -8,6 +8,14 @@
 #include <sys/un.h>
 #include <json-c/json.h>
 
+#include "args.h"
+#include "ddad.h"
+#include "guest.h"
+#include "job.h"
+#include "ops.h"
+#include "permission.h"
+#include "protocol.h"
+#include "state.h"
 #include "vm.h"
 
 #define SUN_PATH_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path) - 1)

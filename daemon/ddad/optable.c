@@ -4,6 +4,10 @@
  * or --group only, and audited). PROTOCOL.md documents them.
  */
 #include "ddad.h"
+#include "ops.h"
+#include "permission.h"
+#include "protocol.h"
+#include "util.h"
 
 static const char *const vm_add_args[] = { "vm", "qmp", NULL };
 static const char *const vm_args[] = { "vm", NULL };

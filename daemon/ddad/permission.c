@@ -12,7 +12,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "ddad.h"
+#include "config.h"
+#include "permission.h"
+#include "protocol.h"
 
 int peer_from_socket(int fd, struct peer *peer)
 {

@@ -24,7 +24,8 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "ddad.h"
+#include "libdda.h"
+#include "port.h"
 
 #define QDEV_PREFIX		"dda-"
 

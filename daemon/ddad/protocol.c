@@ -15,12 +15,19 @@
  * line come when it calls call_finish().
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 
+#include "args.h"
 #include "ddad.h"
+#include "json.h"
+#include "log.h"
+#include "permission.h"
+#include "protocol.h"
+#include "state.h"
 
 static void call_free(struct call *call);
 

@@ -18,6 +18,7 @@
  * breaks the stream: the connection is over.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,9 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "ddad.h"
+#include "json.h"
+#include "log.h"
+#include "qmp.h"
 
 #define QMP_TURN_SIZE		16384	/* read per wake-up, at most */
 #define QMP_DEPTH		64

@@ -37,7 +37,18 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "ddad.h"
 #include "guest.h"
+#include "job.h"
+#include "kernel_view.h"
+#include "libdda.h"
+#include "log.h"
+#include "operation.h"
+#include "process.h"
+#include "reconcile.h"
+#include "rules.h"
+#include "state.h"
+#include "state_sync.h"
 
 static struct holder *holder_find(struct ddad *ddad, pid_t pid,
 				  unsigned long long start)

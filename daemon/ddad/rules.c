@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ddad.h"
+#include "libdda.h"
+#include "operation.h"
+#include "rules.h"
+#include "state.h"
 
 /*
  * For an assigned dev that no guest holds: the member of its IOMMU group

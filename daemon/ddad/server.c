@@ -32,8 +32,22 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include "config.h"
+#include "ddad.h"
+#include "fs.h"
 #include "guest.h"
 #include "guest_libvirt.h"
+#include "job.h"
+#include "kernel.h"
+#include "kernel_view.h"
+#include "log.h"
+#include "ops.h"
+#include "permission.h"
+#include "protocol.h"
+#include "reconcile.h"
+#include "server.h"
+#include "state.h"
+#include "timer.h"
 
 #define CLIENTS_MAX		512	/* of uids other than root, --group */
 #define CLIENTS_PER_USER	16	/* of each such uid */

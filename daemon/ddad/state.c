@@ -42,7 +42,17 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "ddad.h"
+#include "fs.h"
+#include "isotime.h"
+#include "json.h"
+#include "libdda.h"
+#include "log.h"
+#include "operation.h"
+#include "port.h"
+#include "state.h"
+#include "state_json.h"
+#include "state_sync.h"
+#include "util.h"
 
 #define STATE_SIZE_MAX		(16 << 20)
 #define STATE_TMP_PREFIX	STATE_FILE ".tmp-"

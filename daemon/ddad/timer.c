@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "ddad.h"
+#include "timer.h"
 
 uint64_t now_us(void)
 {

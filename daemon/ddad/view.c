@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddad.h"
+#include "libdda.h"
+#include "view.h"
 
 static int view_cmp(const void *a, const void *b)
 {

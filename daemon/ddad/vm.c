@@ -35,6 +35,19 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include "ddad.h"
+#include "guest.h"
+#include "job.h"
+#include "json.h"
+#include "libdda.h"
+#include "log.h"
+#include "port.h"
+#include "process.h"
+#include "protocol.h"
+#include "qmp.h"
+#include "state.h"
+#include "timer.h"
+#include "util.h"
 #include "vm.h"
 
 #define VM_RETRY_MS		2000

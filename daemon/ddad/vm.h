@@ -9,6 +9,8 @@
 
 #include "guest.h"
 
+struct call;
+
 /*
  * A guest, connecting, whose QMP socket uid must serve (-1: learnt at the
  * first connection): with adding, it is not yet recorded, and the call

@@ -19,6 +19,8 @@
 
 #include <sys/ioctl.h>
 
+#include "util.h"
+
 #include "unit.h"
 
 #define GREETING "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, \"major\": 7}, \"package\": \"Debian 1:7.2+dfsg-7\"}, \"capabilities\": [\"oob\"]}}\r\n"

@@ -11,6 +11,7 @@
 #include "../../daemon/ddad/view.c"
 
 #include "unit.h"
+#include "util.h"
 
 static struct dda_device device(const char *address, enum dda_state state,
 				int group, const char *driver)
