@@ -19,4 +19,7 @@ enum operation {
 /* "assign", "unassign", "reclaim"; NULL for none. */
 const char *operation_name(enum operation operation);
 
+/* The operation named name (operation_name()'s); -EINVAL if none. */
+int operation_parse(const char *name, enum operation *out);
+
 #endif /* DDAD_OPERATION_H */

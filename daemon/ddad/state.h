@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * state.h: what ddad records of the devices and its guests, and the state
- * file that keeps it, DIR/state.json: the records (state.c), the file
- * (state_file.c); its JSON, state_json.h.
+ * state.h: what ddad records of the devices and its guests (state.c), and
+ * the state file that keeps it, DIR/state.json (state_file.c; its JSON:
+ * state_json.h).
  */
 #ifndef DDAD_STATE_H
 #define DDAD_STATE_H
@@ -53,18 +53,7 @@ struct state {
 	bool rebuilt;			/* state.json was corrupt: from dda.ko */
 };
 
-/*
- * Loads dir/state.json into state; no file is an empty state. A file that
- * cannot be understood is logged, moved aside to state.json.corrupt-TIME
- * and replaced by an empty state. 0, or a negative errno when the file
- * cannot be read or moved.
- */
-int state_load(struct state *state, const char *dir);
-
-/* Writes state.json if state changed since it was loaded or written. */
-int state_save(struct state *state);
-
-void state_release(struct state *state);
+/* state.c: the records */
 
 struct state_device *state_find(struct state *state, const char *address);
 
@@ -74,6 +63,15 @@ struct state_device *state_find(struct state *state, const char *address);
  */
 struct state_device *state_get(struct state *state, const char *address,
 			       time_t now);
+
+/*
+ * Adds the entry of address, which has none, as given (vm and port
+ * copied), marking the state dirty: as the state file or dda.ko says it.
+ * 0 or -ENOMEM.
+ */
+int state_add(struct state *state, const char *address, enum dda_state st,
+	      const char *vm, time_t since, const char *port,
+	      enum operation operation);
 
 /* Forgets a device: it is back with the host. */
 void state_forget(struct state *state, struct state_device *dev);
@@ -110,5 +108,23 @@ int state_vm_add(struct state *state, const char *name, const char *qmp,
 
 /* Forgets a guest. */
 void state_vm_remove(struct state *state, const char *name);
+
+/* Forgets every device and guest; the directory stays. */
+void state_clear(struct state *state);
+
+void state_release(struct state *state);
+
+/* state_file.c: DIR/state.json, its JSON in state_json.h */
+
+/*
+ * Loads dir/state.json into state; no file is an empty state. A file that
+ * cannot be understood is logged, moved aside to state.json.corrupt-TIME
+ * and replaced by an empty state. 0, or a negative errno when the file
+ * cannot be read or moved.
+ */
+int state_load(struct state *state, const char *dir);
+
+/* Writes state.json if state changed since it was loaded or written. */
+int state_save(struct state *state);
 
 #endif /* DDAD_STATE_H */

@@ -16,7 +16,12 @@
 #include "../../daemon/ddad/ops.c"
 #include "../../daemon/ddad/permission.c"
 #include "../../daemon/ddad/protocol.c"
+#include "../../daemon/ddad/isotime.c"
+#include "../../daemon/ddad/operation.c"
 #include "../../daemon/ddad/state.c"
+#include "../../daemon/ddad/state_file.c"
+#include "../../daemon/ddad/state_json.c"
+#include "../../daemon/ddad/state_sync.c"
 #include "../../daemon/ddad/view.c"
 
 #include <grp.h>

@@ -12,7 +12,12 @@
 #include "../../daemon/ddad/fs.c"
 #include "../../daemon/ddad/log.c"
 #include "../../daemon/ddad/rules.c"
+#include "../../daemon/ddad/isotime.c"
+#include "../../daemon/ddad/operation.c"
 #include "../../daemon/ddad/state.c"
+#include "../../daemon/ddad/state_file.c"
+#include "../../daemon/ddad/state_json.c"
+#include "../../daemon/ddad/state_sync.c"
 
 #include "unit.h"
 

@@ -9,7 +9,12 @@
  */
 #include "../../daemon/ddad/fs.c"
 #include "../../daemon/ddad/log.c"
+#include "../../daemon/ddad/isotime.c"
+#include "../../daemon/ddad/operation.c"
 #include "../../daemon/ddad/state.c"
+#include "../../daemon/ddad/state_file.c"
+#include "../../daemon/ddad/state_json.c"
+#include "../../daemon/ddad/state_sync.c"
 
 #include <ftw.h>
 #include <limits.h>
@@ -369,7 +374,7 @@ static const char valid[] =
 
 static void test_state_corrupt(void)
 {
-	char dir[PATH_MAX], path[PATH_MAX], why[WHY_SIZE], target[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX], why[STATE_WHY_SIZE], target[PATH_MAX];
 	struct state state;
 	size_t i, n;
 	int err;
