@@ -78,7 +78,13 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(B)/san/%.o)
 # ddactl's modules without its main(), for the unit tests to link.
 SAN_DDACTL_A := $(B)/san/daemon/ddactl.a
+# ddad's modules without its main(), likewise: a test links the modules it
+# tests, and the linker takes from the archive only the objects something
+# needs; a test that fakes a module defines its functions, and the real
+# module's object stays out (so each module is one object).
+SAN_DDAD_A := $(B)/san/daemon/ddad.a
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/san/tests/%)
+DDAD_UNIT_OBJS := $(patsubst %.c,$(B)/san/%.o,$(filter tests/unit/test_ddad_%.c,$(UNIT_SRCS)))
 HOOK := $(B)/bin/dda-qemu-hook
 ifeq ($(HAVE_LIBVIRT),1)
 UNIT_BINS += $(LIBVIRT_UNIT_SRCS:tests/unit/%.c=$(B)/san/tests/%)
@@ -222,18 +228,28 @@ $(B)/san/tests/%: $(B)/san/tests/unit/%.o $(SAN_LIB_OBJS) $(SAN_DDACTL_A)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDACTL_LIBS) $(DDA_LIBS)
 
-# The tests of ddactl's modules see their headers.
-$(UNIT_SRCS:%.c=$(B)/san/%.o): DDA_CPPFLAGS += -Idaemon/ddactl
+$(SAN_DDAD_A): $(filter-out %/main.o,$(DDAD_SRCS:%.c=$(B)/san/%.o)) \
+		$(DDAD_LIBVIRT_SRCS:%.c=$(B)/san/%.o)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/san/tests/test_ddad_%: $(B)/san/tests/unit/test_ddad_%.o $(SAN_DDAD_A) $(SAN_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDAD_LIBVIRT_LIBS) $(DDA_LIBS)
+
+# The tests of ddactl's and ddad's modules see their headers.
+$(filter-out $(DDAD_UNIT_OBJS),$(UNIT_SRCS:%.c=$(B)/san/%.o)): \
+	DDA_CPPFLAGS += -Idaemon/ddactl
+$(DDAD_UNIT_OBJS): DDA_CPPFLAGS += -Idaemon/ddad
 $(LIBVIRT_UNIT_SRCS:%.c=$(B)/san/%.o): DDA_CPPFLAGS += -Idaemon/ddad -Idaemon/hooks
 
 # Keep the objects of test programs between runs (make would delete them as
 # intermediates and rebuild them every time).
 .SECONDARY: $(UNIT_SRCS:%.c=$(B)/san/%.o) $(LIBVIRT_UNIT_SRCS:%.c=$(B)/san/%.o)
 
-# The ddad tests include ddad's sources to reach its static functions, and
+# The job test includes ddad's sources to reach its static functions, and
 # the protocol test runs the ASan ddad.
-$(UNIT_SRCS:tests/unit/test_ddad_%.c=$(B)/san/tests/unit/test_ddad_%.o): \
-	$(filter-out daemon/ddad/main.c,$(DDAD_SRCS))
+$(B)/san/tests/unit/test_ddad_job.o: $(filter-out daemon/ddad/main.c,$(DDAD_SRCS))
 $(B)/san/tests/test_ddad_protocol: | $(SAN_DDAD)
 
 # --- tests -----------------------------------------------------------------

@@ -4,14 +4,12 @@
  * for an assign, whether a device is there and on which port, ddad's own
  * devices among the guest's, and the "dda-*" ids. The answers are QEMU
  * 7.2's, as a q35 guest with two pcie-root-ports gives them.
- *
- * The Makefile links no ddad objects into tests, so the file under test
- * is compiled in here.
  */
-#include "../../daemon/ddad/port.c"
-
+#include <errno.h>
 #include <stdlib.h>
+#include <json-c/json.h>
 
+#include "port.h"
 #include "unit.h"
 
 /* rp0 holds dda-0000-00-02-0, rp1 is free; the q35 built-ins around. */

@@ -6,22 +6,20 @@
  * QEMU's errors, and streams that break it (garbage, NUL, an oversized
  * message, no greeting); then over a socketpair, with the connection
  * closing under waiting commands.
- *
- * The Makefile links no ddad objects into tests, so the files under test
- * are compiled in here.
  */
-#include "../../daemon/ddad/log.c"
-#include "../../daemon/ddad/qmp.c"
-
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/socket.h>
-
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <json-c/json.h>
 
-#include "util.h"
-
+#include "log.h"
+#include "qmp.h"
 #include "unit.h"
+#include "util.h"
 
 #define GREETING "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, \"major\": 7}, \"package\": \"Debian 1:7.2+dfsg-7\"}, \"capabilities\": [\"oob\"]}}\r\n"
 #define CAPS_OK "{\"return\": {}, \"id\": 1}\r\n"

@@ -5,21 +5,16 @@
  * and what reconciling decides, as tables over dda.ko's state, whether a
  * guest of ddad's holds it, what the kernel says of its QEMU process, what
  * the guest's query-pci says and whether vfio says the device is open.
- *
- * The Makefile links no ddad objects into tests, so the files under test
- * are compiled in here.
  */
-#include "../../daemon/ddad/fs.c"
-#include "../../daemon/ddad/log.c"
-#include "../../daemon/ddad/rules.c"
-#include "../../daemon/ddad/isotime.c"
-#include "../../daemon/ddad/operation.c"
-#include "../../daemon/ddad/state.c"
-#include "../../daemon/ddad/state_file.c"
-#include "../../daemon/ddad/state_json.c"
-#include "../../daemon/ddad/state_sync.c"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "log.h"
+#include "rules.h"
+#include "state.h"
 #include "unit.h"
+#include "util.h"
 
 static struct dda_device device(const char *address, enum dda_state state,
 				int group, uint32_t class_code,

@@ -3,23 +3,28 @@
  * ddad's files, as units: state.json written atomically, read back, kept in
  * line with what dda.ko reports, and set aside when corrupt; the
  * single-instance lock; directories made on demand; the ISO-8601 times.
- *
- * The Makefile links no ddad objects into tests, so the files under test
- * are compiled in here.
  */
-#include "../../daemon/ddad/fs.c"
-#include "../../daemon/ddad/log.c"
-#include "../../daemon/ddad/isotime.c"
-#include "../../daemon/ddad/operation.c"
-#include "../../daemon/ddad/state.c"
-#include "../../daemon/ddad/state_file.c"
-#include "../../daemon/ddad/state_json.c"
-#include "../../daemon/ddad/state_sync.c"
-
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <json-c/json.h>
 
+#include "fs.h"
+#include "isotime.h"
+#include "log.h"
+#include "operation.h"
+#include "state.h"
+#include "state_json.h"
+#include "state_sync.h"
 #include "unit.h"
+#include "util.h"
 
 static char top[PATH_MAX];
 

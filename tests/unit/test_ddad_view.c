@@ -4,14 +4,14 @@
  * events applied to it (each change of state, health and reset; a device
  * that left the bus; one the view did not know, which is then described),
  * and the events read during a dump applied after it, in order.
- *
- * The Makefile links no ddad objects into tests, so the file under test is
- * compiled in here.
  */
-#include "../../daemon/ddad/view.c"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "unit.h"
 #include "util.h"
+#include "view.h"
 
 static struct dda_device device(const char *address, enum dda_state state,
 				int group, const char *driver)
