@@ -67,7 +67,11 @@ DDACTL_SRCS := $(wildcard daemon/ddactl/*.c)
 LIBVIRT_DDAD_SRCS := daemon/ddad/libvirt.c
 LIBVIRT_XML_SRCS := daemon/common/libvirt_xml.c
 HOOK_SRCS := daemon/hooks/qemu_hook.c
-DDAD_SRCS := $(filter-out $(LIBVIRT_DDAD_SRCS),$(wildcard daemon/ddad/*.c))
+# ddad's libvirt guests: guest_libvirt.c with libvirt, else
+# guest_libvirt_none.c (which the job test links, to have none).
+GUEST_LIBVIRT_SRCS := daemon/ddad/guest_libvirt.c daemon/ddad/guest_libvirt_none.c
+DDAD_SRCS := $(filter-out $(LIBVIRT_DDAD_SRCS) $(GUEST_LIBVIRT_SRCS),$(wildcard daemon/ddad/*.c)) \
+	$(if $(HAVE_LIBVIRT),$(firstword $(GUEST_LIBVIRT_SRCS)),$(lastword $(GUEST_LIBVIRT_SRCS)))
 # ddad's libvirt guests (guest_libvirt.c) need these, with libvirt.
 DDAD_LIBVIRT_SRCS := $(if $(HAVE_LIBVIRT),$(LIBVIRT_DDAD_SRCS) $(LIBVIRT_XML_SRCS))
 DDAD_LIBVIRT_LIBS := $(if $(HAVE_LIBVIRT),$(LIBVIRT_LIBS))
@@ -247,9 +251,13 @@ $(LIBVIRT_UNIT_SRCS:%.c=$(B)/san/%.o): DDA_CPPFLAGS += -Idaemon/ddad -Idaemon/ho
 # intermediates and rebuild them every time).
 .SECONDARY: $(UNIT_SRCS:%.c=$(B)/san/%.o) $(LIBVIRT_UNIT_SRCS:%.c=$(B)/san/%.o)
 
-# The job test includes ddad's sources to reach its static functions, and
-# the protocol test runs the ASan ddad.
-$(B)/san/tests/unit/test_ddad_job.o: $(filter-out daemon/ddad/main.c,$(DDAD_SRCS))
+# The job test fakes dda.ko (kernel.c, kernel_view.c) and the processes
+# (process.c), and has no libvirt domains; the protocol test runs the ASan
+# ddad.
+$(B)/san/tests/test_ddad_job: $(B)/san/tests/unit/test_ddad_job.o \
+		$(B)/san/daemon/ddad/guest_libvirt_none.o $(SAN_DDAD_A) $(SAN_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDAD_LIBVIRT_LIBS) $(DDA_LIBS)
 $(B)/san/tests/test_ddad_protocol: | $(SAN_DDAD)
 
 # --- tests -----------------------------------------------------------------

@@ -10,7 +10,7 @@
 
 #include "ddad.h"
 #include "guest.h"
-#include "json.h"
+#include "json_add.h"
 #include "libdda.h"
 #include "process.h"
 #include "state.h"

@@ -34,17 +34,14 @@
 #include "guest.h"
 #include "guest_libvirt.h"
 #include "job.h"
-#include "json.h"
+#include "json_add.h"
 #include "libdda.h"
+#include "libvirt.h"
 #include "log.h"
 #include "process.h"
 #include "state.h"
 #include "timer.h"
 #include "util.h"
-
-#ifdef HAVE_LIBVIRT
-
-#include "libvirt.h"
 
 #define LIBVIRT_REFRESH_MS	5000
 
@@ -735,40 +732,3 @@ const char *libvirt_guests_why(const struct ddad *ddad)
 	}
 	return "no libvirt domain of that name";
 }
-
-#else /* !HAVE_LIBVIRT */
-
-#define UNSUPPORTED	"libvirt domains are unsupported in this build"
-
-int libvirt_guests_start(struct ddad *ddad, const char *uri)
-{
-	(void)ddad;
-	if (uri)
-		log_msg(LOG_WARNING, "%s: --libvirt-uri %s is not taken",
-			UNSUPPORTED, uri);
-	return 0;
-}
-
-void libvirt_guests_stop(struct ddad *ddad)
-{
-	(void)ddad;
-}
-
-int libvirt_guests_fd(const struct ddad *ddad)
-{
-	(void)ddad;
-	return -1;
-}
-
-void libvirt_guests_service(struct ddad *ddad)
-{
-	(void)ddad;
-}
-
-const char *libvirt_guests_why(const struct ddad *ddad)
-{
-	(void)ddad;
-	return UNSUPPORTED;
-}
-
-#endif /* HAVE_LIBVIRT */

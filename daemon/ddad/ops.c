@@ -8,7 +8,7 @@
 #include <json-c/json.h>
 
 #include "ddad.h"
-#include "json.h"
+#include "json_add.h"
 #include "kernel_view.h"
 #include "libdda.h"
 #include "ops.h"

@@ -37,7 +37,7 @@
 #include "ddad.h"
 #include "guest.h"
 #include "job.h"
-#include "json.h"
+#include "json_add.h"
 #include "kernel.h"
 #include "libdda.h"
 #include "log.h"

@@ -23,7 +23,7 @@
 
 #include "args.h"
 #include "ddad.h"
-#include "json.h"
+#include "json_add.h"
 #include "log.h"
 #include "permission.h"
 #include "protocol.h"

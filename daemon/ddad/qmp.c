@@ -27,7 +27,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "json.h"
+#include "json_add.h"
 #include "log.h"
 #include "qmp.h"
 

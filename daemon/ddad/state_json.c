@@ -37,7 +37,7 @@
 #include <json-c/json.h>
 
 #include "isotime.h"
-#include "json.h"
+#include "json_add.h"
 #include "libdda.h"
 #include "operation.h"
 #include "port.h"

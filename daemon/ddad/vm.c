@@ -38,7 +38,7 @@
 #include "ddad.h"
 #include "guest.h"
 #include "job.h"
-#include "json.h"
+#include "json_add.h"
 #include "libdda.h"
 #include "log.h"
 #include "port.h"

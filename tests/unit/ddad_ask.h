@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * ddad_ask.h: for the tests that include ddad's sources, a request through
- * ddad's protocol as a client's would go, its answer (now or deferred)
+ * ddad_ask.h: for the tests of ddad's core, a request through ddad's
+ * protocol as a client's would go, its answer (now or deferred)
  * landing in a struct answer as text.
  */
 #ifndef DDA_DDAD_ASK_H
@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
+
+#include "ops.h"
+#include "permission.h"
+#include "protocol.h"
 
 struct answer {
 	char *text;		/* to free() */

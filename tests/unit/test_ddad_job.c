@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * ddad's assign, unassign and reassign end to end, in one process: ddad's
- * files without its server and without dda.ko. A fake QEMU listens on a
- * UNIX socket and speaks QMP as QEMU 7.2 does, with pcie-root-ports to
- * plug into; a fake dda.ko (kernel_*() below) keeps a table of devices
- * and finishes handovers and reclaims when the test says so. Requests go
- * through the protocol as a client's would, and the test turns ddad's
- * loop by hand.
+ * modules without its server and without dda.ko, as built without libvirt
+ * (guest_libvirt_none.c). A fake QEMU listens on a UNIX socket and speaks
+ * QMP as QEMU 7.2 does, with pcie-root-ports to plug into; a fake dda.ko
+ * (kernel_*() below, in place of kernel.c and kernel_view.c, which are not
+ * linked) keeps a table of devices and finishes handovers and reclaims
+ * when the test says so. Requests go through the protocol as a client's
+ * would, and the test turns ddad's loop by hand.
  *
  * Covered: guests added, listed, refused, removed; assign (ports picked,
  * one at a time, none free), its refusals and its rollback; unassign with
@@ -18,48 +19,41 @@
  * says DEVICE_DELETED of while the holder is frozen: nothing moves; a QMP
  * path served by another uid: never talked to.
  *
- * Each fake QEMU is a process of its own to ddad (process_*() below): a
- * pid, which dies with qemu_kill(), and the vfio files it holds open (the
- * devices plugged into it).
+ * Each fake QEMU is a process of its own to ddad (process_*() below, in
+ * place of process.c): a pid, which dies with qemu_kill(), and the vfio
+ * files it holds open (the devices plugged into it).
  */
-#include "../../daemon/ddad/args.c"
-#include "../../daemon/ddad/assign.c"
-#include "../../daemon/ddad/fs.c"
-#include "../../daemon/ddad/guest.c"
-/* As built without libvirt: test_libvirt_guest has libvirt's guests. */
-#undef HAVE_LIBVIRT
-#include "../../daemon/ddad/guest_libvirt.c"
-#include "../../daemon/ddad/job.c"
-#include "../../daemon/ddad/log.c"
-#include "../../daemon/ddad/ops.c"
-#include "../../daemon/ddad/ops_assign.c"
-#include "../../daemon/ddad/ops_libvirt.c"
-#include "../../daemon/ddad/ops_vm.c"
-#include "../../daemon/ddad/optable.c"
-#include "../../daemon/ddad/permission.c"
-#include "../../daemon/ddad/port.c"
-#include "../../daemon/ddad/protocol.c"
-#include "../../daemon/ddad/qmp.c"
-#include "../../daemon/ddad/reconcile.c"
-#include "../../daemon/ddad/rules.c"
-#include "../../daemon/ddad/isotime.c"
-#include "../../daemon/ddad/operation.c"
-#include "../../daemon/ddad/state.c"
-#include "../../daemon/ddad/state_file.c"
-#include "../../daemon/ddad/state_json.c"
-#include "../../daemon/ddad/state_sync.c"
-#include "../../daemon/ddad/view.c"
-#include "../../daemon/ddad/timer.c"
-#include "../../daemon/ddad/vm.c"
-
+#include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
+#include <json-c/json.h>
 
+#include "ddad.h"
 #include "ddad_ask.h"
+#include "guest.h"
+#include "guest_libvirt.h"
+#include "job.h"
+#include "json_add.h"
+#include "kernel.h"
+#include "kernel_view.h"
+#include "log.h"
+#include "permission.h"
+#include "process.h"
+#include "protocol.h"
+#include "reconcile.h"
+#include "state.h"
 #include "unit.h"
+#include "util.h"
+#include "vm.h"
 
 static char top[128];
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * json.h: the one JSON helper ddad's files share.
+ * json_add.h: the one JSON helper ddad's files share.
  */
-#ifndef DDAD_JSON_H
-#define DDAD_JSON_H
+#ifndef DDAD_JSON_ADD_H
+#define DDAD_JSON_ADD_H
 
 #include <stdbool.h>
 #include <json-c/json_object.h>
@@ -24,4 +24,4 @@ static inline bool json_add(struct json_object *obj, const char *key,
 	return true;
 }
 
-#endif /* DDAD_JSON_H */
+#endif /* DDAD_JSON_ADD_H */
