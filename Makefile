@@ -218,11 +218,10 @@ $(B)/san/tests/test_libvirt_guest: $(B)/san/tests/unit/test_libvirt_guest.o $(SA
 	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(LIBVIRT_LIBS) $(DDA_LIBS)
 
 # ddad's core with its libvirt guests, against libvirt's test driver.
-$(B)/san/tests/test_libvirt_domains: $(B)/san/tests/unit/test_libvirt_domains.o $(SAN_LIB_OBJS) \
-		$(LIBVIRT_DDAD_SRCS:%.c=$(B)/san/%.o) $(LIBVIRT_XML_SRCS:%.c=$(B)/san/%.o)
+$(B)/san/tests/test_libvirt_domains: $(B)/san/tests/unit/test_libvirt_domains.o \
+		$(SAN_DDAD_A) $(SAN_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(LIBVIRT_LIBS) $(DDA_LIBS)
-$(B)/san/tests/unit/test_libvirt_domains.o: $(filter-out daemon/ddad/main.c,$(DDAD_SRCS))
 
 $(SAN_DDACTL_A): $(filter-out %/ddactl.o,$(DDACTL_SRCS:%.c=$(B)/san/%.o))
 	@mkdir -p $(@D)

@@ -11,41 +11,25 @@
  *
  * dda.ko is not there: nothing here asks it for a device.
  */
-#include "../../daemon/ddad/args.c"
-#include "../../daemon/ddad/assign.c"
-#include "../../daemon/ddad/fs.c"
-#include "../../daemon/ddad/guest.c"
-#include "../../daemon/ddad/guest_libvirt.c"
-#include "../../daemon/ddad/job.c"
-#include "../../daemon/ddad/kernel.c"
-#include "../../daemon/ddad/kernel_view.c"
-#include "../../daemon/ddad/log.c"
-#include "../../daemon/ddad/ops.c"
-#include "../../daemon/ddad/ops_assign.c"
-#include "../../daemon/ddad/ops_libvirt.c"
-#include "../../daemon/ddad/ops_vm.c"
-#include "../../daemon/ddad/optable.c"
-#include "../../daemon/ddad/permission.c"
-#include "../../daemon/ddad/port.c"
-#include "../../daemon/ddad/process.c"
-#include "../../daemon/ddad/protocol.c"
-#include "../../daemon/ddad/qmp.c"
-#include "../../daemon/ddad/reconcile.c"
-#include "../../daemon/ddad/rules.c"
-#include "../../daemon/ddad/isotime.c"
-#include "../../daemon/ddad/operation.c"
-#include "../../daemon/ddad/state.c"
-#include "../../daemon/ddad/state_file.c"
-#include "../../daemon/ddad/state_json.c"
-#include "../../daemon/ddad/state_sync.c"
-#include "../../daemon/ddad/timer.c"
-#include "../../daemon/ddad/view.c"
-#include "../../daemon/ddad/vm.c"
-
+#include <errno.h>
 #include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <libvirt/libvirt.h>
 
+#include "ddad.h"
 #include "ddad_ask.h"
+#include "guest.h"
+#include "guest_libvirt.h"
+#include "job.h"
+#include "kernel.h"
+#include "log.h"
+#include "reconcile.h"
+#include "state.h"
+#include "timer.h"
 #include "unit.h"
 
 static struct ddad ddad;
