@@ -34,7 +34,7 @@ struct ddad {
 	unsigned long timer_seq;
 	int kernel_pipe[2];	/* the threads' reports: read, write */
 	unsigned int kernel_busy;
-	struct kernel_view devices;	/* dda.ko's devices (kernel.c) */
+	struct kernel_view devices;	/* dda.ko's devices (kernel_view.h) */
 	struct holder *holders;	/* reconcile.c */
 	size_t holder_count;
 };

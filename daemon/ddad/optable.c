@@ -3,9 +3,7 @@
  * ddad's ops, by name: what each takes, and whether it changes state (root
  * or --group only, and audited). PROTOCOL.md documents them.
  */
-#include "ddad.h"
 #include "ops.h"
-#include "permission.h"
 #include "protocol.h"
 #include "util.h"
 
