@@ -28,6 +28,7 @@
 #include "ddad.h"
 #include "guest.h"
 #include "job.h"
+#include "job_steps.h"
 #include "kernel.h"
 #include "libdda.h"
 #include "log.h"

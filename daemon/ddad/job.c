@@ -41,6 +41,7 @@
 #include "ddad.h"
 #include "guest.h"
 #include "job.h"
+#include "job_steps.h"
 #include "kernel.h"
 #include "kernel_view.h"
 #include "libdda.h"

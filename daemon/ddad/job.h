@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * job.h: what ddad does to a device, step by step (job.c; an assign's
- * first steps, assign.h).
+ * first steps, assign.h; what the steps share, job_steps.h).
  */
 #ifndef DDAD_JOB_H
 #define DDAD_JOB_H
@@ -114,27 +114,12 @@ void jobs_release(struct ddad *ddad);
 const char **guest_ports_taken(struct ddad *ddad, const struct guest *vm,
 			    size_t *n);
 
-/* For the steps of assign.c and job.c. */
+/*
+ * A job on address, at its start, among ddad's jobs: for the steps of
+ * job.c and assign.c, and for the hook's requests (ops_libvirt.c). NULL
+ * when out of memory.
+ */
 struct job *job_new(struct ddad *ddad, enum operation operation,
 		    const char *address, struct guest *vm, struct call *call);
-
-/* Records the device's state, vm, port and operation, and saves it. */
-int job_record(struct job *job, enum dda_state st, const char *vm,
-	       const char *port, enum operation operation);
-
-/* Stops the step's deadline and its QMP commands. */
-void job_stop_waiting(struct job *job);
-
-/* The job is over: answers its call, or audits it (ddad's own). */
-void job_end(struct job *job, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Remembers the failure an assign rolls back from, for its answer. */
-void job_fail(struct job *job, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-void job_unplug_step(struct job *job);
-void job_confirm_step(struct job *job);
-void job_reclaim_step(struct job *job);
 
 #endif /* DDAD_JOB_H */
