@@ -69,9 +69,9 @@ LIBVIRT_XML_SRCS := daemon/common/libvirt_xml.c
 HOOK_SRCS := daemon/hooks/qemu_hook.c
 # ddad's libvirt guests: guest_libvirt.c with libvirt, else
 # guest_libvirt_none.c (which the job test links, to have none).
-GUEST_LIBVIRT_SRCS := daemon/ddad/guest_libvirt.c daemon/ddad/guest_libvirt_none.c
-DDAD_SRCS := $(filter-out $(LIBVIRT_DDAD_SRCS) $(GUEST_LIBVIRT_SRCS),$(wildcard daemon/ddad/*.c)) \
-	$(if $(HAVE_LIBVIRT),$(firstword $(GUEST_LIBVIRT_SRCS)),$(lastword $(GUEST_LIBVIRT_SRCS)))
+GUEST_LIBVIRT_SRC := daemon/ddad/guest_libvirt$(if $(HAVE_LIBVIRT),,_none).c
+DDAD_SRCS := $(filter-out $(LIBVIRT_DDAD_SRCS) daemon/ddad/guest_libvirt%, \
+	$(wildcard daemon/ddad/*.c)) $(GUEST_LIBVIRT_SRC)
 # ddad's libvirt guests (guest_libvirt.c) need these, with libvirt.
 DDAD_LIBVIRT_SRCS := $(if $(HAVE_LIBVIRT),$(LIBVIRT_DDAD_SRCS) $(LIBVIRT_XML_SRCS))
 DDAD_LIBVIRT_LIBS := $(if $(HAVE_LIBVIRT),$(LIBVIRT_LIBS))
@@ -88,7 +88,8 @@ SAN_DDACTL_A := $(B)/san/daemon/ddactl.a
 # module's object stays out (so each module is one object).
 SAN_DDAD_A := $(B)/san/daemon/ddad.a
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/san/tests/%)
-DDAD_UNIT_OBJS := $(patsubst %.c,$(B)/san/%.o,$(filter tests/unit/test_ddad_%.c,$(UNIT_SRCS)))
+DDAD_UNIT_OBJS := $(patsubst %.c,$(B)/san/%.o, \
+	$(filter tests/unit/test_ddad_%.c,$(UNIT_SRCS)))
 HOOK := $(B)/bin/dda-qemu-hook
 ifeq ($(HAVE_LIBVIRT),1)
 UNIT_BINS += $(LIBVIRT_UNIT_SRCS:tests/unit/%.c=$(B)/san/tests/%)
@@ -236,7 +237,8 @@ $(SAN_DDAD_A): $(filter-out %/main.o,$(DDAD_SRCS:%.c=$(B)/san/%.o)) \
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(B)/san/tests/test_ddad_%: $(B)/san/tests/unit/test_ddad_%.o $(SAN_DDAD_A) $(SAN_LIB_OBJS)
+$(B)/san/tests/test_ddad_%: $(B)/san/tests/unit/test_ddad_%.o $(SAN_DDAD_A) \
+		$(SAN_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDAD_LIBVIRT_LIBS) $(DDA_LIBS)
 
@@ -254,7 +256,8 @@ $(LIBVIRT_UNIT_SRCS:%.c=$(B)/san/%.o): DDA_CPPFLAGS += -Idaemon/ddad -Idaemon/ho
 # (process.c), and has no libvirt domains; the protocol test runs the ASan
 # ddad.
 $(B)/san/tests/test_ddad_job: $(B)/san/tests/unit/test_ddad_job.o \
-		$(B)/san/daemon/ddad/guest_libvirt_none.o $(SAN_DDAD_A) $(SAN_LIB_OBJS)
+		$(B)/san/daemon/ddad/guest_libvirt_none.o $(SAN_DDAD_A) \
+		$(SAN_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(DDAD_LIBVIRT_LIBS) $(DDA_LIBS)
 $(B)/san/tests/test_ddad_protocol: | $(SAN_DDAD)

@@ -379,7 +379,8 @@ static const char valid[] =
 
 static void test_state_corrupt(void)
 {
-	char dir[PATH_MAX], path[PATH_MAX], why[STATE_WHY_SIZE], target[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX], target[PATH_MAX];
+	char why[STATE_WHY_SIZE];
 	struct state state;
 	size_t i, n;
 	int err;
