@@ -9,6 +9,8 @@
 #
 #   guest_os_start NAME     boot it: console /tmp/NAME.console, QMP for
 #                           ddad at /tmp/NAME.qmp, one free pcie-root-port
+#   guest_os_boot NAME SECS start it, wait for its init (a kernel that
+#                           dies first boots again, three times at most)
 #   guest_os_said NAME RE   has the guest's console said RE?
 #   guest_os_stop NAME
 
@@ -57,6 +59,28 @@ guest_os_start() {
 }
 
 guest_os_said() { grep -q "$2" "/tmp/$1.console" 2>/dev/null; }
+
+# guest_os_boot NAME SECONDS: start it and wait until its init is up. A
+# kernel that dies before (nested TCG has panicked the guest's kernel in
+# start_kernel, on a loaded host; panic=-1 -no-reboot ends its QEMU) tested
+# nothing: it boots again, three times at most, each failed console kept as
+# /tmp/NAME.console.bootN.
+guest_os_boot() {
+	local name=$1 n
+	for n in 1 2 3; do
+		guest_os_start "$name"
+		wait_for "$2" guest_os_up_or_gone "$name"
+		guest_os_said "$name" "guest: up" && return 0
+		kill -0 "${guest_os_pid[$name]}" 2>/dev/null && return 1
+		cp "/tmp/$name.console" "/tmp/$name.console.boot$n"
+		log "boot $n of $name died before its init: $(grep -m 1 -E 'panic|BUG|RIP:' "/tmp/$name.console")"
+		guest_os_stop "$name"
+	done
+	return 1
+}
+guest_os_up_or_gone() {
+	guest_os_said "$1" "guest: up" || ! kill -0 "${guest_os_pid[$1]}" 2>/dev/null
+}
 
 guest_os_stop() {
 	kill "${guest_os_pid[$1]}" 2>/dev/null

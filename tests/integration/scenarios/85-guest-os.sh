@@ -25,9 +25,8 @@ log "e1000e at $nic"
 check "insmod dda.ko" insmod "$DDA_KO"
 check "modprobe vfio-pci" modprobe vfio-pci
 
-guest_os_start g1
 said() { guest_os_said g1 "$1"; }
-check "the guest's kernel boots to its init" wait_for 600 said "guest: up"
+check "the guest's kernel boots to its init" guest_os_boot g1 600
 said "guest: up" ||
 	log "the guest's console ends: $(tail -n 30 /tmp/g1.console; cat /tmp/g1.log)"
 log "$(grep '^guest:' /tmp/g1.console)"

@@ -14,7 +14,7 @@
 #   domain lv1: three pcie-root-ports     QMP guest g1: two
 #
 #@ devices: e1000e
-#@ timeout: 240
+#@ timeout: 480
 . "$DDA_TESTLIB"
 . "$DDA_SRC/tests/integration/libvirt.sh"
 
@@ -105,6 +105,21 @@ check "reassign it back to lv1" $ddactl reassign "$nic" --vm lv1
 check "lv1 has it" has_alias lv1 "$alias"
 check "g1 has it no more" guest_lacks g1 "$nic"
 check "status: assigned to lv1" status_is "$nic" assigned lv1
+
+# --- between two domains: lv1 -> lv2 -> lv1 ---------------------------------------
+lv2_up() { $ddactl vm list | grep -Eq '^lv2 +yes +libvirt +yes '; }
+check "define domain lv2" lv_define lv2 2
+check "start lv2" virsh start lv2
+check "vm list: lv2 connected" wait_for 30 lv2_up
+check "reassign it from lv1 to lv2" $ddactl reassign "$nic" --vm lv2
+check "lv2's live XML has it" has_alias lv2 "$alias"
+check "lv1's has it no more" lacks_alias lv1 "$alias"
+check "status: assigned to lv2" status_is "$nic" assigned lv2
+check "recorded with lv2's QEMU ($(lv_pid lv2))" grep -q "\"pid\": *$(lv_pid lv2)\b" "$state/state.json"
+check "reassign it back to lv1" $ddactl reassign "$nic" --vm lv1
+check "lv1 has it again" has_alias lv1 "$alias"
+check "lv2 has it no more" lacks_alias lv2 "$alias"
+check "virsh destroy lv2" virsh destroy lv2
 
 # --- libvirtd restarted while lv1 holds it: nothing moves -----------------------
 check "stop libvirtd" lv_stop
