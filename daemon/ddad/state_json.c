@@ -56,6 +56,8 @@ static int state_name_parse(const char *name, enum dda_state *out)
 }
 
 #define WHY(...)	(snprintf(why, STATE_WHY_SIZE, __VA_ARGS__), -EINVAL)
+/* Not the file's fault: never a reason to set it aside as corrupt. */
+#define NOMEM()		(snprintf(why, STATE_WHY_SIZE, "out of memory"), -ENOMEM)
 
 /* One device of "devices": key address, value obj. */
 static int state_parse_device(struct state *state, const char *key,
@@ -143,12 +145,12 @@ static int state_parse_device(struct state *state, const char *key,
 			port ? json_object_get_string(port) : NULL,
 			operation_value);
 	if (err)
-		return WHY("out of memory");
+		return NOMEM();
 	dev = state_find(state, address);
 	if (pid && state_set_holder(state, dev, json_object_get_int64(pid),
 				    json_object_get_int64(pid_start),
 				    with ? with_address : NULL))
-		return WHY("out of memory");
+		return NOMEM();
 	return 0;
 }
 
@@ -188,7 +190,7 @@ static int state_parse_vm(struct state *state, const char *name,
 				   name);
 	if (state_vm_add(state, name, json_object_get_string(qmp),
 			 uid ? json_object_get_int64(uid) : -1))
-		return WHY("out of memory");
+		return NOMEM();
 	return 0;
 }
 
@@ -201,7 +203,7 @@ int state_parse(struct state *state, const char *text, size_t len,
 
 	tok = json_tokener_new();
 	if (!tok)
-		return WHY("out of memory");
+		return NOMEM();
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	root = json_tokener_parse_ex(tok, text, len);
 	if (!root) {

@@ -18,7 +18,8 @@ struct state_device;
 
 /*
  * Fills an empty state from the text of a state file, len bytes: 0, or
- * -EINVAL with why (running out of memory too: "out of memory").
+ * -EINVAL with why, or -ENOMEM (why "out of memory"), which says nothing
+ * of the file: state_load() then fails rather than set it aside.
  */
 int state_parse(struct state *state, const char *text, size_t len,
 		char why[STATE_WHY_SIZE]);
