@@ -113,15 +113,9 @@ int process_of_peer(int sock, uid_t *uid, struct process *out)
 
 int process_find(pid_t pid, unsigned long long start, struct process *out)
 {
-	int pidfd, err;
+	int err;
 
-	process_init(out);
-	if (pid <= 0)
-		return -ESRCH;
-	pidfd = pidfd_of(pid);
-	if (pidfd < 0)
-		return pidfd;
-	err = process_fill(out, pid, pidfd);
+	err = process_open(pid, out);
 	if (err)
 		return err;
 	if (out->start != start || process_exited(out)) {

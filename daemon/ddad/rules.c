@@ -104,12 +104,10 @@ int assign_check(const struct dda_device *dev, const struct dda_device *devs,
 	return 0;
 }
 
-int unassign_check(const struct dda_device *dev,
-		   const struct dda_device *devs, size_t count,
-		   struct state *state, char *message, size_t size)
+/* dev is there and assigned: 0, else -ENODEV or -EINVAL with message. */
+static int check_assigned(const struct dda_device *dev, char *message,
+			  size_t size)
 {
-	const struct state_device *rec, *holder;
-
 	if (!dev) {
 		snprintf(message, size, "no PCI device");
 		return -ENODEV;
@@ -119,6 +117,19 @@ int unassign_check(const struct dda_device *dev,
 			 dev->address, dda_state_name(dev->state));
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int unassign_check(const struct dda_device *dev,
+		   const struct dda_device *devs, size_t count,
+		   struct state *state, char *message, size_t size)
+{
+	const struct state_device *rec, *holder;
+	int err;
+
+	err = check_assigned(dev, message, size);
+	if (err)
+		return err;
 	rec = state_find(state, dev->address);
 	if (rec && rec->vm && rec->with) {
 		snprintf(message, size,
@@ -198,16 +209,11 @@ int reclaim_check(const struct dda_device *dev,
 {
 	const struct state_device *rec;
 	size_t i;
+	int err;
 
-	if (!dev) {
-		snprintf(message, size, "no PCI device");
-		return -ENODEV;
-	}
-	if (dev->state != DDA_STATE_ASSIGNED) {
-		snprintf(message, size, "%s is not assigned (it is %s)",
-			 dev->address, dda_state_name(dev->state));
-		return -EINVAL;
-	}
+	err = check_assigned(dev, message, size);
+	if (err)
+		return err;
 	/* Its whole group comes back with it: none of it may be a guest's. */
 	for (i = 0; i < count; i++) {
 		const struct dda_device *m = &devs[i];
