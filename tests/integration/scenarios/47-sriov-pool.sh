@@ -13,10 +13,8 @@
 #@ devices: nvme-sriov
 #@ timeout: 480
 . "$DDA_TESTLIB"
+. "$DDA_SRC/tests/integration/ddad.sh"
 
-ddad=$DDA_SAN_BIN/ddad
-ddactl=$DDA_SAN_BIN/ddactl
-export DDA_SOCKET=/tmp/ddad/ddad.sock
 sys=/sys/bus/pci/devices
 . "$DDA_SRC/tests/integration/guest-qmp.sh"
 
@@ -55,9 +53,7 @@ check "both VFs are dda's" sh -c "[ $(driver_of "$vf0") = dda ] && [ $(driver_of
 
 check "guest g1 starts" guest_start g1 2
 check "guest g2 starts" guest_start g2 2
-"$ddad" --foreground --socket "$DDA_SOCKET" --state-dir /tmp/ddad-state >>/tmp/ddad.log 2>&1 &
-ddad_pid=$!
-check "ddad starts" wait_for 20 test -S "$DDA_SOCKET"
+check "ddad starts" ddad_start
 check "vm add g1" $ddactl vm add g1 --qmp /tmp/g1.qmp
 check "vm add g2" $ddactl vm add g2 --qmp /tmp/g2.qmp
 
@@ -83,7 +79,7 @@ guest_kill g2
 check "g2 killed: back in quarantine" wait_for 60 is_driver "$(</tmp/vf)" dda
 check "then the VFs can be removed" wait_for 30 "$ddactl" sriov "$pf" --vfs 0
 check "no VF left" grep -qx 0 "$sys/$pf/sriov_numvfs"
-kill "$ddad_pid"; wait "$ddad_pid" 2>/dev/null
+check "SIGTERM: ddad exits 0, no sanitizer report" ddad_stop
 check "rmmod dda" rmmod dda
 dmesg_clean
 done_testing

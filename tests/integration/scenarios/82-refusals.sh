@@ -15,10 +15,8 @@
 #@ devices: e1000e edu bridge2nic
 #@ timeout: 480
 . "$DDA_TESTLIB"
+. "$DDA_SRC/tests/integration/ddad.sh"
 
-ddad=$DDA_SAN_BIN/ddad
-ddactl=$DDA_SAN_BIN/ddactl
-export DDA_SOCKET=/tmp/ddad/ddad.sock
 state=/tmp/ddad-state
 nic=$(vm_pci_addr e1000e0)
 a=$(vm_pci_addr bridge0nic0)
@@ -36,11 +34,6 @@ guest_start() { # NAME PORTS
 		>"/tmp/$name.log" 2>&1 &
 	g1_pid=$!
 	wait_for 30 test -S "/tmp/$name.qmp"
-}
-ddad_start() {
-	"$ddad" --foreground --socket "$DDA_SOCKET" --state-dir "$state" >>/tmp/ddad.log 2>&1 &
-	ddad_pid=$!
-	wait_for 20 test -S "$DDA_SOCKET"
 }
 ask() { printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:$DDA_SOCKET"; }
 # reply_is DESCRIPTION GOT REGEX
@@ -151,11 +144,8 @@ check "mount the group" $ddactl mount "$a" --group
 
 check "mount edu" $ddactl mount $edu
 check "mount the e1000e" $ddactl mount "$nic"
-kill -TERM "$ddad_pid"
-wait "$ddad_pid"
+check "SIGTERM: ddad exits 0, no sanitizer report" ddad_stop
 kill "$g1_pid"
-_run cat /tmp/ddad.log
-check "no sanitizer report" sh -c "! grep -q -e Sanitizer -e 'runtime error' /tmp/ddad.log"
 check "rmmod dda" rmmod dda
 dmesg_clean
 done_testing

@@ -17,10 +17,8 @@
 #@ devices: edu bridge2nic
 #@ timeout: 480
 . "$DDA_TESTLIB"
+. "$DDA_SRC/tests/integration/ddad.sh"
 
-ddad=$DDA_SAN_BIN/ddad
-ddactl=$DDA_SAN_BIN/ddactl
-export DDA_SOCKET=/tmp/ddad/ddad.sock
 state=/tmp/ddad-state
 a=$(vm_pci_addr bridge0nic0)
 b=$(vm_pci_addr bridge0nic1)
@@ -28,12 +26,6 @@ edu=$(vm_pci_addr edu0)
 liar=$DDA_SRC/tests/integration/qmp-liar.py
 . "$DDA_SRC/tests/integration/guest-qmp.sh"
 
-ddad_start() {
-	"$ddad" --foreground --socket "$DDA_SOCKET" --state-dir "$state" >>/tmp/ddad.log 2>&1 &
-	ddad_pid=$!
-	wait_for 20 test -S "$DDA_SOCKET"
-}
-ddad_kill() { kill -KILL "$ddad_pid"; wait "$ddad_pid" 2>/dev/null; true; }
 driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
 is_driver() { [[ $(driver_of "$1") == "$2" ]]; }
 status_is() { $ddactl status | grep -Eq "^$1 +$2 +$3 "; }
@@ -173,11 +165,8 @@ kill "$events_pid" 2>/dev/null
 check "no device went to the host meanwhile" sh -c "! grep -q ' -> host' /tmp/events.log"
 check "mount the group" $ddactl mount "$a" --group
 check "mount edu" $ddactl mount $edu
-kill -TERM "$ddad_pid"
-wait "$ddad_pid"
+check "SIGTERM: ddad exits 0, no sanitizer report" ddad_stop
 kill "${gpid[g4]}" "${gpid[g5]}" 2>/dev/null
-_run cat /tmp/ddad.log
-check "no sanitizer report" sh -c "! grep -q -e Sanitizer -e 'runtime error' /tmp/ddad.log"
 check "rmmod dda" rmmod dda
 dmesg_clean
 done_testing

@@ -11,10 +11,8 @@
 #@ devices: edu
 #@ timeout: 300
 . "$DDA_TESTLIB"
+. "$DDA_SRC/tests/integration/ddad.sh"
 
-ddad=$DDA_SAN_BIN/ddad
-ddactl=$DDA_SAN_BIN/ddactl
-export DDA_SOCKET=/tmp/ddad/ddad.sock
 clients=$DDA_SRC/tests/integration/clients.py
 liar=$DDA_SRC/tests/integration/qmp-liar.py
 edu=$(vm_pci_addr edu0)
@@ -23,9 +21,7 @@ edu=$(vm_pci_addr edu0)
 answers_at_once() { timeout "${1:-2}" "$ddactl" status >/dev/null; }
 
 check "insmod dda.ko" insmod "$DDA_KO"
-"$ddad" --foreground --socket "$DDA_SOCKET" --state-dir /tmp/ddad-state >>/tmp/ddad.log 2>&1 &
-ddad_pid=$!
-check "ddad starts" wait_for 20 test -S "$DDA_SOCKET"
+check "ddad starts" ddad_start
 check "dismount edu" $ddactl dismount $edu
 
 # --- 600 idle connections --------------------------------------------------
@@ -71,10 +67,7 @@ wait "$flood_pid" 2>/dev/null
 check "vm remove flood" $ddactl vm remove flood
 
 check "mount edu" $ddactl mount $edu
-kill -TERM "$ddad_pid"
-wait "$ddad_pid"
-_run tail -n 30 /tmp/ddad.log
-check "no sanitizer report" sh -c "! grep -q -e Sanitizer -e 'runtime error' /tmp/ddad.log"
+check "SIGTERM: ddad exits 0, no sanitizer report" ddad_stop
 check "rmmod dda" rmmod dda
 dmesg_clean
 done_testing

@@ -13,10 +13,8 @@
 #@ devices: e1000e
 #@ timeout: 1500
 . "$DDA_TESTLIB"
+. "$DDA_SRC/tests/integration/ddad.sh"
 
-ddad=$DDA_SAN_BIN/ddad
-ddactl=$DDA_SAN_BIN/ddactl
-export DDA_SOCKET=/tmp/ddad/ddad.sock
 nic=$(vm_pci_addr e1000e0)
 log "e1000e at $nic"
 
@@ -31,9 +29,7 @@ said "guest: up" ||
 	log "the guest's console ends: $(tail -n 30 /tmp/g1.console; cat /tmp/g1.log)"
 log "$(grep '^guest:' /tmp/g1.console)"
 
-"$ddad" --foreground --socket "$DDA_SOCKET" --state-dir /tmp/ddad-state >>/tmp/ddad.log 2>&1 &
-ddad_pid=$!
-check "ddad is up" wait_for 20 test -S "$DDA_SOCKET"
+check "ddad is up" ddad_start
 check "ddactl vm add g1" "$ddactl" vm add g1 --qmp /tmp/g1.qmp
 check "dismount the e1000e" "$ddactl" dismount "$nic"
 check "assign it to g1" "$ddactl" assign "$nic" --vm g1
@@ -50,7 +46,6 @@ check "mount it back" "$ddactl" mount "$nic"
 check "bound to e1000e" test \
 	"$(basename "$(readlink "/sys/bus/pci/devices/$nic/driver")")" = e1000e
 
-kill "$ddad_pid" 2>/dev/null
-wait "$ddad_pid" 2>/dev/null
+check "SIGTERM: ddad exits 0, no sanitizer report" ddad_stop
 guest_os_stop g1
 done_testing

@@ -15,20 +15,12 @@
 #@ devices: e1000e edu
 #@ timeout: 420
 . "$DDA_TESTLIB"
+. "$DDA_SRC/tests/integration/ddad.sh"
 
-ddad=$DDA_SAN_BIN/ddad
-ddactl=$DDA_SAN_BIN/ddactl
-export DDA_SOCKET=/tmp/ddad/ddad.sock
 state=/tmp/ddad-state
 edu=$(vm_pci_addr edu0)
 nic=$(vm_pci_addr e1000e0)
 
-ddad_start() { # [OPTION...]
-	"$ddad" --foreground --socket "$DDA_SOCKET" --state-dir "$state" "$@" \
-		>>/tmp/ddad.log 2>&1 &
-	ddad_pid=$!
-	wait_for 20 test -S "$DDA_SOCKET"
-}
 # ddad's own pid is in its lock file (ddad_pid may be strace's).
 ddad_stop() { kill -TERM "$(cat "$state/ddad.lock")" && wait "$ddad_pid"; }
 # ddad under strace, which logs every message it sends to dda.ko

@@ -16,11 +16,9 @@
 #@ devices: e1000e
 #@ timeout: 480
 . "$DDA_TESTLIB"
+. "$DDA_SRC/tests/integration/ddad.sh"
 . "$DDA_SRC/tests/integration/libvirt.sh"
 
-ddad=$DDA_SAN_BIN/ddad
-ddactl=$DDA_SAN_BIN/ddactl
-export DDA_SOCKET=/tmp/ddad/ddad.sock
 state=/tmp/ddad-state
 nic=$(vm_pci_addr e1000e0)
 alias=$(lv_alias "$nic")
@@ -28,11 +26,6 @@ hostdrv=$(lv_driver_of "$nic")
 . "$DDA_SRC/tests/integration/guest-qmp.sh"
 log "e1000e at $nic on $hostdrv, alias $alias"
 
-ddad_start() {
-	"$ddad" --foreground --socket "$DDA_SOCKET" --state-dir "$state" >>/tmp/ddad.log 2>&1 &
-	ddad_pid=$!
-	wait_for 20 test -S "$DDA_SOCKET"
-}
 has_alias() { virsh dumpxml "$1" | grep -q "<alias name='$2'/>"; }
 lacks_alias() { local x; x=$(virsh dumpxml "$1") && [[ $x != *"<alias name='$2'/>"* ]]; }
 is_driver() { [[ $(lv_driver_of "$1") == "$2" ]]; }
@@ -158,8 +151,7 @@ says "assign to lv1, shut off: refused" "not connected" $ddactl assign "$nic" --
 _run grep -E 'libvirt|lv1' /tmp/ddad.log
 check "mount the e1000e: back to $hostdrv" $ddactl mount "$nic"
 check "it is on $hostdrv" is_driver "$nic" "$hostdrv"
-kill -TERM "$ddad_pid"
-check "ddad exits 0" wait "$ddad_pid"
+check "SIGTERM: ddad exits 0, no sanitizer report" ddad_stop
 guest_kill g1
 lv_stop
 dmesg_clean

@@ -21,10 +21,9 @@
 #@ devices: e1000e bridge2nic
 #@ timeout: 400
 . "$DDA_TESTLIB"
+. "$DDA_SRC/tests/integration/ddad.sh"
 . "$DDA_SRC/tests/integration/libvirt.sh"
 
-ddad=$DDA_SAN_BIN/ddad
-ddactl=$DDA_SAN_BIN/ddactl
 socket=/run/dda/ddad.sock
 export DDA_SOCKET=$socket
 nic=$(vm_pci_addr e1000e0)
@@ -50,9 +49,7 @@ check "libvirt's world is set up" lv_setup
 lv_log_hook
 check "dda's hook installed as $LV_HOOKS/dda" install -m 0755 "$DDA_BIN/dda-qemu-hook" "$LV_HOOKS/dda"
 mkdir -p /run/dda
-"$ddad" --foreground --socket "$socket" --state-dir /tmp/ddad-state >>/tmp/ddad.log 2>&1 &
-ddad_pid=$!
-check "ddad listens on $socket" wait_for 20 test -S "$socket"
+check "ddad listens on $socket" ddad_start
 check "libvirtd starts and answers" lv_start
 [[ -n ${lv_pid_daemon-} ]] && lv_up || {
 	_run tail -n 30 /tmp/libvirtd.log
@@ -140,9 +137,6 @@ check "libvirt_release of a domain with nothing of dda's: ok" \
 	test "$reply" = '{"id":1,"ok":true,"result":{"domain":"lv9","quarantined":[]}}'
 
 lv_stop
-kill "$ddad_pid"
-wait "$ddad_pid"
-check "ddad exits cleanly" test $? -eq 0
-check "ddad's log has no sanitizer report" sh -c "! grep -q 'runtime error\|AddressSanitizer' /tmp/ddad.log"
+check "SIGTERM: ddad exits 0, no sanitizer report" ddad_stop
 dmesg_clean
 done_testing

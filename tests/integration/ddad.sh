@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# ddad for the scenarios, sourced after $DDA_TESTLIB: the sanitizer build,
+# in the foreground, its log appended to /tmp/ddad.log, its socket
+# $DDA_SOCKET, its state in $ddad_state.
+#
+#   ddad_start [OPTION...]   start it; true once its socket is there
+#   ddad_stop                SIGTERM; true if it exits 0 and its log has
+#                            no sanitizer report, else its log's tail
+#   ddad_kill                SIGKILL (a crash), whatever it says
+#   ddad_log_clean           its log has no sanitizer report
+
+ddad=$DDA_SAN_BIN/ddad
+ddactl=$DDA_SAN_BIN/ddactl
+export DDA_SOCKET=${DDA_SOCKET:-/tmp/ddad/ddad.sock}
+ddad_state=${ddad_state:-/tmp/ddad-state}
+
+ddad_start() {
+	"$ddad" --foreground --socket "$DDA_SOCKET" --state-dir "$ddad_state" "$@" \
+		>>/tmp/ddad.log 2>&1 &
+	ddad_pid=$!
+	wait_for 20 test -S "$DDA_SOCKET"
+}
+
+ddad_log_clean() {
+	! grep -q -e 'Sanitizer' -e 'runtime error' /tmp/ddad.log
+}
+
+ddad_stop() {
+	local rc=0
+
+	kill -TERM "$ddad_pid" 2>/dev/null
+	wait "$ddad_pid" || rc=$?
+	if ((rc)) || ! ddad_log_clean; then
+		echo "ddad exited $rc; the end of its log:"
+		tail -n 40 /tmp/ddad.log
+		return 1
+	fi
+}
+
+ddad_kill() {
+	kill -KILL "$ddad_pid" 2>/dev/null
+	wait "$ddad_pid" 2>/dev/null
+	true
+}
