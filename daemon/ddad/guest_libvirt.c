@@ -3,8 +3,9 @@
  * libvirt's domains as guests (guest.h), through libvirt.h's connection.
  *
  * Every domain libvirt lists is a guest of ddad by its name, kind
- * "libvirt", with no vm_add: listed when ddad connects and every
- * LIBVIRT_REFRESH_MS after, and looked at (running? its QEMU's pid? its
+ * "libvirt", with no vm_add: listed when ddad connects, when libvirt says
+ * a domain was defined or undefined, and every LIBVIRT_REFRESH_MS after
+ * (what a lost event would have said), and looked at (running? its QEMU's pid? its
  * PCI hostdevs, from the live XML) when it is new, starts or stops. It is
  * up while libvirt is connected, it runs and its QEMU process is known:
  * that process (a pidfd of the pid libvirt_query() names) is what ddad
@@ -498,6 +499,12 @@ static void domain_event(struct libvirt_guests *lg, struct libvirt_event *ev)
 			log_msg(LOG_NOTICE, "libvirt domain %s %s: what ddad gave it comes back to quarantine once its QEMU is gone",
 				dom->guest.name, stop_reason(ev->reason));
 		domain_query(lg, dom);
+		break;
+	case LIBVIRT_DEFINED:
+	case LIBVIRT_UNDEFINED:
+		/* Which domains there are is the list's to say. */
+		request_keep(lg, libvirt_domains(lg->lv), REQ_DOMAINS, NULL,
+			     NULL);
 		break;
 	case LIBVIRT_DEVICE_REMOVED:
 		dom = domain_find(lg, ev->domain);

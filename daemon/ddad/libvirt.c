@@ -182,6 +182,12 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event,
 
 	(void)conn;
 	switch (event) {
+	case VIR_DOMAIN_EVENT_DEFINED:
+		ev.type = LIBVIRT_DEFINED;
+		break;
+	case VIR_DOMAIN_EVENT_UNDEFINED:
+		ev.type = LIBVIRT_UNDEFINED;
+		break;
 	case VIR_DOMAIN_EVENT_STARTED:
 		ev.type = LIBVIRT_STARTED;
 		break;

@@ -50,6 +50,8 @@ enum libvirt_event_type {
 	LIBVIRT_STARTED,	/* domain started (or resumed after a restore) */
 	LIBVIRT_STOPPED,	/* domain stopped; reason */
 	LIBVIRT_DEVICE_REMOVED,	/* domain, alias: any device, not only ours */
+	LIBVIRT_DEFINED,	/* domain defined, or its config changed */
+	LIBVIRT_UNDEFINED,	/* domain undefined (a running one stays) */
 };
 
 enum libvirt_stop_reason {

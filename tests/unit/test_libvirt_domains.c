@@ -5,7 +5,8 @@
  * "test" is a guest by its name, of kind libvirt, with no vm_add; a vm_add
  * of that name is refused; an assign to it is refused while its QEMU
  * process is not known (the test driver has none); destroyed through
- * another connection, it is seen stopped, and started again, running.
+ * another connection, it is seen stopped, and started again, running; a
+ * domain defined, then undefined, is listed, then gone, at libvirt's word.
  * A libvirtd that is not there: a name that is no guest says so.
  * Hot-plug needs a real libvirtd: scenario 91-libvirt-assign.
  *
@@ -74,6 +75,28 @@ static bool list_says(const char *want)
 	} while (!same && now_ms() < end);
 	return same;
 }
+
+/* Turns until vm list has what (or, has false, lacks it), or ms. */
+static bool list_gets(int ms, const char *what, bool has)
+{
+	uint64_t end = now_ms() + ms;
+	bool found;
+	char *got;
+
+	do {
+		turn(20);
+		got = ask("{\"id\":1,\"op\":\"vm_list\"}");
+		found = strstr(got, what) != NULL;
+		if (found != has && now_ms() >= end)
+			printf("#   got %s\n", got);
+		free(got);
+	} while (found != has && now_ms() < end);
+	return found == has;
+}
+
+static const char fresh_xml[] =
+	"<domain type='test'><name>fresh</name><memory>8192</memory>"
+	"<os><type>hvm</type></os></domain>";
 
 static void ddad_start(const char *dir, const char *uri)
 {
@@ -150,6 +173,20 @@ int main(void)
 	ok(dom && !virDomainCreate(dom), "start it again");
 	ok(list_says("{\"id\":1,\"ok\":true,\"result\":[{\"vm\":\"test\",\"kind\":\"libvirt\",\"running\":true,"),
 	   "vm_list: running again");
+	if (dom)
+		virDomainFree(dom);
+
+	/*
+	 * Defined and undefined: listed, and gone, on libvirt's word, well
+	 * before the next LIBVIRT_REFRESH_MS (5 s) list.
+	 */
+	dom = conn ? virDomainDefineXML(conn, fresh_xml) : NULL;
+	ok(dom != NULL, "define a domain \"fresh\"");
+	ok(list_gets(1500, "{\"vm\":\"fresh\",\"kind\":\"libvirt\",\"running\":false,", true),
+	   "vm_list: fresh is there within 1.5 s, not running");
+	ok(dom && !virDomainUndefine(dom), "undefine it");
+	ok(list_gets(1500, "{\"vm\":\"fresh\"", false),
+	   "vm_list: fresh is gone within 1.5 s");
 	if (dom)
 		virDomainFree(dom);
 	if (conn)
