@@ -713,7 +713,9 @@ void libvirt_guests_stop(struct ddad *ddad)
 		if (ddad->guests[i - 1]->ops == &domain_ops)
 			guest_destroy(ddad->guests[i - 1]);
 	timer_disarm(ddad, &lg->timer);
-	libvirt_close(lg->lv);
+	if (!libvirt_close(lg->lv))
+		log_msg(LOG_WARNING, "libvirt: %s did not let go within %d s: its connection is left behind",
+			uri_of(lg), LIBVIRT_CLOSE_WAIT_S);
 	free(lg->reqs);
 	free(lg->uri);
 	free(lg);

@@ -23,7 +23,6 @@
 /* Keepalive: a libvirtd silent for 5 s, 3 times over, is closed. */
 #define KEEPALIVE_INTERVAL_S	5
 #define KEEPALIVE_COUNT		3
-#define CLOSE_WAIT_MS		2000
 
 enum request_type { REQ_ATTACH, REQ_DETACH, REQ_QUERY, REQ_DOMAINS };
 
@@ -843,7 +842,7 @@ uint64_t libvirt_domains(struct libvirt *lv)
 	return request(lv, REQ_DOMAINS, NULL, NULL, 0);
 }
 
-void libvirt_close(struct libvirt *lv)
+bool libvirt_close(struct libvirt *lv)
 {
 	struct libvirt_event ev;
 	struct request *r;
@@ -852,9 +851,9 @@ void libvirt_close(struct libvirt *lv)
 	bool done;
 
 	if (!lv)
-		return;
+		return true;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += CLOSE_WAIT_MS / 1000;
+	ts.tv_sec += LIBVIRT_CLOSE_WAIT_S;
 	pthread_mutex_lock(&lv->lock);
 	lv->stop = true;
 	pthread_cond_broadcast(&lv->cond);
@@ -867,7 +866,7 @@ void libvirt_close(struct libvirt *lv)
 		/* Stuck in a call to a hung libvirtd: leave it (and lv) be. */
 		pthread_detach(lv->worker);
 		pthread_detach(lv->loop);
-		return;
+		return false;
 	}
 	pthread_join(lv->worker, NULL);
 	atomic_store(&lv->loop_stop, true);
@@ -891,4 +890,5 @@ void libvirt_close(struct libvirt *lv)
 	pthread_cond_destroy(&lv->cond);
 	free(lv->uri);
 	free(lv);
+	return true;
 }

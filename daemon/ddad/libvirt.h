@@ -129,9 +129,10 @@ uint64_t libvirt_domains(struct libvirt *lv);
 
 /*
  * Stops the threads and closes the connection. A worker stuck in a call to
- * a hung libvirtd is waited for at most 2 s, then left behind (its memory
- * too): ddad is exiting.
+ * a hung libvirtd is waited for at most LIBVIRT_CLOSE_WAIT_S, then left
+ * behind (its memory too: ddad is exiting): false then.
  */
-void libvirt_close(struct libvirt *lv);
+#define LIBVIRT_CLOSE_WAIT_S	10
+bool libvirt_close(struct libvirt *lv);
 
 #endif /* DDAD_LIBVIRT_H */

@@ -4,7 +4,7 @@
 # in the foreground, its log appended to /tmp/ddad.log, its socket
 # $DDA_SOCKET, its state in $ddad_state.
 #
-#   ddad_start [OPTION...]   start it; true once its socket is there
+#   ddad_start [OPTION...]   start it; true once it answers a ping
 #   ddad_stop                SIGTERM; true if it exits 0 and its log has
 #                            no sanitizer report, else its log's tail
 #   ddad_kill                SIGKILL (a crash), whatever it says
@@ -19,7 +19,14 @@ ddad_start() {
 	"$ddad" --foreground --socket "$DDA_SOCKET" --state-dir "$ddad_state" "$@" \
 		>>/tmp/ddad.log 2>&1 &
 	ddad_pid=$!
-	wait_for 20 test -S "$DDA_SOCKET"
+	# Its answer, not its socket: a killed ddad leaves its socket behind.
+	wait_for 20 ddad_answers
+}
+
+ddad_answers() {
+	printf '{"id":1,"op":"ping"}\n' |
+		socat -t 5 - "UNIX-CONNECT:$DDA_SOCKET" 2>/dev/null |
+		grep -q '"ok":true'
 }
 
 ddad_log_clean() {

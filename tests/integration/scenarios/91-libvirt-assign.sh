@@ -6,8 +6,9 @@
 # hands the e1000e over to vfio-pci and hot-plugs it as a live
 # managed='no' hostdev, alias ua-dda-...; unassign detaches it by alias and
 # reclaims it into quarantine; reassign moves it between the domain and a
-# QMP guest, both ways, never through the host driver. libvirtd restarted
-# while the domain holds it: nothing moves, ddad reconnects. virsh destroy
+# QMP guest, both ways, never through the host driver. ddad killed, or
+# libvirtd restarted, while the domain holds it: nothing moves, ddad
+# finds it again, or reconnects. virsh destroy
 # while assigned: back to quarantine (dda), never to e1000e.
 #
 #   sandbox VM: rp -- e1000e 01:00.0
@@ -113,6 +114,15 @@ check "reassign it back to lv1" $ddactl reassign "$nic" --vm lv1
 check "lv1 has it again" has_alias lv1 "$alias"
 check "lv2 has it no more" lacks_alias lv2 "$alias"
 check "virsh destroy lv2" virsh destroy lv2
+
+# --- ddad killed while lv1 holds it: nothing moves, the new ddad knows it -------
+check "kill ddad (SIGKILL) while lv1 holds it" ddad_kill
+check "still on vfio-pci, ddad gone" is_driver "$nic" vfio-pci
+check "ddad starts again" ddad_start
+check "vm list: lv1 connected again" wait_for 30 lv1_up
+check "status: still assigned to lv1" status_is "$nic" assigned lv1
+check "still recorded with lv1's QEMU ($(lv_pid lv1))" grep -q "\"pid\": *$(lv_pid lv1)\b" "$state/state.json"
+check "the live XML still has it" has_alias lv1 "$alias"
 
 # --- libvirtd restarted while lv1 holds it: nothing moves -----------------------
 check "stop libvirtd" lv_stop
