@@ -32,7 +32,7 @@
 
 rounds=${DDA_BENCH_ROUNDS:-10}
 nic=$(vm_pci_addr e1000e0)
-hostdrv=$(lv_driver_of "$nic")
+hostdrv=$(driver_of "$nic")
 node=pci_${nic//[:.]/_}
 alias=$(lv_alias "$nic")
 lv_hostdev "$nic" no "$alias" >/tmp/hostdev.xml
@@ -59,7 +59,7 @@ detach_removed() {
 	return 1
 }
 
-on() { [[ $(lv_driver_of "$nic") == "$1" ]]; }
+on() { [[ $(driver_of "$nic") == "$1" ]]; }
 
 detach=() attach=() remove=() reattach=()
 failed=0
@@ -73,7 +73,7 @@ for ((i = 0; i < rounds; i++)); do
 done
 
 if ((failed)); then
-	echo "bench: round $((i + 1)) failed: the device is on '$(lv_driver_of "$nic")'"
+	echo "bench: round $((i + 1)) failed: the device is on '$(driver_of "$nic")'"
 	tail -n 20 /tmp/libvirtd.log
 	lv_stop
 	exit 1
@@ -116,7 +116,7 @@ done
 kill "$ddad"
 wait "$ddad" 2>/dev/null
 if ((failed)); then
-	echo "bench: dda's round $((i + 1)) failed: the device is on '$(lv_driver_of "$nic")'"
+	echo "bench: dda's round $((i + 1)) failed: the device is on '$(driver_of "$nic")'"
 	tail -n 20 /tmp/ddad.log
 	lv_stop
 	exit 1

@@ -9,6 +9,7 @@
 #                            no sanitizer report, else its log's tail
 #   ddad_kill                SIGKILL (a crash), whatever it says
 #   ddad_log_clean           its log has no sanitizer report
+#   status_is ADDRESS STATE VM   ddactl status says so
 
 ddad=$DDA_SAN_BIN/ddad
 ddactl=$DDA_SAN_BIN/ddactl
@@ -28,6 +29,9 @@ ddad_answers() {
 		socat -t 5 - "UNIX-CONNECT:$DDA_SOCKET" 2>/dev/null |
 		grep -q '"ok":true'
 }
+
+# status_is ADDRESS STATE VM: ddactl status says so
+status_is() { $ddactl status | grep -Eq "^$1 +$2 +$3 "; }
 
 ddad_log_clean() {
 	! grep -q -e 'Sanitizer' -e 'runtime error' /tmp/ddad.log

@@ -17,12 +17,16 @@
 #   vm_qmp JSON                       one QMP command to the sandbox VM's QEMU
 #   vm_pci_addr QEMU_ID               the guest PCI address of a device of the VM
 #   as_user CMD...                    run CMD as nobody, no capabilities
+#   driver_of ADDR / is_driver ADDR D the PCI device's driver / it is D
 #   done_testing                      "# N passed, N failed"; exit status
 
 _passed=0 _failed=0 _n=0 _qmp_id=0 _marks=0 _mark=
 _out=$(mktemp /tmp/dda-test.XXXXXX)
 
 log() { printf '# %s\n' "$*"; }
+
+driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
+is_driver() { [[ $(driver_of "$1") == "$2" ]]; }
 
 ok() {
 	_n=$((_n + 1)) _passed=$((_passed + 1))

@@ -150,7 +150,14 @@ lv_log_hook() {
 	chmod 0755 "$LV_HOOKS/log"
 }
 
-lv_driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
+# lv_start_or_end: check that libvirtd starts and answers; if it does
+# not, the scenario ends here, with the end of libvirtd's log
+lv_start_or_end() {
+	check "libvirtd starts and answers" lv_start
+	[[ -n ${lv_pid_daemon-} ]] && lv_up && return
+	_run tail -n 30 /tmp/libvirtd.log
+	done_testing
+}
 
 lv_vfio() {
 	local d=/sys/bus/pci/devices/$1
@@ -158,7 +165,7 @@ lv_vfio() {
 	echo vfio-pci >"$d/driver_override" || return 1
 	[[ ! -e $d/driver ]] || echo "$1" >"$d/driver/unbind" || return 1
 	echo "$1" >/sys/bus/pci/drivers_probe
-	[[ $(lv_driver_of "$1") == vfio-pci ]]
+	[[ $(driver_of "$1") == vfio-pci ]]
 }
 
 lv_host() {
@@ -166,5 +173,5 @@ lv_host() {
 	echo >"$d/driver_override" || return 1
 	[[ ! -e $d/driver ]] || echo "$1" >"$d/driver/unbind" || return 1
 	echo "$1" >/sys/bus/pci/drivers_probe
-	[[ $(lv_driver_of "$1") == "$2" ]]
+	[[ $(driver_of "$1") == "$2" ]]
 }

@@ -18,9 +18,7 @@
 genl=$DDA_SRC/tests/integration/genl.py
 ddactl=$DDA_SAN_BIN/ddactl
 
-driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
 state_of() { $ddactl show --json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'; }
-is_driver() { [[ $(driver_of "$1") == "$2" ]]; }
 is_state() { [[ $(state_of "$1") == "$2" ]]; }
 no_netdev() { ! ls "/sys/bus/pci/devices/$1/net" >/dev/null 2>&1; }
 

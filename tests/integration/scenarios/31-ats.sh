@@ -22,7 +22,6 @@ dev=$(vm_pci_addr ats0)
 
 ats() { lspci -vvv -s "$dev" | sed -n 's/^[[:space:]]*ATSCtl:[[:space:]]*Enable\([+-]\).*/\1/p'; }
 master() { lspci -vv -s "$dev" | sed -n 's/^[[:space:]]*Control:.*BusMaster\([+-]\).*/\1/p'; }
-driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
 survey() { $ddactl survey "$dev" | tee /dev/stderr; }
 # The survey's ATS finding agrees with the device: "on while quarantined"
 # exactly when ATS is on in quarantine, else "has ATS, on|off now".

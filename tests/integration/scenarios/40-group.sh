@@ -14,7 +14,6 @@
 
 genl=$DDA_SRC/tests/integration/genl.py
 ddactl=$DDA_SAN_BIN/ddactl
-driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
 both() { [[ $(driver_of "$a") == "$1" && $(driver_of "$b") == "$1" ]]; }
 
 a=$(vm_pci_addr bridge0nic0)

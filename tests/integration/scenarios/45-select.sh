@@ -17,7 +17,6 @@
 . "$DDA_TESTLIB"
 
 ddactl=$DDA_SAN_BIN/ddactl
-driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
 state_is() { $ddactl show --json "$1" | grep -q "\"state\": *\"$2\""; }
 
 nic0=$(vm_pci_addr e1000e0)

@@ -20,8 +20,6 @@ genl=$DDA_SRC/tests/integration/genl.py
 ddactl=$DDA_SAN_BIN/ddactl
 sys=/sys/bus/pci/devices
 
-driver_of() { basename "$(readlink "$sys/$1/driver")" 2>/dev/null || true; }
-is_driver() { [[ $(driver_of "$1") == "$2" ]]; }
 group_of() { basename "$(readlink "$sys/$1/iommu_group")"; }
 vf_of() { basename "$(readlink "$sys/$pf/virtfn$1")"; }
 autoprobe_is() { [[ $(<"$sys/$pf/sriov_drivers_autoprobe") == "$1" ]]; }

@@ -18,11 +18,8 @@
 sys=/sys/bus/pci/devices
 . "$DDA_SRC/tests/integration/guest-qmp.sh"
 
-driver_of() { basename "$(readlink "$sys/$1/driver")" 2>/dev/null || true; }
-is_driver() { [[ $(driver_of "$1") == "$2" ]]; }
 vf_of() { basename "$(readlink "$sys/$pf/virtfn$1")"; }
 is_vf_of_pf() { [[ $(basename "$(readlink "$sys/$1/physfn")") == "$pf" ]]; }
-status_is() { $ddactl status | grep -Eq "^$1 +$2 +$3 "; }
 # assign_vf GUEST: assign a free VF to GUEST; its address to /tmp/vf.
 assign_vf() {
 	$ddactl assign --vf-of "$pf" --vm "$1" | tee /dev/stderr >/tmp/assign.out || return 1

@@ -14,7 +14,6 @@
 . "$DDA_TESTLIB"
 
 genl=$DDA_SRC/tests/integration/genl.py
-driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
 says() { local want=$1; shift; "$genl" "$@" | tee /dev/stderr | grep -q "^$want"; }
 
 nic=$(vm_pci_addr e1000e0)

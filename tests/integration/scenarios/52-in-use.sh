@@ -21,8 +21,6 @@
 ddactl=$DDA_SAN_BIN/ddactl
 fs=/tmp/dda-fs
 
-driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
-is_driver() { [[ $(driver_of "$1") == "$2" ]]; }
 # ddactl dismount ARGS... is refused (exit status 1) with each of the
 # patterns in $want on its stderr, and none of those in $unwanted.
 refused() {

@@ -16,8 +16,6 @@
 
 genl=$DDA_SRC/tests/integration/genl.py
 ddactl=$DDA_SAN_BIN/ddactl
-driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
-is_driver() { [[ $(driver_of "$1") == "$2" ]]; }
 is_state() { $ddactl show --json "$1" | grep -q "\"state\": *\"$2\""; }
 says() { local want=$1; shift; "$genl" "$@" | tee /dev/stderr | grep -q "^$want"; }
 

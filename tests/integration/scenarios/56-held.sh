@@ -23,8 +23,6 @@ genl=$DDA_SRC/tests/integration/genl.py
 hold=$DDA_SRC/tests/integration/vfio-hold.py
 ddactl=$DDA_SAN_BIN/ddactl
 nic=$(vm_pci_addr e1000e0)
-driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
-is_driver() { [[ $(driver_of "$1") == "$2" ]]; }
 is_state() { $ddactl show --json "$1" | grep -q "\"state\": *\"$2\""; }
 says() { local want=$1; shift; "$genl" "$@" | tee /dev/stderr | grep -q "^$want"; }
 is_busy() { "$genl" dev_get dev_address="$nic" | grep -q dev_busy; }

@@ -18,18 +18,12 @@
 . "$DDA_TESTLIB"
 . "$DDA_SRC/tests/integration/ddad.sh"
 
-state=/tmp/ddad-state
 nic=$(vm_pci_addr e1000e0)
 edu=0000:00:02.0
 . "$DDA_SRC/tests/integration/guest-qmp.sh"
 
 # --- ddad -------------------------------------------------------------------
 
-driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
-is_driver() { [[ $(driver_of "$1") == "$2" ]]; }
-status_is() { # ADDRESS STATE VM: ddactl status says so
-	$ddactl status | grep -Eq "^$1 +$2 +$3 "
-}
 # says DESC REGEX CMD...: CMD fails and its message matches REGEX
 says() {
 	local desc=$1 re=$2 out rc=0

@@ -15,20 +15,16 @@
 . "$DDA_TESTLIB"
 . "$DDA_SRC/tests/integration/ddad.sh"
 
-state=/tmp/ddad-state
 nic=$(vm_pci_addr e1000e0)
 edu=0000:00:02.0
 . "$DDA_SRC/tests/integration/guest-qmp.sh"
 
 # --- ddad -------------------------------------------------------------------
 
-driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
-is_driver() { [[ $(driver_of "$1") == "$2" ]]; }
-status_is() { $ddactl status | grep -Eq "^$1 +$2 +$3 "; }
 # rec ADDRESS REGEX: its record in state.json matches (no fork: quick)
 rec() {
 	local s
-	s=$(<"$state/state.json") || return 1
+	s=$(<"$ddad_state/state.json") || return 1
 	[[ $s =~ \"$1\":\ \{[^}]*$2 ]]
 }
 # until SECONDS CMD...: wait_for, polling every 20 ms

@@ -17,7 +17,6 @@
 . "$DDA_TESTLIB"
 . "$DDA_SRC/tests/integration/ddad.sh"
 
-state=/tmp/ddad-state
 nic=$(vm_pci_addr e1000e0)
 a=$(vm_pci_addr bridge0nic0)
 b=$(vm_pci_addr bridge0nic1)
@@ -45,9 +44,6 @@ says() {
 	out=$("$@" 2>&1) || rc=$?
 	if [[ $rc -eq 1 && $out =~ $re ]]; then ok "$desc"; else not_ok "$desc" "exit $rc: $out"; fi
 }
-driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
-is_driver() { [[ $(driver_of "$1") == "$2" ]]; }
-status_is() { $ddactl status | grep -Eq "^$1 +$2 +$3 "; }
 
 check "insmod dda.ko" insmod "$DDA_KO"
 check "modprobe vfio-pci" modprobe vfio-pci

@@ -19,16 +19,12 @@
 . "$DDA_TESTLIB"
 . "$DDA_SRC/tests/integration/ddad.sh"
 
-state=/tmp/ddad-state
 a=$(vm_pci_addr bridge0nic0)
 b=$(vm_pci_addr bridge0nic1)
 edu=$(vm_pci_addr edu0)
 liar=$DDA_SRC/tests/integration/qmp-liar.py
 . "$DDA_SRC/tests/integration/guest-qmp.sh"
 
-driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null || true; }
-is_driver() { [[ $(driver_of "$1") == "$2" ]]; }
-status_is() { $ddactl status | grep -Eq "^$1 +$2 +$3 "; }
 # says DESC REGEX CMD...: CMD fails (exit 1) and its message matches REGEX
 says() {
 	local desc=$1 re=$2 out rc=0
@@ -67,7 +63,7 @@ check "assign the first NIC to g1" $ddactl assign "$a" --vm g1
 check "the second went to vfio-pci with it" is_driver "$b" vfio-pci
 check "status: the second is g1's too" status_is "$b" assigned g1
 check "state.json: recorded with the first, and g1's QEMU process" \
-	grep -q "\"with\": \"$a\"" "$state/state.json"
+	grep -q "\"with\": \"$a\"" "$ddad_state/state.json"
 check "assign edu to g1" $ddactl assign $edu --vm g1
 
 # --- a liar, while g1 is frozen ----------------------------------------------
@@ -87,7 +83,7 @@ check "ddad says it ignored the lies" grep -Eq \
 
 # ddad restarted on a state.json whose member lost its guest
 ddad_kill
-/usr/bin/python3 - "$state/state.json" "$b" <<'PY'
+/usr/bin/python3 - "$ddad_state/state.json" "$b" <<'PY'
 import json, sys
 path, b = sys.argv[1], sys.argv[2]
 s = json.load(open(path))

@@ -17,18 +17,17 @@
 . "$DDA_TESTLIB"
 . "$DDA_SRC/tests/integration/ddad.sh"
 
-state=/tmp/ddad-state
 edu=$(vm_pci_addr edu0)
 nic=$(vm_pci_addr e1000e0)
 
 # ddad's own pid is in its lock file (ddad_pid may be strace's).
-ddad_stop() { kill -TERM "$(cat "$state/ddad.lock")" && wait "$ddad_pid"; }
+ddad_stop() { kill -TERM "$(cat "$ddad_state/ddad.lock")" && wait "$ddad_pid"; }
 # ddad under strace, which logs every message it sends to dda.ko
 # (LeakSanitizer cannot run under ptrace: it would fail ddad's exit).
 ddad_traced() {
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -q -e trace=sendto,sendmsg -e signal=none -s 256 \
 		-o /tmp/strace.log "$ddad" --foreground --socket "$DDA_SOCKET" \
-		--state-dir "$state" >>/tmp/ddad.log 2>&1 &
+		--state-dir "$ddad_state" >>/tmp/ddad.log 2>&1 &
 	ddad_pid=$!
 	wait_for 30 test -S "$DDA_SOCKET"
 }
@@ -41,7 +40,7 @@ dumps_in() {
 # strace's to tell, which the other stops check).
 ddad_stop_traced() {
 	local pid
-	pid=$(cat "$state/ddad.lock")
+	pid=$(cat "$ddad_state/ddad.lock")
 	kill -TERM "$pid"
 	wait "$ddad_pid" || log "strace: exit status $?"
 	_run grep -a "^$pid +++\|^$pid ---\|Sanitizer" /tmp/strace.log /tmp/ddad.log
@@ -87,14 +86,14 @@ check "ddad stops" ddad_stop_traced
 : >/tmp/ddad.log
 check "ddad starts with a tiny events buffer" ddad_start --events-buffer 1
 check "status: the e1000e quarantined" status_is "$nic" quarantined
-kill -STOP "$(cat "$state/ddad.lock")"
+kill -STOP "$(cat "$ddad_state/ddad.lock")"
 for i in 1 2 3 4 5; do
 	$ddactl dismount $edu >/dev/null && $ddactl mount $edu >/dev/null || break
 done
 check "ddad stopped, edu dismounted and mounted 5 times" test "$i" -eq 5
 check "the e1000e mounted" $ddactl mount "$nic"
 check "edu dismounted again" $ddactl dismount $edu
-kill -CONT "$(cat "$state/ddad.lock")"
+kill -CONT "$(cat "$ddad_state/ddad.lock")"
 check "status: edu quarantined" status_is $edu quarantined
 check "the e1000e not" status_lacks "$nic"
 check "ddad says events were lost and asked again" \
@@ -149,9 +148,9 @@ check "assign edu to g1" $ddactl assign $edu --vm g1
 says "reclaim of a device g1 holds: unassign it" \
 	"$edu is assigned to vm g1: ddactl unassign $edu" $ddactl reclaim $edu
 check "ddad stops" ddad_stop
-echo '{"version": 1, "devices": {' >"$state/state.json"
+echo '{"version": 1, "devices": {' >"$ddad_state/state.json"
 check "ddad starts on a corrupt state.json" ddad_start
-check "it was moved aside" sh -c "ls $state/state.json.corrupt-*"
+check "it was moved aside" sh -c "ls $ddad_state/state.json.corrupt-*"
 check "status: edu assigned, to no vm" sh -c "$ddactl status | grep -Eq '^$edu +assigned +- '"
 check "ddad says it left edu alone, and how to take it back" wait_for 10 \
 	grep -q "$edu is assigned, and state.json, which was corrupt, named its guest: left alone.*ddactl reclaim $edu" /tmp/ddad.log

@@ -40,13 +40,12 @@
 ddactl=$DDA_SAN_BIN/ddactl
 nic=$(vm_pci_addr e1000e0)
 alias=$(lv_alias "$nic")
-hostdrv=$(lv_driver_of "$nic")
+hostdrv=$(driver_of "$nic")
 log "e1000e at $nic on $hostdrv, alias $alias"
 
 has_alias() { virsh dumpxml "$1" | grep -q "<alias name='$2'/>"; }
 lacks_alias() { local x; x=$(virsh dumpxml "$1") && [[ $x != *"<alias name='$2'/>"* ]]; }
-is_driver() { [[ $(lv_driver_of "$1") == "$2" ]]; }
-not_driver() { [[ $(lv_driver_of "$1") != "$2" ]]; }
+not_driver() { [[ $(driver_of "$1") != "$2" ]]; }
 hook_said() { grep -qx "$1" "$LV_HOOK_LOG"; }
 
 check "libvirt's world is set up (tmpfs, users, qemu.conf)" lv_setup
@@ -69,11 +68,7 @@ fake_up() {
 	fake=$!
 	wait_for 10 test -S /run/dda/ddad.sock
 }
-check "libvirtd starts and answers" lv_start
-[[ -n ${lv_pid_daemon-} ]] && lv_up || {
-	_run tail -n 30 /tmp/libvirtd.log
-	done_testing
-}
+lv_start_or_end
 
 check "define domain lv1 (q35, three pcie-root-ports)" lv_define lv1 3
 check "start lv1" virsh start lv1
@@ -172,7 +167,7 @@ check "managed='yes': libvirt moved the device from $hostdrv to vfio-pci" is_dri
 check "virsh destroy lv2" virsh destroy lv2
 # What libvirt 9.0 does here (both kernels): the device stays on vfio-pci.
 wait_for 10 not_driver "$nic" vfio-pci
-log "managed='yes': after the stop the device is on '$(lv_driver_of "$nic")'," \
+log "managed='yes': after the stop the device is on '$(driver_of "$nic")'," \
 	"driver_override '$(<"/sys/bus/pci/devices/$nic/driver_override")'"
 _run grep -iE 'warn|error' /tmp/libvirtd-debug.log
 check "managed='yes': at stop libvirt leaves it on vfio-pci, not on $hostdrv" \

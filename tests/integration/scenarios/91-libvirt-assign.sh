@@ -20,17 +20,14 @@
 . "$DDA_SRC/tests/integration/ddad.sh"
 . "$DDA_SRC/tests/integration/libvirt.sh"
 
-state=/tmp/ddad-state
 nic=$(vm_pci_addr e1000e0)
 alias=$(lv_alias "$nic")
-hostdrv=$(lv_driver_of "$nic")
+hostdrv=$(driver_of "$nic")
 . "$DDA_SRC/tests/integration/guest-qmp.sh"
 log "e1000e at $nic on $hostdrv, alias $alias"
 
 has_alias() { virsh dumpxml "$1" | grep -q "<alias name='$2'/>"; }
 lacks_alias() { local x; x=$(virsh dumpxml "$1") && [[ $x != *"<alias name='$2'/>"* ]]; }
-is_driver() { [[ $(lv_driver_of "$1") == "$2" ]]; }
-status_is() { $ddactl status | grep -Eq "^$1 +$2 +$3 "; }
 lv1_up() { $ddactl vm list | grep -Eq '^lv1 +yes +libvirt +yes '; }
 says() { # DESC REGEX CMD...: CMD fails, its message matching REGEX
 	local desc=$1 re=$2 out rc=0
@@ -52,11 +49,7 @@ quarantined_never_host() {
 check "insmod dda.ko" insmod "$DDA_KO"
 check "modprobe vfio-pci" modprobe vfio-pci
 check "libvirt's world is set up" lv_setup
-check "libvirtd starts and answers" lv_start
-[[ -n ${lv_pid_daemon-} ]] && lv_up || {
-	_run tail -n 30 /tmp/libvirtd.log
-	done_testing
-}
+lv_start_or_end
 check "define domain lv1 (q35, three pcie-root-ports)" lv_define lv1 3
 check "start lv1" virsh start lv1
 check "lv1 is running" wait_for 60 lv_running lv1
@@ -81,7 +74,7 @@ check "managed='no'" sh -c "virsh dumpxml lv1 | grep -q \"<hostdev mode='subsyst
 check "not in the domain's config" sh -c "! virsh dumpxml --inactive lv1 | grep -q '$alias'"
 check "it is on vfio-pci" is_driver "$nic" vfio-pci
 check "status: assigned to lv1" status_is "$nic" assigned lv1
-check "recorded with lv1's QEMU ($(lv_pid lv1))" grep -q "\"pid\": *$(lv_pid lv1)\b" "$state/state.json"
+check "recorded with lv1's QEMU ($(lv_pid lv1))" grep -q "\"pid\": *$(lv_pid lv1)\b" "$ddad_state/state.json"
 says "assign it again: refused" "already assigned to vm lv1" $ddactl assign "$nic" --vm g1
 
 check "unassign it" $ddactl unassign "$nic"
@@ -109,7 +102,7 @@ check "reassign it from lv1 to lv2" $ddactl reassign "$nic" --vm lv2
 check "lv2's live XML has it" has_alias lv2 "$alias"
 check "lv1's has it no more" lacks_alias lv1 "$alias"
 check "status: assigned to lv2" status_is "$nic" assigned lv2
-check "recorded with lv2's QEMU ($(lv_pid lv2))" grep -q "\"pid\": *$(lv_pid lv2)\b" "$state/state.json"
+check "recorded with lv2's QEMU ($(lv_pid lv2))" grep -q "\"pid\": *$(lv_pid lv2)\b" "$ddad_state/state.json"
 check "reassign it back to lv1" $ddactl reassign "$nic" --vm lv1
 check "lv1 has it again" has_alias lv1 "$alias"
 check "lv2 has it no more" lacks_alias lv2 "$alias"
@@ -121,7 +114,7 @@ check "still on vfio-pci, ddad gone" is_driver "$nic" vfio-pci
 check "ddad starts again" ddad_start
 check "vm list: lv1 connected again" wait_for 30 lv1_up
 check "status: still assigned to lv1" status_is "$nic" assigned lv1
-check "still recorded with lv1's QEMU ($(lv_pid lv1))" grep -q "\"pid\": *$(lv_pid lv1)\b" "$state/state.json"
+check "still recorded with lv1's QEMU ($(lv_pid lv1))" grep -q "\"pid\": *$(lv_pid lv1)\b" "$ddad_state/state.json"
 check "the live XML still has it" has_alias lv1 "$alias"
 
 # --- libvirtd restarted while lv1 holds it: nothing moves -----------------------

@@ -30,7 +30,6 @@ nic=$(vm_pci_addr e1000e0)
 a=$(vm_pci_addr bridge0nic0)
 b=$(vm_pci_addr bridge0nic1)
 
-is_driver() { [[ $(lv_driver_of "$1") == "$2" ]]; }
 hook_said() { grep -qx "$1" "$LV_HOOK_LOG"; }
 show_is() { # ADDRESS STATE VM ("null" for none)
 	local out vm=null
@@ -50,11 +49,7 @@ lv_log_hook
 check "dda's hook installed as $LV_HOOKS/dda" install -m 0755 "$DDA_BIN/dda-qemu-hook" "$LV_HOOKS/dda"
 mkdir -p /run/dda
 check "ddad listens on $socket" ddad_start
-check "libvirtd starts and answers" lv_start
-[[ -n ${lv_pid_daemon-} ]] && lv_up || {
-	_run tail -n 30 /tmp/libvirtd.log
-	done_testing
-}
+lv_start_or_end
 
 # --- managed='no' of a quarantined device: lent at start, back at stop -------
 check "dismount the e1000e into quarantine" $ddactl dismount "$nic"
