@@ -16,6 +16,7 @@
 #@ timeout: 480
 . "$DDA_TESTLIB"
 . "$DDA_SRC/tests/integration/libvirt.sh"
+. "$DDA_SRC/tests/integration/sriov.sh"
 
 ddad=$DDA_SAN_BIN/ddad
 ddactl=$DDA_SAN_BIN/ddactl
@@ -58,21 +59,6 @@ back_in_pool() {
 	done
 	return 1
 }
-# reclaimed_by_flr VF=N...: each VF came back from a guest (assigned ->
-# quarantined, reclaim) N times so far, each through an FLR, healthy.
-reclaimed_by_flr() {
-	/usr/bin/python3 - "$@" <<'PY'
-import json, sys
-ev = [json.loads(l) for l in open("/tmp/events.json") if l.startswith("{")]
-for arg in sys.argv[1:]:
-    vf, n = arg.split("=")
-    back = [e for e in ev if e["address"] == vf and e["reason"] == "reclaim"]
-    assert len(back) == int(n), (vf, back)
-    for e in back:
-        assert (e["old_state"], e["state"], e.get("reset_method"), e.get("health")) == \
-            ("assigned", "quarantined", "flr", "ok"), e
-PY
-}
 
 pf=$(vm_pci_addr nvme-sriov0)
 log "the SR-IOV NVMe PF is $pf"
@@ -111,7 +97,7 @@ check "recorded with lv1's QEMU ($(lv_pid lv1))" grep -q "\"pid\": *$(lv_pid lv1
 check "unassign it" $ddactl unassign "$a"
 check "lv1's live XML has it no more" lacks_alias lv1 "$a"
 check "back in the pool" back_in_pool "$a"
-check "events: back by reclaim, reset by FLR, healthy" wait_for 10 reclaimed_by_flr "$a=1"
+check "events: back by reclaim, reset by FLR, healthy" wait_for 10 reclaimed_by_flr /tmp/events.json "$a=1"
 first=$a
 
 # --- both VFs to lv1: the pool is empty --------------------------------------
@@ -137,7 +123,7 @@ check "ddad says it reclaimed them, lv1's QEMU gone" sh -c \
 # The first VF came back twice now, the other once.
 other=$vf0
 [[ $first != "$vf0" ]] || other=$vf1
-check "events: each back by reclaim, reset by FLR, healthy" wait_for 10 reclaimed_by_flr \
+check "events: each back by reclaim, reset by FLR, healthy" wait_for 10 reclaimed_by_flr /tmp/events.json \
 	"$first=2" "$other=1"
 
 check "then the VFs can be removed" $ddactl sriov "$pf" --vfs 0
