@@ -53,6 +53,10 @@
 #                nvme-subsysN, at most 2 VFs, which get IOMMU groups of
 #                their own and FLR; a VF never brought online makes the
 #                nvme driver fail, "Device not ready")
+#   nvme-sriov-noacs
+#                the same, rp-nvme-sriov-noacsN and nvme-sriov-noacsN, the
+#                root port without ACS (disable-acs=on): the PF, its VFs and
+#                the port share one IOMMU group
 #
 # Other header lines: "#@ timeout: SECONDS" (default 300), "#@ udev: yes"
 # (systemd-udevd instead of modprobing every device's modalias), "#@ boot:
@@ -175,7 +179,7 @@ many_edus() {
 }
 
 devices() {
-	local d i
+	local d i tag acs
 	for d in "$@"; do
 		i=${count[$d]:-0}
 		count[$d]=$((i + 1))
@@ -208,10 +212,13 @@ devices() {
 			-device "e1000,id=bridgedisk${i}nic,bus=bridgedisk$i,addr=1,netdev=net-bridgedisk${i}nic,romfile="
 			-drive "if=none,id=disk-bridgedisk$i,file=$outdir/bridgedisk$i.img,format=raw"
 			-device "nvme,id=bridgedisk${i}nvme,bus=bridgedisk$i,addr=2,serial=ddabridge$i,drive=disk-bridgedisk$i") ;;
-		nvme-sriov) args+=(
-			-device "pcie-root-port,id=rp-nvme-sriov$i,chassis=$((++chassis)),slot=$chassis"
-			-device "nvme-subsys,id=nvme-subsys$i,nqn=dda-sriov$i"
-			-device "nvme,id=nvme-sriov$i,bus=rp-nvme-sriov$i,serial=ddasriov$i,subsys=nvme-subsys$i,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=6,msix_qsize=3") ;;
+		nvme-sriov | nvme-sriov-noacs)
+			tag=${d#nvme-sriov} acs=
+			[[ -z $tag ]] || acs=,disable-acs=on
+			args+=(
+			-device "pcie-root-port,id=rp-$d$i,chassis=$((++chassis)),slot=$chassis$acs"
+			-device "nvme-subsys,id=nvme-subsys$tag$i,nqn=dda-sriov$tag$i"
+			-device "nvme,id=$d$i,bus=rp-$d$i,serial=ddasriov${tag#-}$i,subsys=nvme-subsys$tag$i,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=6,msix_qsize=3") ;;
 		hda) args+=(
 			-audiodev "none,id=audio-hda$i"
 			-device "ich9-intel-hda,id=hda$i"

@@ -135,6 +135,14 @@ check "a different count is refused while VFs exist" fails_with 1 \
 check "ddactl sriov names the VF's state" sh -c \
 	"$ddactl sriov $pf | tee /dev/stderr | grep -Eq '^$vf0 +assigned +- +ok +vfio-pci\$'"
 check "reclaim VF 0" "$genl" dev_reclaim dev_address="$vf0"
+# A VF given back to the host: it never had a driver, none probes it.
+check "mount VF 1" "$ddactl" mount "$vf1"
+check "VF 1 is with the host, no driver" sh -c "$ddactl show $vf1 | grep -qx 'state: host' && [ ! -e $sys/$vf1/driver ]"
+check "removal is refused, naming the VF with the host" fails_with 1 \
+	"virtual function $vf1 is with the host: its virtual functions are removed only from quarantine" \
+	"$ddactl" sriov "$pf" --vfs 0
+check "both VFs are still there" numvfs_is 2
+check "dismount VF 1 again" "$ddactl" dismount "$vf1"
 check "--vfs 0 removes them" sh -c "$ddactl sriov $pf --vfs 0 | tee /dev/stderr | grep -qx 'num_vfs: 0'"
 check "no VF left" numvfs_is 0
 check "their devices are gone" sh -c "[ ! -e $sys/$vf0 ] && [ ! -e $sys/$vf1 ]"
