@@ -83,7 +83,7 @@ a=$(</tmp/vf)
 check "it is with vfio-pci" is_driver "$a" vfio-pci
 check "lv1's live XML has it, as ddad's alias" has_alias lv1 "$a"
 check "status: assigned to lv1" status_is "$a" assigned lv1
-check "recorded with lv1's QEMU ($(lv_pid lv1))" grep -q "\"pid\": *$(lv_pid lv1)\b" /tmp/ddad-state/state.json
+check "recorded with lv1's QEMU ($(lv_pid lv1))" grep -q "\"pid\": *$(lv_pid lv1)\b" "$ddad_state/state.json"
 check "unassign it" $ddactl unassign "$a"
 check "lv1's live XML has it no more" lacks_alias lv1 "$a"
 check "back in the pool" back_in_pool "$a"
