@@ -255,21 +255,24 @@ void dda_dev_set_window(struct dda_dev *dd, u64 usec)
 
 /*
  * vfio's user has claimed the group of @pdev, which dda handed over,
- * @usec after dda let go of it: if @pdev is still assigned, keep that and
- * tell the events group (reason owned, the state unchanged).
+ * @usec after dda let go of it: keep that, and if @pdev is assigned tell
+ * the events group (reason owned, the state unchanged); if the handover
+ * has not ended yet (a user that opened the group at once), its event
+ * reports it.
  */
 void dda_dev_window_closed(struct pci_dev *pdev, u64 usec)
 {
 	struct dda_event_extra extra = { .window_usec = usec };
 	enum dda_health health = DDA_HEALTH_OK;
 	struct dda_dev *dd;
-	bool assigned;
+	bool assigned = false;
 
 	mutex_lock(&dda_devs_lock);
 	dd = dda_dev_find(pdev);
-	assigned = dd && dd->state == DDA_STATE_ASSIGNED;
-	if (assigned) {
+	if (dd) {
+		assigned = dd->state == DDA_STATE_ASSIGNED;
 		dd->window_usec = usec;
+		dd->window_unreported = !assigned;
 		health = dd->health;
 	}
 	mutex_unlock(&dda_devs_lock);

@@ -44,7 +44,7 @@
  * (dda_window_close(): a reclaim, a failed handover), hands it over again,
  * or unloads (dda_windows_exit()); whoever takes it off the list stops its
  * work (cancel_delayed_work_sync()) and frees it. The work only stops
- * polling once no member is assigned (removed from the bus). Every work is
+ * polling once no member is dda's (removed from the bus). Every work is
  * thus cancelled on reclaim, removal (at the next of those) and rmmod.
  * dda_windows_lock guards the list and @owned, @hurry, @known_owned and
  * @poll_from; @stop is read without it. The work takes no device lock and
@@ -119,7 +119,10 @@ static bool dda_window_poll(struct dda_window *w)
 	}
 }
 
-/* Has every member handed over left dda (reclaimed, removed)? */
+/*
+ * Has every member left dda (removed from the bus)? A member still in the
+ * handover that started the watch counts as dda's (quarantined, busy).
+ */
 static bool dda_window_orphan(struct dda_window *w)
 {
 	struct dda_members m;
@@ -127,9 +130,9 @@ static bool dda_window_orphan(struct dda_window *w)
 	unsigned int i;
 
 	if (dda_group_members(w->pdev, &m))
-		return dda_state_of(w->pdev) != DDA_STATE_ASSIGNED;
+		return dda_state_of(w->pdev) == DDA_STATE_HOST;
 	for (i = 0; i < m.n; i++)
-		orphan &= dda_state_of(m.pdev[i]) != DDA_STATE_ASSIGNED;
+		orphan &= dda_state_of(m.pdev[i]) == DDA_STATE_HOST;
 	dda_members_put(&m);
 	return orphan;
 }

@@ -123,7 +123,8 @@
  *	health after the change), and when the change reset the device,
  *	[DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC] of that reset, and
  *	[DDA_A_DEV_WINDOW_USEC] when the change ended a window between
- *	owners (RECLAIM). Reason DDA_REASON_OWNED (the state stays assigned,
+ *	owners (RECLAIM; a HANDOVER whose group vfio's user claimed before
+ *	the handover had ended). Reason DDA_REASON_OWNED (the state stays assigned,
  *	one event per device of the group) says that vfio's user claimed the
  *	group a HANDOVER gave up, with DDA_A_DEV_WINDOW_USEC. With
  *	the device messages of one dump, they keep a listener's view of every
