@@ -28,6 +28,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include <kunit/visibility.h>
 
 #include "dda.h"
 
@@ -300,6 +301,7 @@ bool dda_window_unowned(struct pci_dev *pdev, u64 *usec)
 	iommu_group_put(iommu_group);
 	return unowned;
 }
+EXPORT_SYMBOL_IF_KUNIT(dda_window_unowned);
 
 /*
  * The default domain type dda found @pdev's group on, if dda handed the
