@@ -6,6 +6,7 @@
 #define _DDA_H
 
 #include <linux/types.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/pci.h>
 #include <net/netlink.h>
@@ -27,8 +28,8 @@ struct dda_addr {
  * from a probe dda did not ask for) until it is back with the host or gone.
  *
  * Entries live on the list in device.c. dda_devs_lock guards the list and,
- * in each entry, @state, @busy, @removed, @unload_offered and the reset
- * record. The other fields belong to the one transition that holds @busy
+ * in each entry, @state, @busy, @removed, @unload_offered, the reset
+ * record and the window record. The other fields belong to the one transition that holds @busy
  * (dda_dev_begin() to dda_dev_end()); only it may free the entry. @pdev
  * carries a reference for as long as the entry lives.
  */
@@ -45,6 +46,9 @@ struct dda_dev {
 	enum dda_health health;
 	/* A reset since the last event, which the next event reports. */
 	bool reset_unreported;
+	/* The last window between owners of its group (window.c), or 0. */
+	u64 window_usec;
+	bool window_unreported;
 	/* Driver and driver_override to give back; "" and NULL for none. */
 	char original_driver[DDA_DRIVER_NAME_LEN];
 	const char *original_override;
@@ -77,6 +81,8 @@ void dda_dev_end(struct dda_dev *dd, enum dda_state state,
 void dda_dev_set_reset(struct dda_dev *dd, enum dda_reset method, u32 usec,
 		       enum dda_health health);
 void dda_dev_set_health(struct dda_dev *dd, enum dda_health health);
+void dda_dev_set_window(struct dda_dev *dd, u64 usec);
+void dda_dev_window_closed(struct pci_dev *pdev, u64 usec);
 enum dda_health dda_health_of(struct pci_dev *pdev);
 struct pci_dev *dda_dev_next_unload(void);
 void dda_driver_name(struct pci_dev *pdev, char *buf, size_t len);
@@ -101,7 +107,8 @@ extern struct pci_driver dda_pci_driver;
 extern bool dda_allow_unsafe_interrupts;
 bool dda_bound(struct pci_dev *pdev);
 bool dda_isolated_msi(struct pci_dev *pdev);
-bool dda_default_identity(struct pci_dev *pdev);
+const char *dda_default_domain_type(struct pci_dev *pdev);
+void dda_group_handover(struct pci_dev *pdev);
 int dda_reset(struct dda_dev *dd);
 enum dda_reset dda_reset_method(struct pci_dev *pdev, unsigned int i);
 void dda_save_for_next(struct dda_dev *dd);
@@ -147,6 +154,17 @@ int dda_reset_again(struct pci_dev *pdev, bool group,
 		    struct netlink_ext_ack *extack);
 void dda_mount_all(void);
 
+/* window.c */
+struct iommu_group;
+
+void dda_window_open(struct iommu_group *iommu_group, struct pci_dev *pdev,
+		     const char *default_type, ktime_t released);
+u64 dda_window_close(struct iommu_group *iommu_group);
+void dda_window_hurry(struct pci_dev *pdev);
+bool dda_window_unowned(struct pci_dev *pdev, u64 *usec);
+const char *dda_window_default_type(struct pci_dev *pdev);
+void dda_windows_exit(void);
+
 /* request.c */
 typedef int (*dda_change_fn)(struct pci_dev *pdev, bool group,
 			     struct netlink_ext_ack *extack);
@@ -160,16 +178,21 @@ void dda_requests_exit(void);
 extern const struct nla_policy dda_dev_get_policy[DDA_A_MAX + 1];
 extern const struct nla_policy dda_dev_change_policy[DDA_A_MAX + 1];
 #endif
-/* The reset a state change ran, for its event. */
-struct dda_event_reset {
-	enum dda_reset method;
-	u32 usec;
+/*
+ * What an event tells besides the change: the reset the change ran, and
+ * the window between owners it ended (0: none).
+ */
+struct dda_event_extra {
+	bool reset_done;
+	enum dda_reset reset_method;
+	u32 reset_usec;
+	u64 window_usec;
 };
 
 void dda_netlink_event(struct pci_dev *pdev, enum dda_state old,
 		       enum dda_state state, enum dda_reason reason,
 		       enum dda_health health,
-		       const struct dda_event_reset *reset);
+		       const struct dda_event_extra *extra);
 int dda_netlink_init(void);
 void dda_netlink_exit(void);
 

@@ -191,18 +191,21 @@ void dda_dev_end(struct dda_dev *dd, enum dda_state state,
 		 enum dda_reason reason)
 {
 	struct pci_dev *pdev = pci_dev_get(dd->pdev);
-	struct dda_event_reset reset;
+	struct dda_event_extra extra = {};
 	enum dda_health health;
-	bool drop, reset_done;
 	enum dda_state old;
+	bool drop;
 
 	mutex_lock(&dda_devs_lock);
 	old = dd->state;
-	reset_done = dd->reset_unreported;
-	reset.method = dd->reset_method;
-	reset.usec = dd->reset_usec;
+	extra.reset_done = dd->reset_unreported;
+	extra.reset_method = dd->reset_method;
+	extra.reset_usec = dd->reset_usec;
+	if (dd->window_unreported)
+		extra.window_usec = dd->window_usec;
 	health = dd->health;
 	dd->reset_unreported = false;
+	dd->window_unreported = false;
 	if (dd->removed) {
 		state = DDA_STATE_HOST;
 		reason = DDA_REASON_REMOVED;
@@ -222,8 +225,7 @@ void dda_dev_end(struct dda_dev *dd, enum dda_state state,
 	if (drop)
 		dda_dev_free(dd);
 	if (old != state || reason == DDA_REASON_RESET)
-		dda_netlink_event(pdev, old, state, reason, health,
-				  reset_done ? &reset : NULL);
+		dda_netlink_event(pdev, old, state, reason, health, &extra);
 	pci_dev_put(pdev);
 }
 EXPORT_SYMBOL_IF_KUNIT(dda_dev_end);
@@ -237,6 +239,46 @@ void dda_dev_set_reset(struct dda_dev *dd, enum dda_reset method, u32 usec,
 	dd->health = health;
 	dd->reset_unreported = true;
 	mutex_unlock(&dda_devs_lock);
+}
+
+/*
+ * The window between owners that dda's claim of @dd's group has just ended
+ * (a reclaim's probe): the transition's event reports it.
+ */
+void dda_dev_set_window(struct dda_dev *dd, u64 usec)
+{
+	mutex_lock(&dda_devs_lock);
+	dd->window_usec = usec;
+	dd->window_unreported = true;
+	mutex_unlock(&dda_devs_lock);
+}
+
+/*
+ * vfio's user has claimed the group of @pdev, which dda handed over,
+ * @usec after dda let go of it: keep that, and if @pdev is assigned tell
+ * the events group (reason owned, the state unchanged); if the handover
+ * has not ended yet (a user that opened the group at once), its event
+ * reports it.
+ */
+void dda_dev_window_closed(struct pci_dev *pdev, u64 usec)
+{
+	struct dda_event_extra extra = { .window_usec = usec };
+	enum dda_health health = DDA_HEALTH_OK;
+	struct dda_dev *dd;
+	bool assigned = false;
+
+	mutex_lock(&dda_devs_lock);
+	dd = dda_dev_find(pdev);
+	if (dd) {
+		assigned = dd->state == DDA_STATE_ASSIGNED;
+		dd->window_usec = usec;
+		dd->window_unreported = !assigned;
+		health = dd->health;
+	}
+	mutex_unlock(&dda_devs_lock);
+	if (assigned)
+		dda_netlink_event(pdev, DDA_STATE_ASSIGNED, DDA_STATE_ASSIGNED,
+				  DDA_REASON_OWNED, health, &extra);
 }
 
 /* Mark @dd unhealthy for a reason other than its reset: see DDA_HEALTH_UNBOUND. */
@@ -446,7 +488,10 @@ static int dda_dev_fill_held(struct sk_buff *skb, struct pci_dev *pdev)
 	    nla_put_u32(skb, DDA_A_DEV_RESET_METHOD, dd->reset_method) ||
 	    nla_put_u32(skb, DDA_A_DEV_RESET_USEC, dd->reset_usec) ||
 	    nla_put_u32(skb, DDA_A_DEV_HEALTH, dd->health) ||
-	    (dd->busy && nla_put_flag(skb, DDA_A_DEV_BUSY)))
+	    (dd->busy && nla_put_flag(skb, DDA_A_DEV_BUSY)) ||
+	    (dd->window_usec &&
+	     nla_put_u64_64bit(skb, DDA_A_DEV_WINDOW_USEC, dd->window_usec,
+			       DDA_A_PAD)))
 		err = -EMSGSIZE;
 out_unlock:
 	mutex_unlock(&dda_devs_lock);
@@ -461,6 +506,7 @@ int dda_dev_fill(struct sk_buff *skb, struct pci_dev *pdev)
 {
 	char driver[DDA_DRIVER_NAME_LEN];
 	struct iommu_group *group;
+	u64 unowned;
 	int err;
 
 	if (nla_put_string(skb, DDA_A_DEV_ADDRESS, pci_name(pdev)) ||
@@ -476,6 +522,9 @@ int dda_dev_fill(struct sk_buff *skb, struct pci_dev *pdev)
 	err = dda_dev_fill_held(skb, pdev);
 	if (err)
 		return err;
+	if (dda_window_unowned(pdev, &unowned) &&
+	    nla_put_u64_64bit(skb, DDA_A_DEV_UNOWNED_USEC, unowned, DDA_A_PAD))
+		return -EMSGSIZE;
 	if (pdev->is_virtfn &&
 	    nla_put_string(skb, DDA_A_DEV_PHYSFN, pci_name(pci_physfn(pdev))))
 		return -EMSGSIZE;

@@ -58,13 +58,16 @@ err_device:
  * Unload lets no request start and waits for those running; then gives
  * every quarantined device back to its host driver, while the family still
  * reports it; unregistering the driver then lets go of any device that
- * could not go back, which stays unbound with driver_override "dda".
+ * could not go back, which stays unbound with driver_override "dda". Any
+ * watch of a window between owners left (its devices left the bus) stops
+ * before the family goes, since it reports on it.
  */
 static void __exit dda_exit(void)
 {
 	dda_requests_exit();
 	dda_mount_all();
 	pci_unregister_driver(&dda_pci_driver);
+	dda_windows_exit();
 	dda_netlink_exit();
 	dda_device_exit();
 }

@@ -331,18 +331,22 @@ static int dda_dev_survey_dumpit(struct sk_buff *skb,
 
 /*
  * Tell the events group that a device changed state, its @health after the
- * change, and how long the reset of that change took (@reset, NULL when it
- * ran none). Best effort: with no listener, or no memory, the change stands
- * and the event is lost (a listener that misses one hears ENOBUFS).
+ * change, how long the reset of that change took and the window between
+ * owners it ended (@extra, NULL for neither). Best effort: with no
+ * listener, or no memory, the change stands and the event is lost (a
+ * listener that misses one hears ENOBUFS).
  */
 void dda_netlink_event(struct pci_dev *pdev, enum dda_state old,
 		       enum dda_state state, enum dda_reason reason,
 		       enum dda_health health,
-		       const struct dda_event_reset *reset)
+		       const struct dda_event_extra *extra)
 {
+	static const struct dda_event_extra none;
 	struct sk_buff *skb;
 	void *hdr;
 
+	if (!extra)
+		extra = &none;
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!skb)
 		return;
@@ -353,9 +357,12 @@ void dda_netlink_event(struct pci_dev *pdev, enum dda_state old,
 	    nla_put_u32(skb, DDA_A_DEV_STATE, state) ||
 	    nla_put_u32(skb, DDA_A_EVENT_REASON, reason) ||
 	    nla_put_u32(skb, DDA_A_DEV_HEALTH, health) ||
-	    (reset &&
-	     (nla_put_u32(skb, DDA_A_DEV_RESET_METHOD, reset->method) ||
-	      nla_put_u32(skb, DDA_A_DEV_RESET_USEC, reset->usec)))) {
+	    (extra->reset_done &&
+	     (nla_put_u32(skb, DDA_A_DEV_RESET_METHOD, extra->reset_method) ||
+	      nla_put_u32(skb, DDA_A_DEV_RESET_USEC, extra->reset_usec))) ||
+	    (extra->window_usec &&
+	     nla_put_u64_64bit(skb, DDA_A_DEV_WINDOW_USEC, extra->window_usec,
+			       DDA_A_PAD))) {
 		nlmsg_free(skb);
 		return;
 	}

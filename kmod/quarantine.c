@@ -24,8 +24,12 @@ MODULE_PARM_DESC(allow_unsafe_interrupts,
  * struct dda_group - an IOMMU group whose DMA dda owns.
  * @iommu_group: a reference is held
  * @users: members bound to dda; the last one out gives ownership back
- * @identity: the group's default domain, as dda found it before it took
- *	ownership, is identity (iommu=pt): see dda_default_identity()
+ * @default_type: the type of the group's default domain, as dda found it
+ *	before it took ownership: see dda_default_domain_type()
+ * @handover: a handover is about to release the group to vfio-pci, whose
+ *	user's claim dda then watches for (window.c)
+ * @window_usec: the window between owners that dda's claim of the group
+ *	ended, 0 if none was watched (dda_window_close())
  *
  * Owning the group's DMA is the quarantine: iommu_group_claim_dma_owner()
  * attaches the group's blocking domain, which lets no DMA through (a real
@@ -39,44 +43,91 @@ struct dda_group {
 	struct list_head node;
 	struct iommu_group *iommu_group;
 	unsigned int users;
-	bool identity;
+	const char *default_type;
+	bool handover;
+	u64 window_usec;
 };
 
 static LIST_HEAD(dda_groups);
 static DEFINE_MUTEX(dda_groups_lock);
 
-static bool dda_domain_is_identity(struct pci_dev *pdev)
+/* A domain type by the name /sys/kernel/iommu_groups/N/type gives it. */
+static const char *dda_domain_type_name(struct iommu_domain *domain)
 {
-	struct iommu_domain *domain = iommu_get_domain_for_dev(&pdev->dev);
+	if (!domain)
+		return NULL;
+	switch (domain->type) {
+	case IOMMU_DOMAIN_IDENTITY:
+		return "identity";
+	case IOMMU_DOMAIN_DMA:
+		return "DMA";
+	case IOMMU_DOMAIN_DMA_FQ:
+		return "DMA-FQ";
+	case IOMMU_DOMAIN_BLOCKED:
+		return "blocked";
+	case IOMMU_DOMAIN_UNMANAGED:
+		return "unmanaged";
+	default:
+		return "other";
+	}
+}
 
-	return domain && domain->type == IOMMU_DOMAIN_IDENTITY;
+static struct dda_group *dda_group_find(struct iommu_group *iommu_group)
+{
+	struct dda_group *g;
+
+	lockdep_assert_held(&dda_groups_lock);
+	list_for_each_entry(g, &dda_groups, node)
+		if (g->iommu_group == iommu_group)
+			return g;
+	return NULL;
 }
 
 /*
- * Is the default domain of @pdev's IOMMU group identity? Then between two
- * owners (dda has given the group up and vfio-pci's user has not claimed
- * it yet, or the other way round) the group's devices reach all host
- * memory. With the group dda's, as dda found it; else as it is now.
+ * The type of the default domain of @pdev's IOMMU group, by its sysfs name
+ * ("identity" under iommu=pt, "DMA" or "DMA-FQ" under iommu=strict or
+ * lazy), which the group is on between two owners (dda has given it up and
+ * vfio-pci's user has not claimed it yet, or the other way round): as dda
+ * found it before it took the group, while the group is dda's or handed
+ * over by dda; else the domain it is on now, which is the default one while
+ * no owner holds the group. NULL without a group or a domain.
  */
-bool dda_default_identity(struct pci_dev *pdev)
+const char *dda_default_domain_type(struct pci_dev *pdev)
 {
 	struct iommu_group *iommu_group = iommu_group_get(&pdev->dev);
-	bool identity, found = false;
+	const char *type = NULL;
 	struct dda_group *g;
 
 	if (!iommu_group)
-		return false;
+		return NULL;
 	mutex_lock(&dda_groups_lock);
-	list_for_each_entry(g, &dda_groups, node) {
-		if (g->iommu_group == iommu_group) {
-			identity = g->identity;
-			found = true;
-			break;
-		}
-	}
+	g = dda_group_find(iommu_group);
+	if (g)
+		type = g->default_type;
 	mutex_unlock(&dda_groups_lock);
 	iommu_group_put(iommu_group);
-	return found ? identity : dda_domain_is_identity(pdev);
+	if (!type)
+		type = dda_window_default_type(pdev);
+	return type ?: dda_domain_type_name(iommu_get_domain_for_dev(&pdev->dev));
+}
+
+/*
+ * A handover is about to unbind dda from every member of @pdev's group:
+ * the last one out releases the group and dda watches for vfio's claim.
+ */
+void dda_group_handover(struct pci_dev *pdev)
+{
+	struct iommu_group *iommu_group = iommu_group_get(&pdev->dev);
+	struct dda_group *g;
+
+	if (!iommu_group)
+		return;
+	mutex_lock(&dda_groups_lock);
+	g = dda_group_find(iommu_group);
+	if (g)
+		g->handover = true;
+	mutex_unlock(&dda_groups_lock);
+	iommu_group_put(iommu_group);
 }
 
 static struct dda_group *dda_group_get(struct pci_dev *pdev)
@@ -92,12 +143,11 @@ static struct dda_group *dda_group_get(struct pci_dev *pdev)
 	}
 
 	mutex_lock(&dda_groups_lock);
-	list_for_each_entry(g, &dda_groups, node) {
-		if (g->iommu_group == iommu_group) {
-			g->users++;
-			iommu_group_put(iommu_group);
-			goto out_unlock;
-		}
+	g = dda_group_find(iommu_group);
+	if (g) {
+		g->users++;
+		iommu_group_put(iommu_group);
+		goto out_unlock;
 	}
 
 	g = kzalloc(sizeof(*g), GFP_KERNEL);
@@ -107,13 +157,17 @@ static struct dda_group *dda_group_get(struct pci_dev *pdev)
 	}
 	g->iommu_group = iommu_group;
 	g->users = 1;
-	g->identity = dda_domain_is_identity(pdev);
+	/* A claim succeeds only from the default domain: this is it. */
+	g->default_type =
+		dda_domain_type_name(iommu_get_domain_for_dev(&pdev->dev));
 	err = iommu_group_claim_dma_owner(iommu_group, g);
 	if (err) {
 		pci_err(pdev, "IOMMU group %d is in use by a host driver (%d)\n",
 			iommu_group_id(iommu_group), err);
 		goto err_free;
 	}
+	/* Owned: the window between owners, if dda watched one, ends here. */
+	g->window_usec = dda_window_close(iommu_group);
 	list_add(&g->node, &dda_groups);
 	pci_info(pdev, "IOMMU group %d quarantined: DMA is blocked\n",
 		 iommu_group_id(iommu_group));
@@ -129,8 +183,15 @@ err_put:
 	return ERR_PTR(err);
 }
 
-static void dda_group_put(struct dda_group *g)
+/*
+ * @pdev, a member, lets go of @g; the last one releases the group. From
+ * that moment (taken just before, so that no window is understated) the
+ * group has no DMA owner: on a handover, until vfio's user claims it.
+ */
+static void dda_group_put(struct dda_group *g, struct pci_dev *pdev)
 {
+	ktime_t released;
+
 	mutex_lock(&dda_groups_lock);
 	if (--g->users) {
 		mutex_unlock(&dda_groups_lock);
@@ -139,7 +200,11 @@ static void dda_group_put(struct dda_group *g)
 	list_del(&g->node);
 	mutex_unlock(&dda_groups_lock);
 
+	released = ktime_get();
 	iommu_group_release_dma_owner(g->iommu_group);
+	if (g->handover)
+		dda_window_open(g->iommu_group, pdev, g->default_type,
+				released);
 	iommu_group_put(g->iommu_group);
 	kfree(g);
 }
@@ -311,6 +376,8 @@ static int dda_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	 * DMA is blocked from here on: a device whose reset fails stays, and
 	 * is marked unhealthy, rather than go back unbound and unowned.
 	 */
+	if (g->window_usec)
+		dda_dev_set_window(dd, g->window_usec);
 	dda_reset(dd);
 	dda_save_for_next(dd);
 	pci_set_drvdata(pdev, g);
@@ -338,7 +405,7 @@ static void dda_remove(struct pci_dev *pdev)
 
 	/* No DMA of its own while the group is nobody's, on the way out. */
 	pci_clear_master(pdev);
-	dda_group_put(pci_get_drvdata(pdev));
+	dda_group_put(pci_get_drvdata(pdev), pdev);
 	pci_set_drvdata(pdev, NULL);
 
 	/* Outside a transition, the device is no longer dda's. */

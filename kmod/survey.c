@@ -108,6 +108,40 @@ static void dda_survey_ats(struct dda_survey *s)
 			 dda_ats_enabled(pdev) ? "on" : "off");
 }
 
+/*
+ * Between two owners (see dda_handover()) the group is on its default
+ * domain: say which, plainly when it passes DMA through untranslated, and
+ * how long the group has had no owner if that is now.
+ */
+static void dda_survey_between_owners(struct dda_survey *s)
+{
+	const char *type = dda_default_domain_type(s->pdev);
+	enum dda_state state = dda_state_of(s->pdev);
+	bool identity = type && !strcmp(type, "identity");
+	u64 usec;
+
+	if (dda_window_unowned(s->pdev, &usec))
+		dda_find(s, DDA_CHECK_IOMMU, DDA_SEVERITY_WARNING, 0, NULL,
+			 "its IOMMU group has had no DMA owner for %llu.%03llu s (no guest has opened it): it is on its default domain, %s",
+			 usec / USEC_PER_SEC, usec % USEC_PER_SEC / USEC_PER_MSEC,
+			 type ?: "none");
+	if (!type)
+		return;
+	if (identity && state == DDA_STATE_ASSIGNED)
+		dda_find(s, DDA_CHECK_IOMMU, DDA_SEVERITY_WARNING, 0, NULL,
+			 "a guest's, and its group's default domain is identity (iommu=pt): while no owner holds the group, it reaches all host memory");
+	else if (identity && state == DDA_STATE_QUARANTINED)
+		dda_find(s, DDA_CHECK_IOMMU, DDA_SEVERITY_WARNING, 0, NULL,
+			 "its group's default domain is identity (iommu=pt): between dda and a guest (handover, reclaim) it reaches all host memory");
+	else if (identity)
+		dda_find(s, DDA_CHECK_IOMMU, DDA_SEVERITY_WARNING, 0, NULL,
+			 "the group's default domain is identity (iommu=pt): between two owners it reaches all host memory");
+	else
+		dda_find(s, DDA_CHECK_IOMMU, DDA_SEVERITY_INFO, 0, NULL,
+			 "between two owners its group is on its default domain, %s",
+			 type);
+}
+
 static void dda_survey_iommu(struct dda_survey *s, struct iommu_group *group)
 {
 	struct iommu_domain *domain;
@@ -126,9 +160,7 @@ static void dda_survey_iommu(struct dda_survey *s, struct iommu_group *group)
 		 "host DMA passes through untranslated (iommu=pt)" :
 		 domain->type & __IOMMU_DOMAIN_PAGING ?
 		 "host DMA translated by the IOMMU" : "DMA blocked");
-	if (dda_default_identity(s->pdev))
-		dda_find(s, DDA_CHECK_IOMMU, DDA_SEVERITY_WARNING, 0, NULL,
-			 "the group's default domain is identity (iommu=pt): between two owners it reaches all host memory");
+	dda_survey_between_owners(s);
 	dda_survey_ats(s);
 }
 

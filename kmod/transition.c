@@ -461,8 +461,10 @@ static bool dda_healthy(struct pci_dev *pdev)
  * vfio. ATS is on whenever that default domain translates (see
  * dda_survey_ats()). Reclaim has the mirror window: from the user's close
  * of the group (vfio_pci_core_disable() clears bus master first) to dda's
- * probe. dda.ko sees neither vfio's claim nor its release, so it cannot
- * measure the window, and reports no time for it.
+ * probe. Nothing tells dda of vfio's claim or release: window.c asks
+ * (iommu_group_dma_owner_claimed(), every millisecond at first) from dda's
+ * release to its next claim, and reports each window's length, an upper
+ * bound, on the events group and in the device message.
  */
 int dda_handover(struct pci_dev *pdev, bool group,
 		 struct netlink_ext_ack *extack)
@@ -504,6 +506,7 @@ int dda_handover(struct pci_dev *pdev, bool group,
 		if (err)
 			goto err_requarantine;
 	}
+	dda_group_handover(pdev);
 	dda_release(&m);
 	for (i = 0; i < m.n; i++) {
 		if (device_attach(&m.pdev[i]->dev) < 0 ||
@@ -572,6 +575,7 @@ int dda_reclaim(struct pci_dev *pdev, bool group,
 	if (err)
 		goto out_put;
 
+	dda_window_hurry(pdev);
 	err = dda_members_take(&m);
 	if (err) {
 		dda_release(&m);

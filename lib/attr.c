@@ -25,6 +25,14 @@ int dda_attr_u32(const struct nlattr *nla, uint32_t *value)
 	return 0;
 }
 
+int dda_attr_u64(const struct nlattr *nla, uint64_t *value)
+{
+	if (nla_len(nla) != sizeof(uint64_t))
+		return -EBADMSG;
+	*value = nla_get_u64(nla);
+	return 0;
+}
+
 int dda_attr_string(const struct nlattr *nla, char *buf, size_t size)
 {
 	const char *s = nla_data(nla);

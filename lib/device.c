@@ -71,6 +71,12 @@ int dda_device_from_attrs(struct nlattr *const *tb, struct dda_device *out)
 	if (tb[DDA_A_DEV_PHYSFN] &&
 	    dda_attr_address(tb[DDA_A_DEV_PHYSFN], dev.physfn))
 		return -EBADMSG;
+	if (tb[DDA_A_DEV_WINDOW_USEC] &&
+	    dda_attr_u64(tb[DDA_A_DEV_WINDOW_USEC], &dev.window_usec))
+		return -EBADMSG;
+	if (tb[DDA_A_DEV_UNOWNED_USEC] &&
+	    dda_attr_u64(tb[DDA_A_DEV_UNOWNED_USEC], &dev.unowned_usec))
+		return -EBADMSG;
 
 	*out = dev;
 	return 0;

@@ -98,6 +98,9 @@ int dda_event_parse(struct nlmsghdr *nlh, struct dda_event *out)
 	if (tb[DDA_A_DEV_HEALTH] &&
 	    dda_attr_u32(tb[DDA_A_DEV_HEALTH], &health))
 		return -EBADMSG;
+	if (tb[DDA_A_DEV_WINDOW_USEC] &&
+	    dda_attr_u64(tb[DDA_A_DEV_WINDOW_USEC], &event.window_usec))
+		return -EBADMSG;
 	event.health = health;
 	event.old_state = old_state;
 	event.state = state;

@@ -104,6 +104,7 @@ int dda_nlmsg_status(const struct nlmsghdr *nlh, char *reason, size_t size);
  */
 int dda_attr_u16(const struct nlattr *nla, uint16_t *value);
 int dda_attr_u32(const struct nlattr *nla, uint32_t *value);
+int dda_attr_u64(const struct nlattr *nla, uint64_t *value);
 int dda_attr_string(const struct nlattr *nla, char *buf, size_t size);
 
 /*

@@ -45,6 +45,14 @@ struct dda_device {
 	uint32_t reset_usec;			/* how long it took, or 0 */
 	enum dda_health health;			/* how it came out of it */
 	char physfn[DDA_ADDRESS_LEN + 1];	/* of an SR-IOV VF, its PF; or "" */
+	/*
+	 * The window between owners (see DDA_A_DEV_WINDOW_USEC): the last
+	 * one of its IOMMU group, in microseconds, an upper bound; 0 before
+	 * the first. unowned_usec: its group, handed over by dda, has had no
+	 * DMA owner for at most this long now; 0 when it has one.
+	 */
+	uint64_t window_usec;
+	uint64_t unowned_usec;
 };
 
 /* One finding of a survey (DDA_A_SURVEY_FINDING). */
@@ -72,6 +80,8 @@ struct dda_event {
 	enum dda_reset reset_method;		/* how, */
 	uint32_t reset_usec;			/* how long it took */
 	enum dda_health health;			/* the device's, after the change */
+	uint64_t window_usec;			/* the window between owners it
+						 * ended (reclaim, owned), or 0 */
 };
 
 /*

@@ -65,6 +65,7 @@ static const char *const dda_reason_names[] = {
 	[DDA_REASON_REMOVED] = "removed",
 	[DDA_REASON_UNLOAD] = "unload",
 	[DDA_REASON_RESET] = "reset",
+	[DDA_REASON_OWNED] = "owned",
 };
 
 /* names[value], or "unknown" for a value it has no name for. */

@@ -163,6 +163,27 @@ static void get_physfn(const struct device_view *view, struct value *value)
 	value_string(value, view->dev->physfn);
 }
 
+/* A time in microseconds, or null for 0: none. */
+static void value_usec(struct value *value, uint64_t usec)
+{
+	if (usec)
+		value_number(value, (long long)usec);
+	else
+		value_string(value, NULL);
+}
+
+static void get_window_usec(const struct device_view *view,
+			    struct value *value)
+{
+	value_usec(value, view->dev->window_usec);
+}
+
+static void get_unowned_usec(const struct device_view *view,
+			     struct value *value)
+{
+	value_usec(value, view->dev->unowned_usec);
+}
+
 static const struct device_field device_fields[] = {
 	{ "address", "ADDRESS", IN_JSON | IN_LIST | IN_SHOW | IN_BRIEF,
 	  get_address },
@@ -186,6 +207,8 @@ static const struct device_field device_fields[] = {
 	{ "reset_usec", NULL, IN_SHOW, get_reset_usec },
 	{ "health", NULL, IN_JSON | IN_SHOW, get_health },
 	{ "physfn", NULL, IN_JSON | IN_SHOW, get_physfn },
+	{ "window_usec", NULL, IN_JSON | IN_SHOW, get_window_usec },
+	{ "unowned_usec", NULL, IN_JSON | IN_SHOW, get_unowned_usec },
 };
 
 /* The text a field appears in, in form. */

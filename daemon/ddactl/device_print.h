@@ -21,6 +21,12 @@
  *				reset by dda
  *	physfn			string, or null: of an SR-IOV virtual
  *				function, its physical function's address
+ *	window_usec		integer, or null before the first: the last
+ *				window between owners of its IOMMU group, in
+ *				microseconds (an upper bound)
+ *	unowned_usec		integer, or null: its group, handed over by
+ *				dda, has had no DMA owner for at most this
+ *				many microseconds now
  */
 #ifndef DDA_DEVICE_PRINT_H
 #define DDA_DEVICE_PRINT_H

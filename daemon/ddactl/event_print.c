@@ -31,6 +31,10 @@ int event_print(FILE *f, const struct dda_event *event, bool json)
 			     PRINT_JSON : PRINT_ANY, "health",
 			     ", unhealthy: %s", dda_health_name(event->health));
 	}
+	if (event->window_usec)
+		print_int(PRINT_ANY, "window_usec",
+			  ", window between owners %lld us",
+			  (long long)event->window_usec);
 	print_text(")\n");
 	print_close_object();
 	return print_end();

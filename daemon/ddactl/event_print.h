@@ -8,7 +8,14 @@
  *	old_state	"host", "quarantined" or "assigned": before
  *	state		the same: after
  *	reason		"dismount", "mount", "handover", "reclaim",
- *			"selected", "removed", "unload" or "reset"
+ *			"selected", "removed", "unload", "reset" or
+ *			"owned" (vfio's user claimed the group's DMA)
+ *
+ * and, only when the change ended a window between owners (reclaim,
+ * owned):
+ *
+ *	window_usec	integer: that window, in microseconds (an upper
+ *			bound)
  *
  * and, only when the change reset the device:
  *

@@ -142,6 +142,11 @@ int view_apply(struct view *view, const struct dda_event *event,
 		dev->reset_method = event->reset_method;
 		dev->reset_usec = event->reset_usec;
 	}
+	/* A window ended: the group has an owner again. */
+	if (event->window_usec) {
+		dev->window_usec = event->window_usec;
+		dev->unowned_usec = 0;
+	}
 	return 0;
 }
 

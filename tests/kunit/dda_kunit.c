@@ -6,6 +6,7 @@
  * machine, and a real dismount and mount of that edu.
  */
 #include <kunit/test.h>
+#include <linux/delay.h>
 #include <linux/iommu.h>
 #include <linux/pci.h>
 #include <net/netlink.h>
@@ -565,6 +566,77 @@ static void dda_handover_reclaim_test(struct kunit *test)
 	pci_dev_put(pdev);
 }
 
+/* DDA_A_DEV_WINDOW_USEC of @pdev's device message; 0 if absent. */
+static u64 dda_test_window_usec(struct kunit *test, struct pci_dev *pdev)
+{
+	struct sk_buff *skb = alloc_skb(NLMSG_GOODSIZE, GFP_KERNEL);
+	const struct nlattr *a;
+	u64 usec = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_EQ(test, dda_dev_fill(skb, pdev), 0);
+	a = nla_find((struct nlattr *)skb->data, skb->len,
+		     DDA_A_DEV_WINDOW_USEC);
+	if (a)
+		usec = nla_get_u64(a);
+	kfree_skb(skb);
+	return usec;
+}
+
+/*
+ * The window between owners: after a handover the group has no DMA owner
+ * until vfio's user claims it (the test claims it as vfio would), and dda
+ * sees that claim within milliseconds; the window it records is no longer
+ * than the test's own measure. The release of the user and dda's claim at
+ * reclaim end a second one.
+ */
+static void dda_window_test(struct kunit *test)
+{
+	struct pci_dev *pdev = dda_test_edu(test);
+	struct netlink_ext_ack extack = {};
+	struct iommu_group *group;
+	ktime_t start;
+	u64 usec, window, waited;
+	int i;
+
+	group = iommu_group_get(&pdev->dev);
+	KUNIT_ASSERT_NOT_NULL(test, group);
+	KUNIT_ASSERT_EQ_MSG(test, dda_dismount(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_EXPECT_FALSE(test, dda_window_unowned(pdev, &usec));
+	start = ktime_get();
+	KUNIT_ASSERT_EQ_MSG(test, dda_handover(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_EXPECT_TRUE(test, dda_window_unowned(pdev, &usec));
+	KUNIT_EXPECT_FALSE(test, iommu_group_dma_owner_claimed(group));
+
+	msleep(20);
+	KUNIT_ASSERT_EQ(test, iommu_group_claim_dma_owner(group, test), 0);
+	waited = ktime_to_us(ktime_sub(ktime_get(), start));
+	for (i = 0; i < 100 && dda_window_unowned(pdev, &usec); i++)
+		usleep_range(USEC_PER_MSEC, 2 * USEC_PER_MSEC);
+	KUNIT_EXPECT_FALSE(test, dda_window_unowned(pdev, &usec));
+	window = dda_test_window_usec(test, pdev);
+	kunit_info(test, "window %llu us, handover to claim %llu us\n",
+		   window, waited);
+	KUNIT_EXPECT_GE(test, window, 20 * USEC_PER_MSEC);
+	/*
+	 * Seen at the next poll: every millisecond for 100 ms, then every
+	 * 10 ms (should binding vfio-pci take that long), and scheduling.
+	 */
+	KUNIT_EXPECT_LE(test, window, waited + 20 * USEC_PER_MSEC);
+
+	iommu_group_release_dma_owner(group);
+	KUNIT_ASSERT_EQ_MSG(test, dda_reclaim(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_EXPECT_FALSE(test, dda_window_unowned(pdev, &usec));
+	KUNIT_EXPECT_GT(test, dda_test_window_usec(test, pdev), 0ULL);
+
+	KUNIT_ASSERT_EQ(test, dda_mount(pdev, false, &extack), 0);
+	iommu_group_put(group);
+	pci_dev_put(pdev);
+}
+
 struct dda_test_reset_survey {
 	bool blocker;
 	const char *reason;
@@ -807,6 +879,7 @@ static struct kunit_case dda_state_test_cases[] = {
 	KUNIT_CASE(dda_dismount_bridge_test),
 	KUNIT_CASE(dda_dismount_mount_test),
 	KUNIT_CASE(dda_handover_reclaim_test),
+	KUNIT_CASE(dda_window_test),
 	KUNIT_CASE(dda_unhealthy_test),
 	KUNIT_CASE(dda_group_rollback_test),
 	{}

@@ -18,7 +18,9 @@
 			 BIT(DDA_A_DEV_ORIGINAL_DRIVER) | \
 			 BIT(DDA_A_DEV_RESET_METHOD) | \
 			 BIT(DDA_A_DEV_RESET_USEC) | BIT(DDA_A_DEV_HEALTH) | \
-			 BIT(DDA_A_DEV_PHYSFN))
+			 BIT(DDA_A_DEV_PHYSFN) | BIT(DDA_A_PAD) | \
+			 BIT(DDA_A_DEV_WINDOW_USEC) | \
+			 BIT(DDA_A_DEV_UNOWNED_USEC))
 #define FAMILY		0x1d	/* any id: parsing does not read it */
 
 static const int required[] = {
@@ -74,6 +76,12 @@ static struct nl_msg *device_msg(unsigned int omit)
 	    nla_put_u32(msg, DDA_A_DEV_HEALTH, DDA_HEALTH_RESET_FAILED));
 	PUT(DDA_A_DEV_PHYSFN,
 	    nla_put_string(msg, DDA_A_DEV_PHYSFN, "0000:3A:00.0"));
+	/* dda.ko aligns a u64 with an empty PAD before it, as here. */
+	PUT(DDA_A_PAD, nla_put(msg, DDA_A_PAD, 0, NULL));
+	PUT(DDA_A_DEV_WINDOW_USEC,
+	    nla_put_u64(msg, DDA_A_DEV_WINDOW_USEC, 5000000123ULL));
+	PUT(DDA_A_DEV_UNOWNED_USEC,
+	    nla_put_u64(msg, DDA_A_DEV_UNOWNED_USEC, 73411));
 #undef PUT
 	return msg;
 }
@@ -120,6 +128,8 @@ static void test_full(void)
 	is_int(dev.reset_usec, 103000, "reset_usec");
 	is_int(dev.health, DDA_HEALTH_RESET_FAILED, "health");
 	is_str(dev.physfn, "0000:3a:00.0", "physfn, canonical");
+	ok(dev.window_usec == 5000000123ULL, "window_usec, past 32 bits");
+	ok(dev.unowned_usec == 73411, "unowned_usec");
 }
 
 static void test_required_only(void)
@@ -143,6 +153,8 @@ static void test_required_only(void)
 	is_int(dev.reset_usec, 0, "no RESET_USEC: 0");
 	is_int(dev.health, DDA_HEALTH_OK, "no HEALTH: DDA_HEALTH_OK");
 	is_str(dev.physfn, "", "no PHYSFN: physfn \"\"");
+	ok(dev.window_usec == 0, "no WINDOW_USEC: 0");
+	ok(dev.unowned_usec == 0, "no UNOWNED_USEC: 0");
 }
 
 static void test_missing_required(void)
@@ -193,6 +205,14 @@ static void test_sizes(void)
 	msg = device_msg(BIT(DDA_A_DEV_PHYSFN));
 	nla_put_string(msg, DDA_A_DEV_PHYSFN, "3a:00.0");
 	refused(msg, "PHYSFN not in the full form");
+
+	msg = device_msg(BIT(DDA_A_DEV_WINDOW_USEC));
+	nla_put_u32(msg, DDA_A_DEV_WINDOW_USEC, 1834);
+	refused(msg, "WINDOW_USEC as u32");
+
+	msg = device_msg(BIT(DDA_A_DEV_UNOWNED_USEC));
+	nla_put_u32(msg, DDA_A_DEV_UNOWNED_USEC, 1834);
+	refused(msg, "UNOWNED_USEC as u32");
 }
 
 static void test_strings(void)

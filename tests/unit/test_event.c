@@ -105,7 +105,20 @@ static void test_parse(void)
 		is_int(event.state, DDA_STATE_ASSIGNED, "state");
 		is_int(event.reason, DDA_REASON_HANDOVER, "reason");
 		ok(!event.reset, "no reset attributes: no reset");
+		ok(event.window_usec == 0, "no WINDOW_USEC: window_usec 0");
 	}
+
+	/* A change that ended a window between owners says how long it was. */
+	msg = event_msg(0);
+	nla_put(msg, DDA_A_PAD, 0, NULL);
+	nla_put_u64(msg, DDA_A_DEV_WINDOW_USEC, 4294967296ULL + 1834);
+	memset(&event, 0xa5, sizeof(event));
+	if (is_int(parse(msg, &event), 0, "event with a window: parsed"))
+		ok(event.window_usec == 4294967296ULL + 1834,
+		   "window_usec, past 32 bits");
+	msg = event_msg(0);
+	nla_put_u32(msg, DDA_A_DEV_WINDOW_USEC, 1834);
+	refused(msg, "WINDOW_USEC as u32");
 
 	/* A change that reset the device says how, and how long it took. */
 	msg = event_msg(0);

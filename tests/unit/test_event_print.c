@@ -14,24 +14,26 @@
 
 static const struct dda_event events[] = {
 	{ "0000:00:03.0", DDA_STATE_HOST, DDA_STATE_QUARANTINED,
-	  DDA_REASON_DISMOUNT, true, DDA_RESET_PM, 39012, DDA_HEALTH_OK },
+	  DDA_REASON_DISMOUNT, true, DDA_RESET_PM, 39012, DDA_HEALTH_OK, 0 },
 	{ "0000:3a:00.1", DDA_STATE_QUARANTINED, DDA_STATE_ASSIGNED,
-	  DDA_REASON_HANDOVER, false, DDA_RESET_NONE, 0, DDA_HEALTH_OK },
+	  DDA_REASON_HANDOVER, false, DDA_RESET_NONE, 0, DDA_HEALTH_OK, 0 },
 	{ "0000:3a:00.1", DDA_STATE_ASSIGNED, DDA_STATE_QUARANTINED,
-	  DDA_REASON_RECLAIM, true, DDA_RESET_FLR, 104233, DDA_HEALTH_OK },
+	  DDA_REASON_RECLAIM, true, DDA_RESET_FLR, 104233, DDA_HEALTH_OK, 1834 },
+	{ "0000:3a:00.1", DDA_STATE_ASSIGNED, DDA_STATE_ASSIGNED,
+	  DDA_REASON_OWNED, false, DDA_RESET_NONE, 0, DDA_HEALTH_OK, 2412 },
 	{ "abcd:ef:1f.7", DDA_STATE_QUARANTINED, DDA_STATE_HOST,
-	  DDA_REASON_UNLOAD, false, DDA_RESET_NONE, 0, DDA_HEALTH_OK },
+	  DDA_REASON_UNLOAD, false, DDA_RESET_NONE, 0, DDA_HEALTH_OK, 0 },
 	{ "0000:00:1f.7", DDA_STATE_HOST, DDA_STATE_QUARANTINED,
-	  DDA_REASON_SELECTED, true, DDA_RESET_NONE, 12, DDA_HEALTH_OK },
+	  DDA_REASON_SELECTED, true, DDA_RESET_NONE, 12, DDA_HEALTH_OK, 0 },
 	{ "0000:00:1f.7", DDA_STATE_QUARANTINED, DDA_STATE_HOST,
-	  DDA_REASON_REMOVED, false, DDA_RESET_NONE, 0, DDA_HEALTH_OK },
+	  DDA_REASON_REMOVED, false, DDA_RESET_NONE, 0, DDA_HEALTH_OK, 0 },
 	{ "0000:00:03.0", DDA_STATE_QUARANTINED, DDA_STATE_HOST,
-	  DDA_REASON_MOUNT, false, DDA_RESET_NONE, 0, DDA_HEALTH_OK },
+	  DDA_REASON_MOUNT, false, DDA_RESET_NONE, 0, DDA_HEALTH_OK, 0 },
 	{ "0000:00:04.0", DDA_STATE_QUARANTINED, DDA_STATE_QUARANTINED,
-	  DDA_REASON_RESET, true, DDA_RESET_FLR, 2031, DDA_HEALTH_NO_ANSWER },
+	  DDA_REASON_RESET, true, DDA_RESET_FLR, 2031, DDA_HEALTH_NO_ANSWER, 0 },
 	/* From a newer dda.ko. */
 	{ "0000:00:03.0", (enum dda_state)3, (enum dda_state)4,
-	  (enum dda_reason)99, false, DDA_RESET_NONE, 0, DDA_HEALTH_OK },
+	  (enum dda_reason)99, false, DDA_RESET_NONE, 0, DDA_HEALTH_OK, 0 },
 };
 
 #define N	ARRAY_SIZE(events)
@@ -39,7 +41,8 @@ static const struct dda_event events[] = {
 static const char *const lines[N] = {
 	"0000:00:03.0 host -> quarantined (dismount, reset by pm in 39012 us)",
 	"0000:3a:00.1 quarantined -> assigned (handover)",
-	"0000:3a:00.1 assigned -> quarantined (reclaim, reset by flr in 104233 us)",
+	"0000:3a:00.1 assigned -> quarantined (reclaim, reset by flr in 104233 us, window between owners 1834 us)",
+	"0000:3a:00.1 assigned -> assigned (owned, window between owners 2412 us)",
 	"abcd:ef:1f.7 quarantined -> host (unload)",
 	"0000:00:1f.7 host -> quarantined (selected, no reset method)",
 	"0000:00:1f.7 quarantined -> host (removed)",
@@ -73,10 +76,11 @@ static void check_object(struct json_object *obj,
 {
 	static const char *const keys[] = {
 		"address", "old_state", "state", "reason",
-		"reset_method", "reset_usec", "health",
+		"reset_method", "reset_usec", "health", "window_usec",
 	};
-	/* The reset's three only when the change ran one. */
-	size_t k, count = 0, want = ARRAY_SIZE(keys) - (event->reset ? 0 : 3);
+	/* The reset's three only when the change ran one; likewise the window. */
+	size_t k, count = 0, want = ARRAY_SIZE(keys) - (event->reset ? 0 : 3) -
+				    (event->window_usec ? 0 : 1);
 	struct json_object *usec;
 
 	if (!ok(json_object_is_type(obj, json_type_object),
@@ -101,6 +105,11 @@ static void check_object(struct json_object *obj,
 	   "event %zu: state \"%s\"", i, dda_state_name(event->state));
 	ok(string_is(obj, "reason", dda_reason_name(event->reason)),
 	   "event %zu: reason \"%s\"", i, dda_reason_name(event->reason));
+	if (event->window_usec)
+		ok(json_object_object_get_ex(obj, "window_usec", &usec) &&
+		   json_object_is_type(usec, json_type_int) &&
+		   (uint64_t)json_object_get_int64(usec) == event->window_usec,
+		   "event %zu: window_usec", i);
 	if (!event->reset)
 		return;
 	ok(string_is(obj, "reset_method", dda_reset_name(event->reset_method)),
@@ -116,7 +125,7 @@ static void check_object(struct json_object *obj,
 
 static void test_text(void)
 {
-	char *text = NULL, want[128];
+	char *text = NULL, want[160];
 	size_t i;
 
 	for (i = 0; i < N; i++) {

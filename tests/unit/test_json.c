@@ -52,6 +52,7 @@ static const struct dda_device devices[] = {
 		.subsys_device = 0x1100, .class_code = 0x0c0330,
 		.driver = "vfio-pci", .iommu_group = 117,
 		.state = DDA_STATE_ASSIGNED, .original_driver = "xhci_hcd",
+		.window_usec = 2412, .unowned_usec = 5000000000ULL,
 	},
 };
 
@@ -62,7 +63,7 @@ static const char *const vms[N] = { NULL, NULL, NULL, NULL, "win11" };
 static const char *const json_keys[] = {
 	"address", "vendor", "device", "subsystem_vendor",
 	"subsystem_device", "class", "driver", "iommu_group", "state", "vm",
-	"original_driver", "health", "physfn",
+	"original_driver", "health", "physfn", "window_usec", "unowned_usec",
 };
 
 static void views_of(struct device_view *views)
@@ -165,6 +166,21 @@ static void check_object(struct json_object *obj, const struct dda_device *dev,
 	else
 		ok(json_object_object_get_ex(obj, "iommu_group", &v) && !v,
 		   "%s: iommu_group is null", a);
+
+#define USEC_OR_NULL(key, value) do {					\
+	uint64_t value_ = (value);					\
+	if (value_)							\
+		ok(json_object_object_get_ex(obj, key, &v) &&		\
+		   json_object_is_type(v, json_type_int) &&		\
+		   (uint64_t)json_object_get_int64(v) == value_,	\
+		   "%s: %s is %llu", a, key, (unsigned long long)value_); \
+	else								\
+		ok(json_object_object_get_ex(obj, key, &v) && !v,	\
+		   "%s: %s is null", a, key);				\
+} while (0)
+	USEC_OR_NULL("window_usec", dev->window_usec);
+	USEC_OR_NULL("unowned_usec", dev->unowned_usec);
+#undef USEC_OR_NULL
 }
 
 static void test_list_json(void)
@@ -322,6 +338,8 @@ static void test_show_text(void)
 		"reset_usec: 250000",
 		"health: ok",
 		"physfn: -",
+		"window_usec: -",
+		"unowned_usec: -",
 	};
 	struct device_view views[N];
 	char *text = NULL, *lines[32];
@@ -347,6 +365,12 @@ static void test_show_text(void)
 	CAPTURE(text, device_print_show(f, &views[3], false));
 	ok(text && strstr(text, "\nphysfn: 0000:3b:00.0\n"),
 	   "show: a virtual function names its physical function");
+	free(text);
+
+	CAPTURE(text, device_print_show(f, &views[4], false));
+	ok(text && strstr(text, "\nwindow_usec: 2412\n") &&
+	   strstr(text, "\nunowned_usec: 5000000000\n"),
+	   "show: the window between owners, and how long none has held it");
 	free(text);
 }
 

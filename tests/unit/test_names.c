@@ -90,7 +90,8 @@ int main(void)
 	       "reason removed");
 	is_str(dda_reason_name(DDA_REASON_UNLOAD), "unload", "reason unload");
 	is_str(dda_reason_name(DDA_REASON_RESET), "reset", "reason reset");
-	is_str(dda_reason_name((enum dda_reason)8), "unknown", "reason 8");
+	is_str(dda_reason_name(DDA_REASON_OWNED), "owned", "reason owned");
+	is_str(dda_reason_name((enum dda_reason)9), "unknown", "reason 9");
 
 	/* Base class and subclass, whatever the programming interface. */
 	class_is(0x020000, "Ethernet controller");

@@ -34,8 +34,29 @@
  *		  [DDA_A_DEV_ORIGINAL_DRIVER],
  *		  [DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC,
  *		   DDA_A_DEV_HEALTH], [DDA_A_DEV_BUSY],
- *		  [DDA_A_DEV_PHYSFN]
+ *		  [DDA_A_DEV_PHYSFN], [DDA_A_DEV_WINDOW_USEC],
+ *		  [DDA_A_DEV_UNOWNED_USEC]
  *	Neither waits on a device lock nor wakes a sleeping device.
+ *
+ * The window between owners. DMA ownership of an IOMMU group has one owner
+ * at a time, and vfio claims it only when its user (QEMU) opens the group:
+ * HANDOVER must give the group up first, and until that open the group has
+ * no owner and sits on its default domain (identity under iommu=pt: all
+ * host memory); RECLAIM has the mirror window, from the user's close to
+ * dda's claim. dda watches the groups it handed over
+ * (iommu_group_dma_owner_claimed(): every millisecond for the first
+ * 100 ms, then every 10 ms up to 10 s, every 100 ms up to a minute, every
+ * second after; while vfio owns the group every second, every millisecond
+ * again once a RECLAIM starts). A window is the time from the last moment
+ * the group was known to have an owner (dda's release; the last poll that
+ * saw vfio's ownership) to the first moment it was known to have one again
+ * (the poll that saw vfio's claim; dda's claim): an upper bound, over by
+ * less than the polling interval at the time, in microseconds.
+ *	DDA_A_DEV_WINDOW_USEC: the last window of the device's group, kept
+ *	while dda holds the device; absent before its first.
+ *	DDA_A_DEV_UNOWNED_USEC: present while the group of a device dda
+ *	handed over has no DMA owner (as last polled): for at most this long.
+ * u64 attributes are aligned with DDA_A_PAD, which carries nothing.
  *
  * DDA_CMD_DEV_DISMOUNT (do, admin): host -> quarantined; with
  *	DDA_A_DEV_GROUP every other device of the IOMMU group too, as one
@@ -100,7 +121,12 @@
  *	a state change: DDA_A_DEV_ADDRESS, DDA_A_EVENT_OLD_STATE,
  *	DDA_A_DEV_STATE, DDA_A_EVENT_REASON, DDA_A_DEV_HEALTH (the device's
  *	health after the change), and when the change reset the device,
- *	[DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC] of that reset. With
+ *	[DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC] of that reset, and
+ *	[DDA_A_DEV_WINDOW_USEC] when the change ended a window between
+ *	owners (RECLAIM; a HANDOVER whose group vfio's user claimed before
+ *	the handover had ended). Reason DDA_REASON_OWNED (the state stays assigned,
+ *	one event per device of the group) says that vfio's user claimed the
+ *	group a HANDOVER gave up, with DDA_A_DEV_WINDOW_USEC. With
  *	the device messages of one dump, they keep a listener's view of every
  *	device: what no event carries (ids, class, IOMMU group) never changes
  *	while the device is on the bus.
@@ -160,6 +186,9 @@ enum dda_attr {
 	DDA_A_DEV_HEALTH = 18,		/* u32: enum dda_health after the last reset */
 	DDA_A_DEV_BUSY = 19,		/* flag: a change of this device is under way */
 	DDA_A_DEV_PHYSFN = 20,		/* string: of an SR-IOV VF, its PF's address */
+	DDA_A_PAD = 21,			/* padding of u64 attributes, never read */
+	DDA_A_DEV_WINDOW_USEC = 22,	/* u64: the last window between owners */
+	DDA_A_DEV_UNOWNED_USEC = 23,	/* u64: its group has no DMA owner, this long */
 
 	__DDA_A_MAX,
 	DDA_A_MAX = __DDA_A_MAX - 1
@@ -209,6 +238,7 @@ enum dda_reason {
 	DDA_REASON_REMOVED = 5,		/* the device left the bus */
 	DDA_REASON_UNLOAD = 6,		/* dda.ko unloading gave it back */
 	DDA_REASON_RESET = 7,		/* DDA_CMD_DEV_RESET */
+	DDA_REASON_OWNED = 8,		/* vfio's user claimed the group's DMA */
 };
 
 enum dda_verdict {

@@ -37,15 +37,19 @@ check "mount the edu back" "$genl" dev_mount dev_address="$edu"
 # iommu=pt: between two owners the group sits in an identity domain.
 identity_warned() {
 	"$DDA_SAN_BIN/ddactl" survey "$edu" | tee /dev/stderr |
-		grep -qE "warning.*the group's default domain is identity \(iommu=pt\)"
+		grep -qE "warning.*(the|its) group's default domain is identity \(iommu=pt\)"
 }
 check_fails "with a DMA default domain the survey has no identity warning" identity_warned
+check "with a DMA default domain the survey names it" sh -c \
+	"'$DDA_SAN_BIN/ddactl' survey '$edu' | grep -q 'between two owners its group is on its default domain, DMA'"
 check "the edu's group defaults to identity" \
 	sh -c "echo identity > /sys/kernel/iommu_groups/$group/type"
 check "the survey warns, naming the identity domain" identity_warned
 check "dismount the edu: its quarantine blocks DMA all the same" \
 	"$genl" dev_dismount dev_address="$edu"
 check "quarantined, the survey still warns" identity_warned
+check "quarantined, the warning says the device reaches all host memory between dda and a guest" sh -c \
+	"'$DDA_SAN_BIN/ddactl' survey '$edu' | grep -q 'between dda and a guest (handover, reclaim) it reaches all host memory'"
 check "mount the edu back" "$genl" dev_mount dev_address="$edu"
 check "its group back to a DMA domain" \
 	sh -c "echo DMA > /sys/kernel/iommu_groups/$group/type"
