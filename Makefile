@@ -61,12 +61,14 @@ DDACTL_LIBS := $(shell pkg-config --libs libkmod 2>/dev/null)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRCS := $(wildcard lib/*.c)
-DDACTL_SRCS := $(wildcard daemon/ddactl/*.c)
+# The clients' side of ddad's socket: ddactl's and the hook's.
+DDAD_SOCKET_SRCS := daemon/common/ddad_socket.c
+DDACTL_SRCS := $(wildcard daemon/ddactl/*.c) $(DDAD_SOCKET_SRCS)
 # The libvirt pieces: ddad's libvirt guest module and the qemu hook, and
 # the domain XML they share (daemon/common/libvirt_xml.c).
 LIBVIRT_DDAD_SRCS := daemon/ddad/libvirt.c
 LIBVIRT_XML_SRCS := daemon/common/libvirt_xml.c
-HOOK_SRCS := daemon/hooks/qemu_hook.c
+HOOK_SRCS := daemon/hooks/qemu_hook.c $(DDAD_SOCKET_SRCS)
 # ddad's libvirt guests: guest_libvirt.c with libvirt, else
 # guest_libvirt_none.c (which the job test links, to have none).
 GUEST_LIBVIRT_SRC := daemon/ddad/guest_libvirt$(if $(HAVE_LIBVIRT),,_none).c
@@ -208,7 +210,7 @@ $(B)/san/tests/test_libvirt_xml: $(B)/san/tests/unit/test_libvirt_xml.o $(SAN_LI
 	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(XML_LIBS) $(DDA_LIBS)
 
 $(B)/san/tests/test_libvirt_hook: $(B)/san/tests/unit/test_libvirt_hook.o $(SAN_LIB_OBJS) \
-		$(LIBVIRT_XML_SRCS:%.c=$(B)/san/%.o)
+		$(LIBVIRT_XML_SRCS:%.c=$(B)/san/%.o) $(DDAD_SOCKET_SRCS:%.c=$(B)/san/%.o)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(DDA_CFLAGS) $(SAN) -o $@ $^ $(XML_LIBS) $(DDA_LIBS)
 $(B)/san/tests/unit/test_libvirt_hook.o: $(HOOK_SRCS)

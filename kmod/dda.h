@@ -126,6 +126,7 @@ typedef int (*dda_finding_fn)(void *ctx, const struct dda_finding *f);
 int dda_survey(struct pci_dev *pdev, dda_finding_fn fn, void *ctx);
 int dda_check_dismount(struct pci_dev *pdev, bool group,
 		       struct netlink_ext_ack *extack);
+bool dda_is_bridge(struct pci_dev *pdev);
 
 /* select.c */
 struct dda_id {

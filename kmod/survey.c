@@ -44,7 +44,11 @@ void dda_find(struct dda_survey *s, enum dda_check check,
 	s->stop = s->fn(s->ctx, &f);
 }
 
-static bool dda_is_bridge(struct pci_dev *pdev)
+/*
+ * A bridge stays with the host: a PCI-to-PCI or CardBus bridge, or a host
+ * bridge (the classes libdda's dda_class_is_bridge() names, in user space).
+ */
+bool dda_is_bridge(struct pci_dev *pdev)
 {
 	return pci_is_bridge(pdev) || pdev->class >> 8 == PCI_CLASS_BRIDGE_HOST;
 }

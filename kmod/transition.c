@@ -46,7 +46,7 @@ static int dda_members_get(struct dda_members *m, struct pci_dev *pdev,
 	for (i = 0; i < all.n; i++) {
 		struct pci_dev *p = all.pdev[i];
 
-		if (p != pdev && !pci_is_bridge(p) && dda_state_of(p) == want)
+		if (p != pdev && !dda_is_bridge(p) && dda_state_of(p) == want)
 			m->pdev[m->n++] = pci_dev_get(p);
 	}
 	dda_members_put(&all);
@@ -430,7 +430,7 @@ static bool dda_group_every(struct pci_dev *pdev,
 /* A bridge stays with the host; every other member goes to the guest. */
 static bool dda_quarantined_or_bridge(struct pci_dev *pdev)
 {
-	return pci_is_bridge(pdev) ||
+	return dda_is_bridge(pdev) ||
 	       dda_state_of(pdev) == DDA_STATE_QUARANTINED;
 }
 

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
@@ -28,11 +27,7 @@ const char *ddactl_socket;
 
 const char *ddad_socket(void)
 {
-	const char *env = getenv("DDA_SOCKET");
-
-	if (ddactl_socket)
-		return ddactl_socket;
-	return env && *env ? env : DDAD_SOCKET;
+	return ddad_socket_path(ddactl_socket);
 }
 
 static long long ms_now(void)
@@ -41,25 +36,6 @@ static long long ms_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static int ddad_connect(const char *path)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd, err;
-
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
 }
 
 static int send_all(int fd, const char *text, size_t len)
@@ -136,7 +112,7 @@ int ddad_ask(struct json_object *request, int timeout_ms,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if (!text)
 		return -ENOMEM;
-	fd = ddad_connect(ddad_socket());
+	fd = ddad_socket_connect(ddad_socket());
 	if (fd < 0)
 		return fd;
 	err = send_all(fd, text, len);

@@ -52,24 +52,9 @@ out_close:
 	return ret;
 }
 
-/* Who has an assigned device open: whom a reclaim of it waits for. */
-static void print_vfio_users(const char *address)
-{
-	struct dda_vfio_user *users;
-	size_t i, n;
-
-	if (dda_vfio_users(address, &users, &n) || !n)
-		return;
-	printf("vfio_users:");
-	for (i = 0; i < n; i++)
-		printf("%s%d (%s)", i ? ", " : " ", users[i].pid,
-		       users[i].command);
-	printf("\n");
-	free(users);
-}
-
 int show_main(const struct command *cmd, const struct args *args)
 {
+	struct dda_vfio_user *users = NULL;
 	char address[DDA_ADDRESS_LEN + 1];
 	struct json_object *guests;
 	struct device_view view;
@@ -91,11 +76,15 @@ int show_main(const struct command *cmd, const struct args *args)
 		goto out;
 	}
 	view = (struct device_view){ .dev = &dev };
+	/* Whom a reclaim of it waits for, in text; best effort. */
+	if (!args->json && dev.state == DDA_STATE_ASSIGNED &&
+	    dda_vfio_users(address, &users, &view.n_users))
+		view.n_users = 0;
+	view.users = users;
 	guests = ddad_vms(&view, 1);
 	err = device_print_show(stdout, &view, args->json);
 	json_object_put(guests);
-	if (!err && !args->json && dev.state == DDA_STATE_ASSIGNED)
-		print_vfio_users(address);
+	free(users);
 	ret = err ? command_failed(NULL, err, "show") : DDACTL_OK;
 out:
 	dda_close(dda);

@@ -5,7 +5,9 @@
  * device_fields[] describes every field once: its JSON key (also its label
  * in `show`), its column header in the tables, where it appears, and how
  * its value is read from a device. One print_*() call a field prints the
- * tables, the lines and the JSON, so they cannot disagree.
+ * tables, the lines and the JSON, so they cannot disagree. A form whose
+ * columns stand in another order names them in form_columns[]; its JSON
+ * members follow that order, then the others'.
  */
 #include <string.h>
 
@@ -205,7 +207,7 @@ static const struct device_field device_fields[] = {
 	{ "description", "DESCRIPTION", IN_LIST | IN_SHOW, get_description },
 	{ "reset_method", NULL, IN_SHOW, get_reset_method },
 	{ "reset_usec", NULL, IN_SHOW, get_reset_usec },
-	{ "health", NULL, IN_JSON | IN_SHOW, get_health },
+	{ "health", "HEALTH", IN_JSON | IN_SHOW, get_health },
 	{ "physfn", NULL, IN_JSON | IN_SHOW, get_physfn },
 	{ "window_usec", NULL, IN_JSON | IN_SHOW, get_window_usec },
 	{ "unowned_usec", NULL, IN_JSON | IN_SHOW, get_unowned_usec },
@@ -216,47 +218,132 @@ static const unsigned int in_text[] = {
 	[DEVICE_LIST] = IN_LIST,
 	[DEVICE_SHOW] = IN_SHOW,
 	[DEVICE_BRIEF] = IN_BRIEF,
+	[DEVICE_VF] = 0,	/* its form_columns[] */
 };
 
-void device_print_headers(enum device_form form)
+/* A column of a form, by its field's key; header NULL: the field's. */
+struct form_column {
+	const char *key;
+	const char *header;
+};
+
+static const struct form_column vf_columns[] = {
+	{ "address", "VF" }, { "state", NULL }, { "vm", NULL },
+	{ "health", NULL }, { "driver", NULL }, { NULL, NULL },
+};
+
+/* The forms whose columns are not in device_fields[]'s order. */
+static const struct form_column *const form_columns[] = {
+	[DEVICE_VF] = vf_columns,
+};
+
+static const struct device_field *field_of(const char *key)
 {
 	const struct device_field *field;
 
+	for (field = device_fields;
+	     field < device_fields + ARRAY_SIZE(device_fields); field++)
+		if (field->key && !strcmp(field->key, key))
+			return field;
+	return NULL;
+}
+
+/* Is field one of columns'? */
+static bool in_columns(const struct form_column *columns,
+		       const struct device_field *field)
+{
+	for (; columns->key; columns++)
+		if (field_of(columns->key) == field)
+			return true;
+	return false;
+}
+
+static const struct form_column *columns_of(enum device_form form)
+{
+	return (size_t)form < ARRAY_SIZE(form_columns) ?
+	       form_columns[form] : NULL;
+}
+
+void device_print_headers(enum device_form form)
+{
+	const struct form_column *columns = columns_of(form);
+	const struct device_field *field;
+
+	for (; columns && columns->key; columns++)
+		print_header(columns->header ? columns->header :
+			     field_of(columns->key)->header);
+	if (columns)
+		return;
 	for (field = device_fields;
 	     field < device_fields + ARRAY_SIZE(device_fields); field++)
 		if (field->in & in_text[form])
 			print_header(field->header);
 }
 
+/* One field, where mode says, as form has it in text. */
+static void field_print(const struct device_view *view,
+			const struct device_field *field, unsigned int mode,
+			enum device_form form)
+{
+	struct value value;
+	char fmt[64];
+
+	field->get(view, &value);
+	/* show's lines are "key: value", the tables' cells the value. */
+	snprintf(fmt, sizeof(fmt), "%s%s%s",
+		 form == DEVICE_SHOW ? field->key : "",
+		 form == DEVICE_SHOW ? ": " : "",
+		 value.type == VALUE_NUMBER ? "%lld" : "%s");
+	if (form == DEVICE_SHOW)
+		strcat(fmt, "\n");
+	if (value.type == VALUE_NUMBER)
+		print_int(mode, field->key, fmt, value.number);
+	else
+		print_string(mode, field->key, fmt,
+			     value.type == VALUE_STRING ? value.string : NULL);
+}
+
 void device_print_fields(const struct device_view *view,
 			 enum device_form form)
 {
+	const struct form_column *columns = columns_of(form), *column;
 	const struct device_field *field;
-	struct value value;
 	unsigned int mode;
-	char fmt[64];
 
+	for (column = columns; column && column->key; column++) {
+		field = field_of(column->key);
+		field_print(view, field,
+			    PRINT_TEXT | (field->in & IN_JSON ? PRINT_JSON : 0),
+			    form);
+	}
 	for (field = device_fields;
 	     field < device_fields + ARRAY_SIZE(device_fields); field++) {
-		mode = (field->in & IN_JSON ? PRINT_JSON : 0) |
-		       (field->in & in_text[form] ? PRINT_TEXT : 0);
-		if (!mode)
-			continue;
-		field->get(view, &value);
-		/* show's lines are "key: value", the tables' cells the value. */
-		snprintf(fmt, sizeof(fmt), "%s%s%s",
-			 form == DEVICE_SHOW ? field->key : "",
-			 form == DEVICE_SHOW ? ": " : "",
-			 value.type == VALUE_NUMBER ? "%lld" : "%s");
-		if (form == DEVICE_SHOW)
-			strcat(fmt, "\n");
-		if (value.type == VALUE_NUMBER)
-			print_int(mode, field->key, fmt, value.number);
+		if (columns)
+			mode = field->in & IN_JSON &&
+			       !in_columns(columns, field) ? PRINT_JSON : 0;
 		else
-			print_string(mode, field->key, fmt,
-				     value.type == VALUE_STRING ?
-				     value.string : NULL);
+			mode = (field->in & IN_JSON ? PRINT_JSON : 0) |
+			       (field->in & in_text[form] ? PRINT_TEXT : 0);
+		if (mode)
+			field_print(view, field, mode, form);
 	}
+}
+
+/* Who has the device open through VFIO: "vfio_users: PID (COMM), ..." */
+static void users_print(const struct device_view *view)
+{
+	size_t i;
+
+	if (!view->n_users)
+		return;
+	print_text("vfio_users:");
+	for (i = 0; i < view->n_users; i++) {
+		print_int(PRINT_TEXT, NULL, i ? ", %lld" : " %lld",
+			  view->users[i].pid);
+		print_string(PRINT_TEXT, NULL, " (%s)",
+			     view->users[i].command);
+	}
+	print_text("\n");
 }
 
 int device_print_list(FILE *f, const struct device_view *views, size_t n,
@@ -281,6 +368,7 @@ int device_print_show(FILE *f, const struct device_view *view, bool json)
 	print_start(f, json ? PRINT_FORMAT_JSON : PRINT_FORMAT_TEXT);
 	print_open_object(NULL);
 	device_print_fields(view, DEVICE_SHOW);
+	users_print(view);
 	print_close_object();
 	return print_end();
 }

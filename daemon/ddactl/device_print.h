@@ -38,12 +38,16 @@
 #include "libdda.h"
 
 /*
- * A device as ddactl presents it: what dda.ko says of it, and the
- * guest it is assigned to, which only ddad knows (NULL if none or unknown).
+ * A device as ddactl presents it: what dda.ko says of it, the guest it is
+ * assigned to, which only ddad knows (NULL if none or unknown), and for
+ * `show`'s text the processes that have it open through VFIO (n_users of
+ * them: whom a reclaim waits for).
  */
 struct device_view {
 	const struct dda_device *dev;
 	const char *vm;
+	const struct dda_vfio_user *users;
+	size_t n_users;
 };
 
 /* How a device appears in text. */
@@ -53,6 +57,8 @@ enum device_form {
 	DEVICE_SHOW,	/* the lines of `show`: "key: value", "-" for none */
 	DEVICE_BRIEF,	/* a row naming it: ADDRESS VENDOR:DEVICE DRIVER
 			 * STATE */
+	DEVICE_VF,	/* a row of `sriov`'s virtual functions: VF STATE VM
+			 * HEALTH DRIVER */
 };
 
 /* The headers of form's table, through print_header() (print.h). */
@@ -73,7 +79,10 @@ void device_print_fields(const struct device_view *view,
 int device_print_list(FILE *f, const struct device_view *views, size_t n,
 		      bool json);
 
-/* Prints one device: as show's lines, or as a JSON object. Returns as above. */
+/*
+ * Prints one device: as show's lines (then its VFIO users, if any), or as
+ * a JSON object. Returns as above.
+ */
 int device_print_show(FILE *f, const struct device_view *view, bool json);
 
 #endif /* DDA_DEVICE_PRINT_H */

@@ -263,6 +263,15 @@ void print_int(enum print_mode mode, const char *key, const char *fmt,
 		text_print(fmt, value);
 }
 
+void print_bool(enum print_mode mode, const char *key, const char *fmt,
+		bool value)
+{
+	if (json_wanted(mode, key))
+		json_add_new(key, json_object_new_boolean(value));
+	if (fmt && text_wanted(mode))
+		text_print(fmt, value ? "yes" : "no");
+}
+
 void print_json_value(const char *key, struct json_object *value)
 {
 	if (json_wanted(PRINT_JSON, key))
@@ -489,8 +498,11 @@ static void column_print(struct json_object *obj,
 	json_object_object_get_ex(obj, column->key, &value);
 	switch (column->kind) {
 	case COLUMN_YES_NO:
-		print_string(PRINT_TEXT, NULL, "%s", !value ? "-" :
-			     json_object_get_boolean(value) ? "yes" : "no");
+		if (value)
+			print_bool(PRINT_TEXT, NULL, "%s",
+				   json_object_get_boolean(value));
+		else
+			print_string(PRINT_TEXT, NULL, "%s", NULL);
 		return;
 	case COLUMN_LIST:
 		n = json_object_is_type(value, json_type_array) ?

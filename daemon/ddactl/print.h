@@ -29,6 +29,7 @@
 #ifndef DDA_PRINT_H
 #define DDA_PRINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -65,6 +66,10 @@ void print_string(enum print_mode mode, const char *key, const char *fmt,
 /* An integer; fmt takes it as "%lld". */
 void print_int(enum print_mode mode, const char *key, const char *fmt,
 	       long long value);
+
+/* A boolean: JSON true or false; fmt takes "yes" or "no" as "%s". */
+void print_bool(enum print_mode mode, const char *key, const char *fmt,
+		bool value);
 
 /*
  * A JSON value as it is, e.g. what ddad answered (PRINT_JSON: text has no

@@ -99,9 +99,8 @@ static int sriov_pf_read(struct dda *dda, struct sriov_pf *pf)
  * table of what matters here.
  */
 static void sriov_print_fields(const struct sriov_pf *pf,
-			       const struct device_view *views, bool json)
+			       const struct device_view *views)
 {
-	struct json_object *autoprobe;
 	size_t i;
 
 	print_string(PRINT_ANY, "address", "address: %s\n", pf->address);
@@ -109,43 +108,18 @@ static void sriov_print_fields(const struct sriov_pf *pf,
 		     pf->dev.driver[0] ? pf->dev.driver : NULL);
 	print_int(PRINT_ANY, "total_vfs", "total_vfs: %lld\n", pf->sriov.total);
 	print_int(PRINT_ANY, "num_vfs", "num_vfs: %lld\n", pf->sriov.num);
-	print_text("autoprobe: %s\n", pf->sriov.autoprobe ? "yes" : "no");
-	autoprobe = json_object_new_boolean(pf->sriov.autoprobe);
-	print_json_value("autoprobe", autoprobe);
-	json_object_put(autoprobe);
+	print_bool(PRINT_ANY, "autoprobe", "autoprobe: %s\n",
+		   pf->sriov.autoprobe);
 
-	if (json) {
-		print_open_array("vfs");
-		for (i = 0; i < pf->n_vfs; i++) {
-			print_open_object(NULL);
-			device_print_fields(&views[i], DEVICE_SHOW);
-			print_close_object();
-		}
-		print_close_array();
-		return;
-	}
-	if (!pf->n_vfs)
-		return;
 	print_text("\n");
 	print_open_table("vfs");
-	print_header("VF");
-	print_header("STATE");
-	print_header("VM");
-	print_header("HEALTH");
-	print_header("DRIVER");
+	device_print_headers(DEVICE_VF);
 	for (i = 0; i < pf->n_vfs; i++) {
 		print_open_row();
-		print_string(PRINT_TEXT, NULL, "%s", pf->vfs[i].address);
-		print_string(PRINT_TEXT, NULL, "%s",
-			     dda_state_name(pf->vfs[i].state));
-		print_string(PRINT_TEXT, NULL, "%s", views[i].vm);
-		print_string(PRINT_TEXT, NULL, "%s",
-			     dda_health_name(pf->vfs[i].health));
-		print_string(PRINT_TEXT, NULL, "%s",
-			     pf->vfs[i].driver[0] ? pf->vfs[i].driver : NULL);
+		device_print_fields(&views[i], DEVICE_VF);
 		print_close_row();
 	}
-	print_close_table(NULL);
+	print_close_table("no virtual functions");
 }
 
 /* Prints the PF and its VFs, their guests as ddad knows them. */
@@ -166,7 +140,7 @@ static int sriov_print(const struct sriov_pf *pf, bool json)
 	guests = ddad_vms(views, pf->n_vfs);
 	print_start(stdout, json ? PRINT_FORMAT_JSON : PRINT_FORMAT_TEXT);
 	print_open_object(NULL);
-	sriov_print_fields(pf, views, json);
+	sriov_print_fields(pf, views);
 	print_close_object();
 	err = print_end();
 	json_object_put(guests);

@@ -33,7 +33,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -155,25 +154,6 @@ static char *read_all(FILE *f, size_t *len)
 }
 
 /* Connect to ddad; -errno. */
-static int connect_ddad(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, err;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 /* Send line, read one line back into buf within the timeout. */
 static int exchange(int fd, const char *line, char *buf, size_t size)
 {
@@ -219,7 +199,7 @@ static int exchange(int fd, const char *line, char *buf, size_t size)
 
 int main(int argc, char **argv)
 {
-	const char *socket_path = getenv("DDA_SOCKET");
+	const char *socket_path = ddad_socket_path(NULL);
 	struct json_object *request;
 	char err[1024] = "", reply[65536], *xml, *line;
 	enum hook_action action;
@@ -247,9 +227,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dda hook: domain %s: %s\n", argv[1], err);
 		return 1;
 	}
-	if (!socket_path || !*socket_path)
-		socket_path = DDAD_SOCKET;
-	fd = connect_ddad(socket_path);
+	fd = ddad_socket_connect(socket_path);
 	if (fd < 0) {
 		json_object_put(request);
 		if (strcmp(argv[2], "prepare"))

@@ -178,34 +178,39 @@ static void test_synopsis(void)
 	}
 }
 
+static const struct usage_case {
+	const struct command *cmd;
+	const char *usage;
+	const char *what;
+} usages[] = {
+	{ &policy,
+	  "Usage: ddactl policy check|apply [--file FILE]... [--json] [--group]\n"
+	  "  ddactl policy check [--file FILE]... [--json]\n"
+	  "      check it\n"
+	  "  ddactl policy apply [A [B]] [--file FILE]... [--group]\n"
+	  "      apply it\n"
+	  "\n"
+	  "Notes.\n",
+	  "a group's usage: each subcommand, then the notes" },
+	{ &assign,
+	  "Usage: ddactl assign ADDRESS --vm NAME [--timeout SECONDS] [--json]\n"
+	  "give a device to a guest\n",
+	  "a command's usage: its synopsis and what it does" },
+};
+
 static void test_usage(void)
 {
-	size_t len;
+	size_t len, i;
 	char *text;
 	FILE *f;
 
-	f = open_memstream(&text, &len);
-	command_usage(f, &policy);
-	fclose(f);
-	is_str(text,
-	       "Usage: ddactl policy check|apply [--file FILE]... [--json] [--group]\n"
-	       "  ddactl policy check [--file FILE]... [--json]\n"
-	       "      check it\n"
-	       "  ddactl policy apply [A [B]] [--file FILE]... [--group]\n"
-	       "      apply it\n"
-	       "\n"
-	       "Notes.\n",
-	       "a group's usage: each subcommand, then the notes");
-	free(text);
-
-	f = open_memstream(&text, &len);
-	command_usage(f, &assign);
-	fclose(f);
-	is_str(text,
-	       "Usage: ddactl assign ADDRESS --vm NAME [--timeout SECONDS] [--json]\n"
-	       "give a device to a guest\n",
-	       "a command's usage: its synopsis and what it does");
-	free(text);
+	for (i = 0; i < ARRAY_SIZE(usages); i++) {
+		f = open_memstream(&text, &len);
+		command_usage(f, usages[i].cmd);
+		fclose(f);
+		is_str(text, usages[i].usage, "%s", usages[i].what);
+		free(text);
+	}
 
 	ok(command_find(sub, "apply") == &sub[1], "finds a subcommand by its word");
 	ok(!command_find(sub, "policy apply"), "not by its whole name");
@@ -221,43 +226,42 @@ static void test_run(void)
 	is_int(ran, 1, "once");
 }
 
-static void uint_takes(const char *text, unsigned int max, unsigned int want)
-{
-	unsigned int n = 12345;
-
-	if (is_int(args_uint(text, max, &n), 0, "count '%s' is taken", text))
-		is_int(n, want, "count '%s' is %u", text, want);
-}
-
-static void uint_refuses(const char *text, unsigned int max)
-{
-	unsigned int n = 12345;
-
-	is_int(args_uint(text, max, &n), -EINVAL, "count '%s' is refused",
-	       text);
-	is_int(n, 12345, "count '%s': nothing written", text);
-}
-
 /* The N of `ddactl sriov PF --vfs N`, at most 65535. */
+static const struct uint_case {
+	const char *text;
+	int err;		/* 0: taken, as want; -EINVAL: refused */
+	unsigned int want;
+} uints[] = {
+	{ "0", 0, 0 },
+	{ "2", 0, 2 },
+	{ "007", 0, 7 },
+	{ "65535", 0, 65535 },
+	{ "65536", -EINVAL, 0 },
+	{ "", -EINVAL, 0 },
+	{ "-1", -EINVAL, 0 },
+	{ "+1", -EINVAL, 0 },
+	{ " 1", -EINVAL, 0 },
+	{ "1 ", -EINVAL, 0 },
+	{ "0x2", -EINVAL, 0 },
+	{ "2.0", -EINVAL, 0 },
+	{ "two", -EINVAL, 0 },
+	{ "184467440737095516150", -EINVAL, 0 },	/* beyond unsigned long */
+};
+
 static void test_uint(void)
 {
-	char big[32];
+	unsigned int n;
+	size_t i;
 
-	uint_takes("0", 65535, 0);
-	uint_takes("2", 65535, 2);
-	uint_takes("007", 65535, 7);
-	uint_takes("65535", 65535, 65535);
-	uint_refuses("65536", 65535);
-	uint_refuses("", 65535);
-	uint_refuses("-1", 65535);
-	uint_refuses("+1", 65535);
-	uint_refuses(" 1", 65535);
-	uint_refuses("1 ", 65535);
-	uint_refuses("0x2", 65535);
-	uint_refuses("2.0", 65535);
-	uint_refuses("two", 65535);
-	snprintf(big, sizeof(big), "%lu0", (unsigned long)-1);
-	uint_refuses(big, 65535);
+	for (i = 0; i < ARRAY_SIZE(uints); i++) {
+		n = 12345;
+		is_int(args_uint(uints[i].text, 65535, &n), uints[i].err,
+		       "count '%s' is %s", uints[i].text,
+		       uints[i].err ? "refused" : "taken");
+		is_int(n, uints[i].err ? 12345 : uints[i].want,
+		       uints[i].err ? "count '%s': nothing written" :
+				      "count '%s' is its value", uints[i].text);
+	}
 }
 
 int main(void)

@@ -71,7 +71,7 @@ static void views_of(struct device_view *views)
 	size_t i;
 
 	for (i = 0; i < N; i++)
-		views[i] = (struct device_view){ &devices[i], vms[i] };
+		views[i] = (struct device_view){ .dev = &devices[i], .vm = vms[i] };
 }
 
 /* Runs print(f) into memory; returns the text, to be freed. */
@@ -374,18 +374,22 @@ static void test_show_text(void)
 	free(text);
 }
 
-/* The brief rows another table names devices with; JSON: whole devices. */
-static int brief_print(FILE *f, const struct device_view *views, bool json)
+/*
+ * The rows of form (brief: another table names devices with, and a cell of
+ * its own; vf: `sriov`'s); JSON: whole devices.
+ */
+static int rows_print(FILE *f, const struct device_view *views,
+		      enum device_form form, bool json)
 {
 	size_t i;
 
 	print_start(f, json ? PRINT_FORMAT_JSON : PRINT_FORMAT_TEXT);
 	print_open_table(NULL);
-	device_print_headers(DEVICE_BRIEF);
+	device_print_headers(form);
 	print_header("MORE");
 	for (i = 0; i < N; i++) {
 		print_open_row();
-		device_print_fields(&views[i], DEVICE_BRIEF);
+		device_print_fields(&views[i], form);
 		print_string(PRINT_ANY, "more", "%s", "m");
 		print_close_row();
 	}
@@ -401,7 +405,7 @@ static void test_brief(void)
 	size_t i;
 
 	views_of(views);
-	CAPTURE(text, brief_print(f, views, false));
+	CAPTURE(text, rows_print(f, views, DEVICE_BRIEF, false));
 	is_str(text,
 	       "ADDRESS       VENDOR:DEVICE  DRIVER    STATE        MORE\n"
 	       "0000:00:03.0  8086:100e      e1000     host         m\n"
@@ -412,7 +416,7 @@ static void test_brief(void)
 	       "brief rows: address, ids, driver, state");
 	free(text);
 
-	CAPTURE(text, brief_print(f, views, true));
+	CAPTURE(text, rows_print(f, views, DEVICE_BRIEF, true));
 	root = json_tokener_parse(text);
 	for (i = 0; i < N; i++) {
 		struct json_object *obj = json_object_array_get_idx(root, i);
@@ -427,9 +431,82 @@ static void test_brief(void)
 	free(text);
 }
 
+/* sriov's rows: their own order, a header of their own; JSON: whole. */
+static void test_vf(void)
+{
+	struct device_view views[N];
+	struct json_object *root, *obj;
+	char *text = NULL;
+	size_t i;
+
+	views_of(views);
+	CAPTURE(text, rows_print(f, views, DEVICE_VF, false));
+	is_str(text,
+	       "VF            STATE        VM     HEALTH  DRIVER    MORE\n"
+	       "0000:00:03.0  host         -      ok      e1000     m\n"
+	       "0000:00:1f.3  host         -      ok      -         m\n"
+	       "0000:3a:00.1  quarantined  -      ok      dda       m\n"
+	       "0000:3b:00.2  quarantined  -      ok      dda       m\n"
+	       "abcd:ef:1f.7  assigned     win11  ok      vfio-pci  m\n",
+	       "vf rows: address, state, vm, health, driver");
+	free(text);
+
+	CAPTURE(text, rows_print(f, views, DEVICE_VF, true));
+	root = json_tokener_parse(text);
+	for (i = 0; i < N; i++) {
+		obj = json_object_array_get_idx(root, i);
+		json_object_object_del(obj, "more");
+		check_object(obj, &devices[i], vms[i]);
+	}
+	json_object_put(root);
+	free(text);
+}
+
+/* show's text names who has the device open; its JSON does not. */
+static void test_show_users(void)
+{
+	static const struct dda_vfio_user users[] = {
+		{ .pid = 4242, .command = "qemu-system-x86" },
+		{ .pid = 7, .command = "evil\n\x1b[2J" },
+	};
+	struct device_view views[N];
+	struct json_object *root;
+	char *text = NULL;
+
+	views_of(views);
+	views[4].users = users;
+	views[4].n_users = 1;
+	CAPTURE(text, device_print_show(f, &views[4], false));
+	ok(text && strstr(text, "\nphysfn: -\nvfio_users: 4242 "
+				"(qemu-system-x86)\n") &&
+	   !strstr(text, "vfio_users: 4242 (qemu-system-x86)\n\n"),
+	   "show: its VFIO user, last");
+	free(text);
+
+	views[4].n_users = 2;
+	CAPTURE(text, device_print_show(f, &views[4], false));
+	ok(text && strstr(text, "\nvfio_users: 4242 (qemu-system-x86), "
+				"7 (evil\\x0a\\x1b[2J)\n"),
+	   "show: its VFIO users, a command escaped");
+	free(text);
+
+	CAPTURE(text, device_print_show(f, &views[4], true));
+	root = json_tokener_parse(text);
+	check_object(root, &devices[4], "win11");
+	json_object_put(root);
+	free(text);
+
+	views[4].n_users = 0;
+	CAPTURE(text, device_print_show(f, &views[4], false));
+	ok(text && !strstr(text, "vfio_users"), "show: no VFIO user, no line");
+	free(text);
+}
+
 int main(void)
 {
 	test_brief();
+	test_vf();
+	test_show_users();
 	test_list_json();
 	test_show_json();
 	test_list_table();

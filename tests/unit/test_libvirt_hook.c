@@ -7,6 +7,7 @@
 #include "../../daemon/hooks/qemu_hook.c"
 
 #include "unit.h"
+#include "util.h"
 
 #define XML \
 	"<domain type='kvm'><name>vm1</name><devices>" \
@@ -45,7 +46,7 @@ static void test_calls(void)
 	char err[256];
 	size_t i;
 
-	for (i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(quiet); i++) {
 		ok(run(quiet[i][0], quiet[i][1], XML, &json, &req, err) == HOOK_NOTHING && !req,
 		   "'%s %s': nothing asked of ddad", quiet[i][0], quiet[i][1]);
 	}

@@ -9,6 +9,7 @@
 
 #include "libvirt_xml.h"
 #include "unit.h"
+#include "util.h"
 
 static int parse(const char *xml, struct libvirt_hostdev **out, char *err)
 {
@@ -174,7 +175,7 @@ static void test_bad(void)
 	size_t i;
 	int n;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		err[0] = 0;
 		n = parse(bad[i].xml, &hd, err);
 		if (!*bad[i].says) {

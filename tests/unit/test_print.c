@@ -27,6 +27,17 @@ static void scalars(void)
 	print_close_object();
 }
 
+/* Booleans: JSON's true and false; yes and no in text. */
+static void booleans(void)
+{
+	print_open_object(NULL);
+	print_bool(PRINT_ANY, "on", "on: %s\n", true);
+	print_bool(PRINT_ANY, "off", "off: %s\n", false);
+	print_bool(PRINT_JSON, "json_only", "never: %s\n", true);
+	print_bool(PRINT_TEXT, NULL, "[%s]\n", false);
+	print_close_object();
+}
+
 /* Quotes, backslashes, control characters, UTF-8 and a slash. */
 static void escapes(void)
 {
@@ -304,6 +315,14 @@ static const struct {
 	  "}\n",
 	  "{ \"name\": \"edu\", \"group\": -3, \"driver\": null, "
 	  "\"json_only\": \"j\", \"no_text\": 7 }\n" },
+	{ "booleans: true and false, yes and no", booleans, 0,
+	  "on: yes\noff: no\n[no]\n",
+	  "{\n"
+	  "  \"on\": true,\n"
+	  "  \"off\": false,\n"
+	  "  \"json_only\": true\n"
+	  "}\n",
+	  "{ \"on\": true, \"off\": false, \"json_only\": true }\n" },
 	{ "escaped once: JSON by json-c, control characters in text", escapes,
 	  0,
 	  "a \"q\" \\ /\\x0a\\x09\\x1b[31m\\x7f\\x01 \xc3\xa9|\n|\n",
