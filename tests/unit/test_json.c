@@ -477,9 +477,9 @@ static void test_show_users(void)
 	views[4].users = users;
 	views[4].n_users = 1;
 	CAPTURE(text, device_print_show(f, &views[4], false));
-	ok(text && strstr(text, "\nphysfn: -\nvfio_users: 4242 "
-				"(qemu-system-x86)\n") &&
-	   !strstr(text, "vfio_users: 4242 (qemu-system-x86)\n\n"),
+	ok(text && strlen(text) > 36 &&
+	   !strcmp(text + strlen(text) - 36,
+		   "\nvfio_users: 4242 (qemu-system-x86)\n"),
 	   "show: its VFIO user, last");
 	free(text);
 
