@@ -119,7 +119,7 @@ struct dda_finding {
 	enum dda_severity severity;
 	int err;		/* what a refused transition returns */
 	const char *reason;	/* static: fit for an extended ACK */
-	char text[160];		/* the whole finding, for people */
+	char text[256];		/* for people: DDA_FINDING_TEXT_SIZE in libdda */
 };
 
 typedef int (*dda_finding_fn)(void *ctx, const struct dda_finding *f);

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# ddad for the scenarios, sourced after $DDA_TESTLIB: the sanitizer build,
-# in the foreground, its log appended to /tmp/ddad.log, its socket
-# $DDA_SOCKET, its state in $ddad_state.
+# ddad for the scenarios, sourced after $DDA_TESTLIB: the sanitizer build
+# (LeakSanitizer told what libvirt keeps: lsan.supp), in the foreground,
+# its log appended to /tmp/ddad.log, its socket $DDA_SOCKET, its state in
+# $ddad_state.
 #
 #   ddad_start [OPTION...]   start it; true once it answers a ping
 #   ddad_stop                SIGTERM; true if it exits 0 and its log has
@@ -17,6 +18,7 @@ export DDA_SOCKET=${DDA_SOCKET:-/tmp/ddad/ddad.sock}
 ddad_state=${ddad_state:-/tmp/ddad-state}
 
 ddad_start() {
+	LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$DDA_SRC/tests/integration/lsan.supp \
 	"$ddad" --foreground --socket "$DDA_SOCKET" --state-dir "$ddad_state" "$@" \
 		>>/tmp/ddad.log 2>&1 &
 	ddad_pid=$!

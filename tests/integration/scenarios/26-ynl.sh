@@ -49,7 +49,8 @@ def ynl_dev(d):
     known = {"dev-address", "dev-vendor", "dev-device", "dev-subsys-vendor",
              "dev-subsys-device", "dev-class", "dev-driver", "dev-iommu-group",
              "dev-state", "dev-original-driver", "dev-reset-method",
-             "dev-reset-usec", "dev-health", "dev-physfn"}
+             "dev-reset-usec", "dev-health", "dev-physfn",
+             "dev-window-usec", "dev-unowned-usec"}
     assert set(d) <= known, set(d) - known
     return {"address": d["dev-address"],
             "vendor": "%04x" % d["dev-vendor"],
@@ -64,7 +65,10 @@ def ynl_dev(d):
             # dda.ko tells the health of the devices it holds; ddactl
             # says "ok" of the others, as libdda reads no attribute.
             "health": d.get("dev-health", "ok").replace("-", "_"),
-            "physfn": d.get("dev-physfn")}
+            "physfn": d.get("dev-physfn"),
+            # dda.ko sends the window's times only once there is one.
+            "window_usec": d.get("dev-window-usec"),
+            "unowned_usec": d.get("dev-unowned-usec")}
 
 def ddactl_dev(d):
     assert d.pop("vm") is None, d

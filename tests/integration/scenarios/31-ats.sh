@@ -23,15 +23,15 @@ dev=$(vm_pci_addr ats0)
 ats() { lspci -vvv -s "$dev" | sed -n 's/^[[:space:]]*ATSCtl:[[:space:]]*Enable\([+-]\).*/\1/p'; }
 master() { lspci -vv -s "$dev" | sed -n 's/^[[:space:]]*Control:.*BusMaster\([+-]\).*/\1/p'; }
 survey() { $ddactl survey "$dev" | tee /dev/stderr; }
-# The survey's ATS finding agrees with the device: "on while quarantined"
+# The survey's ATS finding, whole, agrees with the device: "on while quarantined"
 # exactly when ATS is on in quarantine, else "has ATS, on|off now".
 survey_agrees() {
 	local want=$1 out
 	out=$(survey)
 	if [[ $(driver_of "$dev") == dda && $want == + ]]; then
-		grep -q "ATS is on while quarantined" <<<"$out"
+		grep -q "ATS is on while quarantined: .* marks as translated$" <<<"$out"
 	else
-		grep -q "has ATS, $([[ $want == + ]] && echo on || echo off) now" <<<"$out"
+		grep -q "has ATS, $([[ $want == + ]] && echo on || echo off) now: .* marks as translated$" <<<"$out"
 	fi
 }
 # On 6.1 the blocking domain is an empty paging domain, which enables ATS.
