@@ -16,18 +16,9 @@
 . "$DDA_TESTLIB"
 . "$DDA_SRC/tests/integration/ddad.sh"
 
-sys=/sys/bus/pci/devices
 . "$DDA_SRC/tests/integration/guest-qmp.sh"
 . "$DDA_SRC/tests/integration/sriov.sh"
 
-vf_of() { basename "$(readlink "$sys/$pf/virtfn$1")"; }
-is_vf_of_pf() { [[ $(basename "$(readlink "$sys/$1/physfn")") == "$pf" ]]; }
-# assign_vf GUEST: assign a free VF to GUEST; its address to /tmp/vf.
-assign_vf() {
-	$ddactl assign --vf-of "$pf" --vm "$1" | tee /dev/stderr >/tmp/assign.out || return 1
-	grep -Eo '^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]' /tmp/assign.out >/tmp/vf
-	[[ -s /tmp/vf ]]
-}
 
 none_free() {
 	if $ddactl assign --vf-of "$pf" --vm g2 2>/tmp/err; then return 1; fi
@@ -41,14 +32,7 @@ removal_refused() {
 }
 both_dda() { is_driver "$a" dda && is_driver "$b" dda; }
 
-pf=$(vm_pci_addr nvme-sriov0)
-log "the SR-IOV NVMe PF is $pf"
-check "insmod dda.ko" insmod "$DDA_KO"
-check "modprobe vfio-pci" modprobe vfio-pci
-check "make 2 VFs into quarantine" "$ddactl" sriov "$pf" --vfs 2
-vf0=$(vf_of 0) vf1=$(vf_of 1)
-log "VFs $vf0 $vf1"
-check "both VFs are dda's" sh -c "[ $(driver_of "$vf0") = dda ] && [ $(driver_of "$vf1") = dda ]"
+sriov_pool_setup
 
 check "guest g1 starts" guest_start g1 2
 check "guest g2 starts" guest_start g2 2

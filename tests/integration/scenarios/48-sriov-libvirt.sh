@@ -19,19 +19,10 @@
 . "$DDA_SRC/tests/integration/libvirt.sh"
 . "$DDA_SRC/tests/integration/sriov.sh"
 
-sys=/sys/bus/pci/devices
 
-vf_of() { basename "$(readlink "$sys/$pf/virtfn$1")"; }
-is_vf_of_pf() { [[ $(basename "$(readlink "$sys/$1/physfn")") == "$pf" ]]; }
 has_alias() { virsh dumpxml "$1" | grep -q "<alias name='$(lv_alias "$2")'/>"; }
 lacks_alias() { local x; x=$(virsh dumpxml "$1") && [[ $x != *"<alias name='$(lv_alias "$2")'/>"* ]]; }
 lv_up_in_ddad() { $ddactl vm list | grep -Eq "^$1 +yes +libvirt +yes "; }
-# assign_vf DOMAIN: a free VF to DOMAIN; its address to /tmp/vf.
-assign_vf() {
-	$ddactl assign --vf-of "$pf" --vm "$1" | tee /dev/stderr >/tmp/assign.out || return 1
-	grep -Eo '^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]' /tmp/assign.out >/tmp/vf
-	[[ -s /tmp/vf ]] && is_vf_of_pf "$(</tmp/vf)"
-}
 # Fails, saying $1 on stderr.
 refused() {
 	local want=$1
@@ -56,14 +47,7 @@ back_in_pool() {
 	return 1
 }
 
-pf=$(vm_pci_addr nvme-sriov0)
-log "the SR-IOV NVMe PF is $pf"
-check "insmod dda.ko" insmod "$DDA_KO"
-check "modprobe vfio-pci" modprobe vfio-pci
-check "make 2 VFs into quarantine" "$ddactl" sriov "$pf" --vfs 2
-vf0=$(vf_of 0) vf1=$(vf_of 1)
-log "VFs $vf0 $vf1"
-check "both VFs are dda's" sh -c "[ $(driver_of "$vf0") = dda ] && [ $(driver_of "$vf1") = dda ]"
+sriov_pool_setup
 
 check "libvirt's world is set up" lv_setup
 lv_start_or_end
