@@ -81,6 +81,7 @@ struct libvirt_guests {
 	bool connected;
 	bool said;		/* that it is not connected, once */
 	bool look_all;		/* the next list: look at every domain */
+	bool list_again;	/* asked for a list while one was under way */
 	char why[256];		/* why it is not connected */
 	struct request *reqs;
 	size_t n_reqs;
@@ -115,6 +116,23 @@ static int request_keep(struct libvirt_guests *lg, uint64_t id,
 	reqs[lg->n_reqs++] = (struct request){ .id = id, .kind = kind,
 					       .dom = dom, .job = job };
 	return 0;
+}
+
+/*
+ * Asks for the list of domains, unless one is under way: then once more
+ * when it is answered (what changed since it began may be missing from
+ * it). A flood of define/undefine events costs two lists, not one each.
+ */
+static void domains_list(struct libvirt_guests *lg)
+{
+	size_t i;
+
+	for (i = 0; i < lg->n_reqs; i++)
+		if (lg->reqs[i].kind == REQ_DOMAINS) {
+			lg->list_again = true;
+			return;
+		}
+	request_keep(lg, libvirt_domains(lg->lv), REQ_DOMAINS, NULL, NULL);
 }
 
 static bool request_take(struct libvirt_guests *lg, uint64_t id,
@@ -389,6 +407,10 @@ static void request_answered(struct libvirt_guests *lg,
 	if (req.kind == REQ_DOMAINS) {
 		if (!ev->err)
 			domains_listed(lg, ev);
+		if (lg->list_again) {
+			lg->list_again = false;
+			domains_list(lg);
+		}
 		return;
 	}
 	dom = req.dom;
@@ -503,8 +525,7 @@ static void domain_event(struct libvirt_guests *lg, struct libvirt_event *ev)
 	case LIBVIRT_DEFINED:
 	case LIBVIRT_UNDEFINED:
 		/* Which domains there are is the list's to say. */
-		request_keep(lg, libvirt_domains(lg->lv), REQ_DOMAINS, NULL,
-			     NULL);
+		domains_list(lg);
 		break;
 	case LIBVIRT_DEVICE_REMOVED:
 		dom = domain_find(lg, ev->domain);
@@ -552,7 +573,7 @@ static void refresh(struct ddad *ddad, struct timer *timer)
 
 	if (!lg->connected)
 		return;
-	request_keep(lg, libvirt_domains(lg->lv), REQ_DOMAINS, NULL, NULL);
+	domains_list(lg);
 	timer_arm(ddad, &lg->timer, LIBVIRT_REFRESH_MS);
 }
 
