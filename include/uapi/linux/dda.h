@@ -35,7 +35,7 @@
  *		  [DDA_A_DEV_RESET_METHOD, DDA_A_DEV_RESET_USEC,
  *		   DDA_A_DEV_HEALTH], [DDA_A_DEV_BUSY],
  *		  [DDA_A_DEV_PHYSFN], [DDA_A_DEV_WINDOW_USEC],
- *		  [DDA_A_DEV_UNOWNED_USEC]
+ *		  [DDA_A_DEV_UNOWNED_USEC], [DDA_A_DEV_HOLD]
  *	Neither waits on a device lock nor wakes a sleeping device.
  *
  * The window between owners. DMA ownership of an IOMMU group has one owner
@@ -52,6 +52,13 @@
  * saw vfio's ownership) to the first moment it was known to have one again
  * (the poll that saw vfio's claim; dda's claim): an upper bound, over by
  * less than the polling interval at the time, in microseconds.
+ * A HANDOVER with DDA_A_DEV_HOLD shortens the handover's window to what
+ * ownership allows: dda keeps the group's DMA while vfio-pci binds, the
+ * device is assigned and held (DDA_A_DEV_HOLD in its device message), no
+ * VFIO user can open the group (its claim fails), and dda lets go only at
+ * DDA_CMD_DEV_RELEASE, which a caller sends just before its QEMU opens the
+ * group (device_add): the window is then that open's, not the whole
+ * handover's and the guest manager's.
  *	DDA_A_DEV_WINDOW_USEC: the last window of the device's group, kept
  *	while dda holds the device; absent before its first.
  *	DDA_A_DEV_UNOWNED_USEC: present while the group of a device dda
@@ -75,7 +82,17 @@
  * DDA_CMD_DEV_HANDOVER (do, admin): quarantined -> assigned, bound to
  *	vfio-pci in one step, so no other driver can take it in between.
  *	Always the whole IOMMU group (vfio takes a group or nothing), which
- *	must be wholly quarantined. A device with a guest pins dda.ko.
+ *	must be wholly quarantined. A device with a guest pins dda.ko. With
+ *	DDA_A_DEV_HOLD dda keeps the group's DMA until RELEASE (above).
+ *	request:  DDA_A_DEV_ADDRESS, [DDA_A_DEV_HOLD]
+ *	reply:    as DISMOUNT
+ *
+ * DDA_CMD_DEV_RELEASE (do, admin): assigned and held -> assigned: dda
+ *	gives up the group's DMA, which vfio's user may claim from now on,
+ *	and watches for that claim (reason DDA_REASON_OWNED). Always the
+ *	whole group; -EINVAL, with the reason, for a device that is not
+ *	assigned or whose group dda does not hold. Reported on the events
+ *	group (reason DDA_REASON_RELEASE, one event per device of the group).
  *	request:  DDA_A_DEV_ADDRESS
  *	reply:    as DISMOUNT
  *
@@ -159,6 +176,7 @@ enum dda_cmd {
 	DDA_CMD_DEV_SURVEY = 6,		/* assignability verdict and reasons */
 	DDA_CMD_DEV_EVENT = 7,		/* notification: a state change */
 	DDA_CMD_DEV_RESET = 8,		/* quarantined: reset again */
+	DDA_CMD_DEV_RELEASE = 9,	/* assigned, held: vfio's user may claim it */
 
 	__DDA_CMD_MAX,
 	DDA_CMD_MAX = __DDA_CMD_MAX - 1
@@ -189,6 +207,7 @@ enum dda_attr {
 	DDA_A_PAD = 21,			/* padding of u64 attributes, never read */
 	DDA_A_DEV_WINDOW_USEC = 22,	/* u64: the last window between owners */
 	DDA_A_DEV_UNOWNED_USEC = 23,	/* u64: its group has no DMA owner, this long */
+	DDA_A_DEV_HOLD = 24,		/* flag: dda holds the assigned group's DMA */
 
 	__DDA_A_MAX,
 	DDA_A_MAX = __DDA_A_MAX - 1
@@ -239,6 +258,7 @@ enum dda_reason {
 	DDA_REASON_UNLOAD = 6,		/* dda.ko unloading gave it back */
 	DDA_REASON_RESET = 7,		/* DDA_CMD_DEV_RESET */
 	DDA_REASON_OWNED = 8,		/* vfio's user claimed the group's DMA */
+	DDA_REASON_RELEASE = 9,		/* DDA_CMD_DEV_RELEASE */
 };
 
 enum dda_verdict {
