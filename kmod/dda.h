@@ -82,7 +82,8 @@ void dda_dev_set_reset(struct dda_dev *dd, enum dda_reset method, u32 usec,
 		       enum dda_health health);
 void dda_dev_set_health(struct dda_dev *dd, enum dda_health health);
 void dda_dev_set_window(struct dda_dev *dd, u64 usec);
-void dda_dev_window_closed(struct pci_dev *pdev, u64 usec);
+void dda_dev_window_closed(struct pci_dev *pdev, u64 usec,
+			   enum dda_reason reason);
 enum dda_health dda_health_of(struct pci_dev *pdev);
 struct pci_dev *dda_dev_next_unload(void);
 void dda_driver_name(struct pci_dev *pdev, char *buf, size_t len);
@@ -111,6 +112,8 @@ const char *dda_default_domain_type(struct pci_dev *pdev);
 void dda_group_handover(struct pci_dev *pdev, bool hold);
 bool dda_group_held(struct pci_dev *pdev);
 int dda_group_let_go(struct pci_dev *pdev);
+int dda_group_hold_again(struct iommu_group *iommu_group,
+			 const char *default_type);
 void dda_groups_exit(void);
 int dda_reset(struct dda_dev *dd);
 enum dda_reset dda_reset_method(struct pci_dev *pdev, unsigned int i);
@@ -166,7 +169,7 @@ void dda_mount_all(void);
 struct iommu_group;
 
 void dda_window_open(struct iommu_group *iommu_group, struct pci_dev *pdev,
-		     const char *default_type, ktime_t released);
+		     const char *default_type, ktime_t released, bool hold);
 u64 dda_window_close(struct iommu_group *iommu_group);
 void dda_window_hurry(struct pci_dev *pdev);
 bool dda_window_unowned(struct pci_dev *pdev, u64 *usec);

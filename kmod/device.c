@@ -256,13 +256,14 @@ void dda_dev_set_window(struct dda_dev *dd, u64 usec)
 }
 
 /*
- * vfio's user has claimed the group of @pdev, which dda handed over,
- * @usec after dda let go of it: keep that, and if @pdev is assigned tell
- * the events group (reason owned, the state unchanged); if the handover
- * has not ended yet (a user that opened the group at once), its event
- * reports it.
+ * The window of @pdev's group, which dda handed over, closed @usec after
+ * its last known owner let go of it (@reason: vfio's user claimed it, or
+ * dda held it again): keep that, and if @pdev is assigned tell the events
+ * group (the state unchanged); if the handover has not ended yet (a user
+ * that opened the group at once), its event reports it.
  */
-void dda_dev_window_closed(struct pci_dev *pdev, u64 usec)
+void dda_dev_window_closed(struct pci_dev *pdev, u64 usec,
+			   enum dda_reason reason)
 {
 	struct dda_event_extra extra = { .window_usec = usec };
 	enum dda_health health = DDA_HEALTH_OK;
@@ -280,7 +281,7 @@ void dda_dev_window_closed(struct pci_dev *pdev, u64 usec)
 	mutex_unlock(&dda_devs_lock);
 	if (assigned)
 		dda_netlink_event(pdev, DDA_STATE_ASSIGNED, DDA_STATE_ASSIGNED,
-				  DDA_REASON_OWNED, health, &extra);
+				  reason, health, &extra);
 }
 
 /* Mark @dd unhealthy for a reason other than its reset: see DDA_HEALTH_UNBOUND. */

@@ -68,8 +68,8 @@ static void __exit dda_exit(void)
 	dda_requests_exit();
 	dda_mount_all();
 	pci_unregister_driver(&dda_pci_driver);
-	dda_groups_exit();
 	dda_windows_exit();
+	dda_groups_exit();
 	dda_netlink_exit();
 	dda_device_exit();
 }

@@ -31,7 +31,8 @@ MODULE_PARM_DESC(allow_unsafe_interrupts,
  * @hold: that handover keeps the group: the last member out leaves it on
  *	the list, owned by dda with no users ("held"), until
  *	dda_group_let_go() releases it or dda's next probe of a member takes
- *	it back
+ *	it back; a group vfio's user let go of after such a release is held
+ *	again (dda_group_hold_again())
  * @window_usec: the window between owners that dda's claim of the group
  *	ended, 0 if none was watched (dda_window_close())
  *
@@ -135,6 +136,7 @@ void dda_group_handover(struct pci_dev *pdev, bool hold)
 	if (g) {
 		g->handover = true;
 		g->hold = hold;
+		g->window_usec = 0;	/* reported at the last claim */
 	}
 	mutex_unlock(&dda_groups_lock);
 	iommu_group_put(iommu_group);
@@ -172,10 +174,14 @@ static struct dda_group *dda_group_get(struct pci_dev *pdev)
 	mutex_lock(&dda_groups_lock);
 	g = dda_group_find(iommu_group);
 	if (g) {
-		/* Held since a handover: dda's again, no window in between. */
+		/*
+		 * Held since a handover: dda's again, with no window since
+		 * the last one dda_group_hold_again() reported, if any.
+		 */
 		if (!g->users++) {
 			g->handover = false;
 			g->hold = false;
+			dda_window_close(iommu_group);
 		}
 		iommu_group_put(iommu_group);
 		goto out_unlock;
@@ -227,7 +233,7 @@ static void dda_group_free(struct dda_group *g, struct pci_dev *pdev)
 	iommu_group_release_dma_owner(g->iommu_group);
 	if (g->handover)
 		dda_window_open(g->iommu_group, pdev, g->default_type,
-				released);
+				released, g->hold);
 	iommu_group_put(g->iommu_group);
 	kfree(g);
 }
@@ -271,6 +277,47 @@ int dda_group_let_go(struct pci_dev *pdev)
 		return -ENOENT;
 	dda_group_free(g, pdev);
 	return 0;
+}
+
+/*
+ * vfio's user let go of @iommu_group, which dda lent it (a release after a
+ * handover with hold): dda owns it again, held; the window in between is
+ * reported then (reason hold), not again at the reclaim. Called from a
+ * window's work, which dda_window_close() may wait for under
+ * dda_groups_lock: hence the trylock; -EAGAIN to try again later.
+ * -EEXIST if dda owns it already; the claim's error if vfio's user has
+ * claimed it again.
+ */
+int dda_group_hold_again(struct iommu_group *iommu_group,
+			 const char *default_type)
+{
+	struct dda_group *g;
+	int err;
+
+	if (!mutex_trylock(&dda_groups_lock))
+		return -EAGAIN;
+	if (dda_group_find(iommu_group)) {
+		err = -EEXIST;
+		goto out_unlock;
+	}
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g) {
+		err = -ENOMEM;
+		goto out_unlock;
+	}
+	g->iommu_group = iommu_group;
+	g->default_type = default_type;
+	g->hold = true;
+	err = iommu_group_claim_dma_owner(iommu_group, g);
+	if (err) {
+		kfree(g);
+		goto out_unlock;
+	}
+	iommu_group_ref_get(iommu_group);
+	list_add(&g->node, &dda_groups);
+out_unlock:
+	mutex_unlock(&dda_groups_lock);
+	return err;
 }
 
 /*

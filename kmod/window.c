@@ -8,8 +8,16 @@
  * claim or release, so dda asks, with iommu_group_dma_owner_claimed(), from
  * its release until its next claim: every millisecond for the first
  * DDA_WINDOW_FAST, then every 10 ms up to 10 s, every 100 ms up to a
- * minute, every second after; and, once vfio owns the group, every second,
- * or again every millisecond once a reclaim asks vfio-pci to let go.
+ * minute, every second after; and, once vfio owns the group, every second
+ * (every 10 ms if dda is to take it back, below), or again every
+ * millisecond once a reclaim asks vfio-pci to let go.
+ *
+ * A group released from a handover with hold (dda_let_go()) is lent to one
+ * user: once vfio's user has claimed it and let go again (QEMU closed the
+ * device: an unplug, or its end), dda claims it back at the first poll
+ * that sees it free (dda_group_hold_again()); the device stays assigned,
+ * held, for a reclaim or a release to move, and no other VFIO user can
+ * open the group meanwhile.
  *
  * A window is measured from the last moment the group was known to have an
  * owner (dda's own release, or the last poll that saw vfio's ownership) to
@@ -39,17 +47,22 @@
  * @iommu_group, @pdev: references held; @pdev is a member handed over
  * @default_type: the group's default domain type as dda found it, by the
  *	name sysfs gives it (see dda_domain_type_name())
+ * @hold: released from a handover with hold: dda takes the group back
+ *	once vfio's user has claimed it and let go
  *
  * Lock and lifetime: a watch is on dda_windows from dda's release of the
  * group (dda_window_open()) until dda claims the group again
  * (dda_window_close(): a reclaim, a failed handover), hands it over again,
  * or unloads (dda_windows_exit()); whoever takes it off the list stops its
  * work (cancel_delayed_work_sync()) and frees it. The work only stops
- * polling once no member is dda's (removed from the bus). Every work is
- * thus cancelled on reclaim, removal (at the next of those) and rmmod.
- * dda_windows_lock guards the list and @owned, @hurry, @known_owned and
- * @poll_from; @stop is read without it. The work takes no device lock and
- * not dda_groups_lock, so dda_window_close() may wait for it under both.
+ * polling once no member is dda's (removed from the bus), or once dda has
+ * taken the group back (@done: it stays on the list, unwatched, until
+ * dda_window_close()). Every work is thus cancelled on reclaim, removal
+ * (at the next of those) and rmmod. dda_windows_lock guards the list and
+ * @owned, @claimed, @done, @hurry, @known_owned and @poll_from; @stop is
+ * read without it. The work takes no device lock, and dda_groups_lock only
+ * by trylock (polling again if it is taken), so dda_window_close() may
+ * wait for it under both.
  */
 struct dda_window {
 	struct list_head node;
@@ -57,7 +70,10 @@ struct dda_window {
 	struct iommu_group *iommu_group;
 	struct pci_dev *pdev;
 	const char *default_type;
+	bool hold;
 	bool owned;		/* vfio owns it, as last seen */
+	bool claimed;		/* vfio's user has owned it */
+	bool done;		/* dda has taken it back: not watched */
 	bool hurry;		/* a reclaim waits for vfio to let go */
 	bool stop;
 	ktime_t known_owned;	/* the last moment it was known owned */
@@ -88,8 +104,9 @@ static unsigned long dda_window_interval(struct dda_window *w)
 {
 	s64 age = ktime_to_ms(ktime_sub(ktime_get(), w->poll_from));
 
+	/* A group lent to vfio's user is taken back within 10 ms. */
 	if (w->owned && !w->hurry)
-		return HZ;
+		return w->hold ? msecs_to_jiffies(10) : HZ;
 	if (age < 10 * MSEC_PER_SEC)
 		return msecs_to_jiffies(10);
 	if (age < 60 * MSEC_PER_SEC)
@@ -138,27 +155,55 @@ static bool dda_window_orphan(struct dda_window *w)
 	return orphan;
 }
 
-/* Tell each member handed over that vfio's user claimed its group. */
-static void dda_window_report(struct dda_window *w, u64 usec)
+/*
+ * Tell each member handed over that its window closed after @usec: vfio's
+ * user claimed its group (@reason owned), or dda took it back (hold).
+ */
+static void dda_window_report(struct dda_window *w, u64 usec,
+			      enum dda_reason reason)
 {
 	struct dda_members m;
 	unsigned int i;
 
 	if (dda_group_members(w->pdev, &m)) {
-		dda_dev_window_closed(w->pdev, usec);
+		dda_dev_window_closed(w->pdev, usec, reason);
 		return;
 	}
 	for (i = 0; i < m.n; i++)
-		dda_dev_window_closed(m.pdev[i], usec);
+		dda_dev_window_closed(m.pdev[i], usec, reason);
 	dda_members_put(&m);
+}
+
+/*
+ * vfio's user let go of a group lent to it: claim it back for dda. True
+ * once dda holds it (or had already claimed it); false to poll again
+ * (dda_groups_lock taken, vfio's user claimed it again, no memory).
+ */
+static bool dda_window_hold_again(struct dda_window *w)
+{
+	u64 usec = max_t(u64, dda_usec_since(w->known_owned), 1);
+	int err;
+
+	err = dda_group_hold_again(w->iommu_group, w->default_type);
+	if (err == -EEXIST)
+		return true;
+	if (err)
+		return false;
+	mutex_lock(&dda_windows_lock);
+	w->done = true;
+	mutex_unlock(&dda_windows_lock);
+	pci_info(w->pdev, "IOMMU group %d: let go by vfio's user, held by dda again %llu us later\n",
+		 iommu_group_id(w->iommu_group), usec);
+	dda_window_report(w, usec, DDA_REASON_HOLD);
+	return true;
 }
 
 static void dda_window_work(struct work_struct *work)
 {
 	struct dda_window *w = container_of(to_delayed_work(work),
 					    struct dda_window, work);
+	bool owned, hold_again;
 	u64 usec = 0;
-	bool owned;
 
 	if (READ_ONCE(w->stop))
 		return;
@@ -171,6 +216,7 @@ static void dda_window_work(struct work_struct *work)
 		/* vfio's claim, seen: the window is closed */
 		usec = dda_usec_since(w->known_owned);
 		w->owned = true;
+		w->claimed = true;
 		w->hurry = false;
 	} else if (!owned && w->owned) {
 		/* vfio's release, seen: a window opens, from the last poll */
@@ -179,13 +225,16 @@ static void dda_window_work(struct work_struct *work)
 	}
 	if (owned)
 		w->known_owned = ktime_get();
+	hold_again = !owned && w->hold && w->claimed;
 	mutex_unlock(&dda_windows_lock);
 
 	if (usec) {
 		pci_info(w->pdev, "IOMMU group %d: DMA owned again by vfio's user, %llu us after dda let go\n",
 			 iommu_group_id(w->iommu_group), usec);
-		dda_window_report(w, usec);
+		dda_window_report(w, usec, DDA_REASON_OWNED);
 	}
+	if (hold_again && dda_window_hold_again(w))
+		return;
 	/* Left for dda_window_close() or dda_windows_exit() to free. */
 	if (dda_window_orphan(w))
 		return;
@@ -201,7 +250,7 @@ static void dda_window_work(struct work_struct *work)
  * Best effort: without memory the window goes unmeasured.
  */
 void dda_window_open(struct iommu_group *iommu_group, struct pci_dev *pdev,
-		     const char *default_type, ktime_t released)
+		     const char *default_type, ktime_t released, bool hold)
 {
 	struct dda_window *w;
 
@@ -216,6 +265,7 @@ void dda_window_open(struct iommu_group *iommu_group, struct pci_dev *pdev,
 	w->iommu_group = iommu_group;
 	w->pdev = pci_dev_get(pdev);
 	w->default_type = default_type;
+	w->hold = hold;
 	w->known_owned = released;
 	w->poll_from = released;
 
@@ -236,8 +286,9 @@ static void dda_window_free(struct dda_window *w)
 
 /*
  * dda has just claimed @iommu_group again (a reclaim's probe, or a failed
- * handover's requarantine): stop watching. Returns the window that ends
- * here, in microseconds, when it was being watched, else 0.
+ * handover's requarantine), or takes back the group it held: stop watching.
+ * Returns the window that ends here, in microseconds, when it was being
+ * watched, else 0 (also when dda_window_hold_again() ended and reported it).
  */
 u64 dda_window_close(struct iommu_group *iommu_group)
 {
@@ -251,7 +302,9 @@ u64 dda_window_close(struct iommu_group *iommu_group)
 	mutex_unlock(&dda_windows_lock);
 	if (!w)
 		return 0;
-	usec = max_t(u64, dda_usec_since(w->known_owned), 1);
+	WRITE_ONCE(w->stop, true);
+	cancel_delayed_work_sync(&w->work);
+	usec = w->done ? 0 : max_t(u64, dda_usec_since(w->known_owned), 1);
 	dda_window_free(w);
 	return usec;
 }
@@ -269,7 +322,7 @@ void dda_window_hurry(struct pci_dev *pdev)
 		return;
 	mutex_lock(&dda_windows_lock);
 	w = dda_window_find(iommu_group);
-	if (w && w->owned) {
+	if (w && w->owned && !w->done) {
 		w->hurry = true;
 		w->poll_from = ktime_get();
 		mod_delayed_work(system_unbound_wq, &w->work, 0);
@@ -293,7 +346,7 @@ bool dda_window_unowned(struct pci_dev *pdev, u64 *usec)
 		return false;
 	mutex_lock(&dda_windows_lock);
 	w = dda_window_find(iommu_group);
-	if (w && !w->owned) {
+	if (w && !w->owned && !w->done) {
 		unowned = true;
 		*usec = max_t(u64, dda_usec_since(w->known_owned), 1);
 	}

@@ -653,7 +653,9 @@ static void dda_window_test(struct kunit *test)
  * group stays owned by dda, the device message says hold, and no VFIO user
  * can claim it (the test claims as vfio would). Once released, the claim
  * goes through, and the window dda measures starts at the release, not at
- * the handover 200 ms before it. A group held and never released is
+ * the handover 200 ms before it. When that user lets go, dda holds the
+ * group again within the 10 ms it polls a lent group at, and the group
+ * stays blocked until the reclaim. A group held and never released is
  * reclaimed with no window at all; a group not held cannot be released.
  */
 static void dda_hold_test(struct kunit *test)
@@ -661,7 +663,7 @@ static void dda_hold_test(struct kunit *test)
 	struct pci_dev *pdev = dda_test_edu(test);
 	struct netlink_ext_ack extack = {};
 	struct iommu_group *group;
-	ktime_t released;
+	ktime_t released, let_go;
 	u64 usec, window, waited;
 	int i;
 
@@ -700,9 +702,34 @@ static void dda_hold_test(struct kunit *test)
 	KUNIT_EXPECT_LT(test, window, 200 * USEC_PER_MSEC);
 	/* Released already: a second release is refused. */
 	KUNIT_EXPECT_EQ(test, dda_let_go(pdev, false, &extack), -EINVAL);
+
+	/* The user lets go: dda holds the group again, at once. */
+	let_go = ktime_get();
 	iommu_group_release_dma_owner(group);
+	for (i = 0; i < 200; i++) {
+		if (dda_test_msg_has(test, pdev, DDA_A_DEV_HOLD, NULL))
+			break;
+		usleep_range(USEC_PER_MSEC, 2 * USEC_PER_MSEC);
+	}
+	waited = ktime_to_us(ktime_sub(ktime_get(), let_go));
+	KUNIT_EXPECT_TRUE(test,
+			  dda_test_msg_has(test, pdev, DDA_A_DEV_HOLD, NULL));
+	KUNIT_EXPECT_TRUE(test, iommu_group_dma_owner_claimed(group));
+	KUNIT_EXPECT_NE(test, iommu_group_claim_dma_owner(group, test), 0);
+	KUNIT_EXPECT_FALSE(test, dda_window_unowned(pdev, &usec));
+	dda_expect_blocking(test, iommu_get_domain_for_dev(&pdev->dev));
+	window = dda_test_window_usec(test, pdev);
+	kunit_info(test, "let go: held again after %llu us (window %llu us)\n",
+		   waited, window);
+	KUNIT_EXPECT_GT(test, window, 0ULL);
+	KUNIT_EXPECT_LE(test, window, waited + 20 * USEC_PER_MSEC);
+	KUNIT_EXPECT_EQ(test, (int)dda_state_of(pdev),
+			(int)DDA_STATE_ASSIGNED);
 	KUNIT_ASSERT_EQ_MSG(test, dda_reclaim(pdev, false, &extack), 0,
 			    "%s", extack._msg ?: "");
+	KUNIT_EXPECT_TRUE(test, dda_test_bound_to(pdev, "dda"));
+	KUNIT_EXPECT_FALSE(test,
+			   dda_test_msg_has(test, pdev, DDA_A_DEV_HOLD, NULL));
 
 	/* Held, never released, reclaimed: owned by dda all along. */
 	KUNIT_ASSERT_EQ_MSG(test, dda_handover_held(pdev, false, &extack), 0,

@@ -46,8 +46,9 @@
  * dda's claim. dda watches the groups it handed over
  * (iommu_group_dma_owner_claimed(): every millisecond for the first
  * 100 ms, then every 10 ms up to 10 s, every 100 ms up to a minute, every
- * second after; while vfio owns the group every second, every millisecond
- * again once a RECLAIM starts). A window is the time from the last moment
+ * second after; while vfio owns the group every second, every 10 ms if
+ * RELEASE lent it (below), every millisecond again once a RECLAIM
+ * starts). A window is the time from the last moment
  * the group was known to have an owner (dda's release; the last poll that
  * saw vfio's ownership) to the first moment it was known to have one again
  * (the poll that saw vfio's claim; dda's claim): an upper bound, over by
@@ -93,6 +94,11 @@
  *	whole group; -EINVAL, with the reason, for a device that is not
  *	assigned or whose group dda does not hold. Reported on the events
  *	group (reason DDA_REASON_RELEASE, one event per device of the group).
+ *	The group is lent to one user: once vfio's user has claimed it and
+ *	let go (QEMU closed the devices: an unplug, or its end), dda claims
+ *	it back at once (reason DDA_REASON_HOLD, with the window between the
+ *	two, as watched): the devices stay assigned and held, for RECLAIM or
+ *	another RELEASE.
  *	request:  DDA_A_DEV_ADDRESS
  *	reply:    as DISMOUNT
  *
@@ -143,7 +149,9 @@
  *	owners (RECLAIM; a HANDOVER whose group vfio's user claimed before
  *	the handover had ended). Reason DDA_REASON_OWNED (the state stays assigned,
  *	one event per device of the group) says that vfio's user claimed the
- *	group a HANDOVER gave up, with DDA_A_DEV_WINDOW_USEC. With
+ *	group a HANDOVER gave up, with DDA_A_DEV_WINDOW_USEC; reason
+ *	DDA_REASON_HOLD that dda took back a group RELEASE lent, with the
+ *	window since its user let go. With
  *	the device messages of one dump, they keep a listener's view of every
  *	device: what no event carries (ids, class, IOMMU group) never changes
  *	while the device is on the bus.
@@ -259,6 +267,7 @@ enum dda_reason {
 	DDA_REASON_RESET = 7,		/* DDA_CMD_DEV_RESET */
 	DDA_REASON_OWNED = 8,		/* vfio's user claimed the group's DMA */
 	DDA_REASON_RELEASE = 9,		/* DDA_CMD_DEV_RELEASE */
+	DDA_REASON_HOLD = 10,		/* vfio's user let go: dda holds it again */
 };
 
 enum dda_verdict {
