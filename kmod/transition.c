@@ -72,6 +72,19 @@ static int dda_members_begin(struct dda_members *m, enum dda_state from,
 	return 0;
 }
 
+/*
+ * The members of a transition (dda_members_get()), each begun in state
+ * @from; on failure the caller still puts @m.
+ */
+static int dda_members_start(struct dda_members *m, struct pci_dev *pdev,
+			     bool group, enum dda_state from,
+			     struct netlink_ext_ack *extack)
+{
+	int err = dda_members_get(m, pdev, group, from, extack);
+
+	return err ?: dda_members_begin(m, from, extack);
+}
+
 static bool dda_driver_is(struct pci_dev *pdev, const char *name)
 {
 	char driver[DDA_DRIVER_NAME_LEN];
@@ -355,10 +368,7 @@ static int __dda_mount(struct pci_dev *pdev, bool group,
 		return -EBUSY;
 	}
 
-	err = dda_members_get(&m, pdev, group, DDA_STATE_QUARANTINED, extack);
-	if (err)
-		goto out_put;
-	err = dda_members_begin(&m, DDA_STATE_QUARANTINED, extack);
+	err = dda_members_start(&m, pdev, group, DDA_STATE_QUARANTINED, extack);
 	if (err)
 		goto out_put;
 
@@ -497,10 +507,7 @@ static int __dda_handover(struct pci_dev *pdev, bool hold,
 		return -ENOENT;
 	}
 
-	err = dda_members_get(&m, pdev, true, DDA_STATE_QUARANTINED, extack);
-	if (err)
-		goto out_put;
-	err = dda_members_begin(&m, DDA_STATE_QUARANTINED, extack);
+	err = dda_members_start(&m, pdev, true, DDA_STATE_QUARANTINED, extack);
 	if (err)
 		goto out_put;
 
@@ -564,10 +571,7 @@ int dda_let_go(struct pci_dev *pdev, bool group,
 	unsigned int i;
 	int err;
 
-	err = dda_members_get(&m, pdev, true, DDA_STATE_ASSIGNED, extack);
-	if (err)
-		goto out_put;
-	err = dda_members_begin(&m, DDA_STATE_ASSIGNED, extack);
+	err = dda_members_start(&m, pdev, true, DDA_STATE_ASSIGNED, extack);
 	if (err)
 		goto out_put;
 
@@ -625,10 +629,7 @@ int dda_reclaim(struct pci_dev *pdev, bool group,
 	unsigned int i;
 	int err;
 
-	err = dda_members_get(&m, pdev, true, DDA_STATE_ASSIGNED, extack);
-	if (err)
-		goto out_put;
-	err = dda_members_begin(&m, DDA_STATE_ASSIGNED, extack);
+	err = dda_members_start(&m, pdev, true, DDA_STATE_ASSIGNED, extack);
 	if (err)
 		goto out_put;
 
@@ -690,10 +691,7 @@ int dda_reset_again(struct pci_dev *pdev, bool group,
 	unsigned int i;
 	int err;
 
-	err = dda_members_get(&m, pdev, group, DDA_STATE_QUARANTINED, extack);
-	if (err)
-		goto out_put;
-	err = dda_members_begin(&m, DDA_STATE_QUARANTINED, extack);
+	err = dda_members_start(&m, pdev, group, DDA_STATE_QUARANTINED, extack);
 	if (err)
 		goto out_put;
 
