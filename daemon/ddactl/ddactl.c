@@ -2,9 +2,10 @@
 /*
  * ddactl: the command line of dda, discrete device assignment.
  *
- * ddactl COMMAND [ARGS...] runs the command of that name in commands[],
- * which declares each command's options and operands for the one parser,
- * args.c; each command group lives in a file of its own.
+ * ddactl [--socket PATH] COMMAND [ARGS...] runs the command of that name
+ * in commands[], which declares each command's options and operands for
+ * the one parser, args.c, as root declares ddactl's own; each command
+ * group lives in a file of its own.
  *
  * Exit codes:
  *	0	success
