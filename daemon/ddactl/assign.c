@@ -19,21 +19,6 @@
 /* How long ddad may take beyond the guest's own --timeout. */
 #define ASSIGN_TIMEOUT_MS	(5 * 60 * 1000)
 
-/* The seconds of --timeout: -1 after saying it is wrong. */
-static double timeout_parse(const char *text)
-{
-	char *end;
-	double t;
-
-	t = strtod(text, &end);
-	if (end == text || *end || !(t > 0 && t <= 3600)) {
-		warnx("--timeout '%s' is not a number of seconds, more than 0 and at most 3600",
-		      text);
-		return -1;
-	}
-	return t;
-}
-
 /* What ddad answered: the device, and its guest if it is assigned. */
 static int assign_print(struct json_object *result, bool json)
 {
@@ -61,11 +46,10 @@ static int assign_print(struct json_object *result, bool json)
 static int change_main(const struct command *cmd, const struct args *args,
 		       const char *op)
 {
-	const char *vm = args->vm, *timeout = args->timeout;
+	const char *vm = args->vm;
 	struct json_object *request, *result;
 	char canonical[DDA_ADDRESS_LEN + 1], pf[DDA_ADDRESS_LEN + 1] = "";
 	int ret, wait_ms = ASSIGN_TIMEOUT_MS;
-	double seconds = 0;
 
 	/* An address, or (assign) --vf-of PF: ddad picks a free VF of it. */
 	if (!args->n_operands == !args->vf_of) {
@@ -77,20 +61,16 @@ static int change_main(const struct command *cmd, const struct args *args,
 			      args->vf_of ? pf : canonical);
 	if (ret >= 0)
 		return ret;
-	if (timeout) {
-		seconds = timeout_parse(timeout);
-		if (seconds < 0)
-			return DDACTL_USAGE;
-		wait_ms += seconds * 1000;
-	}
+	wait_ms += args->timeout * 1000;
 
 	request = ddad_request(op);
 	if (!ddad_request_add(request, *pf ? "vf_of" : "address",
 			      json_object_new_string(*pf ? pf : canonical)) ||
 	    (vm && !ddad_request_add(request, "vm",
 				     json_object_new_string(vm))) ||
-	    (timeout && !ddad_request_add(request, "timeout",
-					  json_object_new_double(seconds))) ||
+	    (args->timeout &&
+	     !ddad_request_add(request, "timeout",
+			       json_object_new_double(args->timeout))) ||
 	    (args->persistent &&
 	     !ddad_request_add(request, "persistent",
 			       json_object_new_boolean(true)))) {

@@ -2,9 +2,10 @@
 /*
  * ddactl: the command line of dda, discrete device assignment.
  *
- * ddactl COMMAND [ARGS...] runs the command of that name in commands[],
- * which declares each command's options and operands for the one parser,
- * args.c; each command group lives in a file of its own.
+ * ddactl [--socket PATH] COMMAND [ARGS...] runs the command of that name
+ * in commands[], which declares each command's options and operands for
+ * the one parser, args.c, as root declares ddactl's own; each command
+ * group lives in a file of its own.
  *
  * Exit codes:
  *	0	success
@@ -64,8 +65,8 @@ static const struct command commands[] = {
 	  .help = "reset a quarantined device again; clears unhealthy (root)" },
 	{ .name = "sriov", .function = sriov_main,
 	  .options = (const struct command_option[]){
-		{ "--vfs", 0, OPTION_VALUE, offsetof(struct args, vfs), "N",
-		  false, NULL },
+		{ "--vfs", 0, OPTION_UINT16, offsetof(struct args, vfs), "N",
+		  false, "virtual functions" },
 		OPTION_JSON, { NULL } },
 	  .operands = "PF", .min = 1, .max = 1,
 	  .help = "the SR-IOV VFs of PF; --vfs N makes N, into quarantine (root)" },
@@ -110,46 +111,39 @@ static const struct command commands[] = {
 	{ NULL }
 };
 
-/* A group's synopsis, short: "add|list|remove ..." */
-static void synopsis_short(const struct command *cmd, char *buf, size_t size)
+/* ddactl's own options, before its command; and --help, the parser's. */
+static const struct command_option root_options[] = {
+	{ "--socket", 0, OPTION_VALUE, offsetof(struct args, socket), "PATH",
+	  false, "ddad's socket, for the commands marked ddad (else "
+	  "$DDA_SOCKET, else " DDAD_SOCKET ")" },
+	{ "--version", 'V', OPTION_FLAG, offsetof(struct args, version), NULL,
+	  false, "print ddactl's version" },
+	{ NULL }
+};
+
+static int root_main(const struct command *cmd, const struct args *args);
+
+/* ddactl itself: its options, then one of its commands. */
+static const struct command root = {
+	.name = "", .function = root_main, .options = root_options,
+	.subcommands = commands, .operands = "COMMAND [ARGS...]",
+	.notes = "ADDRESS is a PCI address, DDDD:BB:DD.F or BB:DD.F.\n"
+		 "--group acts on every device of its IOMMU group at once.\n"
+		 "--json prints JSON for scripts instead of text.\n"
+		 "Exit status: 0 success, 1 the operation failed,"
+		 " 2 bad usage or input.\n",
+};
+
+/* What ddactl's own options say: -1 to go on to the command. */
+static int root_main(const struct command *cmd, const struct args *args)
 {
-	char *blank;
-
-	command_synopsis(cmd, buf, size);
-	blank = strchr(buf, ' ');
-	if (cmd->subcommands && blank && blank + 4 < buf + size)
-		strcpy(blank, " ...");
-}
-
-static void usage(FILE *f)
-{
-	const struct command *cmd;
-	char synopsis[256];
-	int width = 0, len;
-
-	for (cmd = commands; cmd->name; cmd++) {
-		synopsis_short(cmd, synopsis, sizeof(synopsis));
-		len = strlen(cmd->name) + 1 + strlen(synopsis);
-		if (len > width)
-			width = len;
+	(void)cmd;
+	if (args->version) {
+		printf("ddactl %s\n", DDA_VERSION);
+		return DDACTL_OK;
 	}
-
-	fprintf(f, "Usage: ddactl [--socket PATH] COMMAND [ARGS...]\n"
-		   "       ddactl --version\n\n"
-		   "Commands:\n");
-	for (cmd = commands; cmd->name; cmd++) {
-		synopsis_short(cmd, synopsis, sizeof(synopsis));
-		fprintf(f, "  %s %-*s  %s\n", cmd->name,
-			width - (int)strlen(cmd->name) - 1, synopsis,
-			cmd->help);
-	}
-	fprintf(f, "\nADDRESS is a PCI address, DDDD:BB:DD.F or BB:DD.F.\n"
-		   "--group acts on every device of its IOMMU group at once.\n"
-		   "--json prints JSON for scripts instead of text.\n"
-		   "--socket PATH (or $DDA_SOCKET) is ddad's socket, for the commands\n"
-		   "marked ddad (default " DDAD_SOCKET ").\n"
-		   "Exit status: 0 success, 1 the operation failed,"
-		   " 2 bad usage or input.\n");
+	ddactl_socket = args->socket;
+	return -1;
 }
 
 static int help_main(const struct command *cmd, const struct args *args)
@@ -159,7 +153,7 @@ static int help_main(const struct command *cmd, const struct args *args)
 
 	(void)cmd;
 	if (!args->n_operands) {
-		usage(stdout);
+		command_usage(stdout, &root);
 		return DDACTL_OK;
 	}
 	for (i = 0; i < args->n_operands; i++) {
@@ -230,36 +224,7 @@ int command_failed(const struct dda *dda, int err, const char *what)
 
 int main(int argc, char *argv[])
 {
-	const struct command *cmd;
-	int ret, used;
-
-	/* --socket PATH: the ddad to talk to (else $DDA_SOCKET). */
-	while (argc > 2 && !strncmp(argv[1], "--socket", 8) &&
-	       (!argv[1][8] || argv[1][8] == '=')) {
-		used = argv[1][8] ? 1 : 2;
-		ddactl_socket = used == 1 ? argv[1] + 9 : argv[2];
-		argc -= used;
-		argv += used;
-	}
-	if (argc < 2) {
-		usage(stderr);
-		return DDACTL_USAGE;
-	}
-	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("ddactl %s\n", DDA_VERSION);
-		return DDACTL_OK;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(stdout);
-		return DDACTL_OK;
-	}
-
-	cmd = command_find(commands, argv[1]);
-	if (!cmd) {
-		warnx("'%s' is not a command; see 'ddactl help'", argv[1]);
-		return DDACTL_USAGE;
-	}
-	ret = command_run(cmd, argc - 1, argv + 1);
+	int ret = command_run(&root, argc, argv);
 
 	if (fflush(stdout) || ferror(stdout)) {
 		warn("cannot write the output");

@@ -42,9 +42,6 @@ extern const char policy_notes[];
 /* sriov.c */
 int sriov_main(const struct command *cmd, const struct args *args);
 
-/* The most virtual functions a PF can have: TotalVFs is 16 bits. */
-#define SRIOV_VFS_MAX	65535
-
 /* assign.c */
 int assign_main(const struct command *cmd, const struct args *args);
 int unassign_main(const struct command *cmd, const struct args *args);

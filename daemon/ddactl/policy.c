@@ -18,6 +18,7 @@
 #include <libkmod.h>
 
 #include "policy.h"
+#include "print.h"
 #include "sysfs_pci.h"
 #include "util.h"
 
@@ -629,16 +630,54 @@ void policy_free(struct policy *policy)
  * whichever event comes first, all selected devices carry driver_override
  * "dda" before any host driver is loaded.
  */
-static void report_selector(FILE *report, const struct sysfs_pci_device *d,
-			    const struct policy_selector *s, const char *what)
+/* What became of a selected device, as policy_apply() says it. */
+enum apply_step {
+	APPLY_MOUNTED,		/* mounted by hand: left with the host */
+	APPLY_MARK_FAILED,	/* its driver_override could not be set */
+	APPLY_MARKED,		/* driver_override set to dda */
+	APPLY_QUARANTINED,	/* then probed: dda.ko has it */
+	APPLY_NOT_TAKEN,	/* then probed: dda.ko did not take it */
+};
+
+static const struct {
+	const char *name;	/* in JSON */
+	const char *text;
+} apply_steps[] = {
+	[APPLY_MOUNTED] = { "mounted", "mounted by hand: left with the host until the next boot or `ddactl policy apply`" },
+	[APPLY_MARK_FAILED] = { "mark_failed", "cannot set its driver_override" },
+	[APPLY_MARKED] = { "marked", "driver_override set to dda" },
+	[APPLY_QUARANTINED] = { "quarantined", "quarantined" },
+	[APPLY_NOT_TAKEN] = { "not_taken", "dda.ko did not take it" },
+};
+
+/*
+ * One step of policy_apply(), when it reports: "ADDRESS: what (SELECTOR,
+ * FILE:LINE)", or ": ERROR" after what; in JSON an object.
+ */
+static void apply_report(bool report, const char *address,
+			 enum apply_step step,
+			 const struct policy_selector *s, int err)
 {
 	char text[POLICY_SELECTOR_SIZE];
 
 	if (!report)
 		return;
-	policy_selector_text(s, text);
-	fprintf(report, "%s: %s (%s, %s:%u)\n", d->dev.address, what, text,
-		s->file, s->line);
+	print_open_object(NULL);
+	print_string(PRINT_ANY, "address", "%s: ", address);
+	print_string(PRINT_JSON, "step", NULL, apply_steps[step].name);
+	print_text("%s", apply_steps[step].text);
+	if (err)
+		print_string(PRINT_ANY, "error", ": %s", strerror(-err));
+	if (step == APPLY_NOT_TAKEN)
+		print_text(" (see the kernel log)");
+	if (s) {
+		policy_selector_text(s, text);
+		print_string(PRINT_ANY, "selector", " (%s", text);
+		print_string(PRINT_ANY, "file", ", %s", s->file);
+		print_int(PRINT_ANY, "line", ":%lld)", s->line);
+	}
+	print_text("\n");
+	print_close_object();
 }
 
 static void mounted_path(char *path, size_t size, const char *dir,
@@ -706,7 +745,7 @@ int policy_mounted_clear(const char *dir)
 }
 
 int policy_apply(const struct policy *policy, const char *root,
-		 const char *mounted_dir, FILE *report,
+		 const char *mounted_dir, bool report,
 		 struct policy_apply *result)
 {
 	const struct policy_selector *s;
@@ -757,17 +796,15 @@ int policy_apply(const struct policy *policy, const char *root,
 		}
 		if (policy_mounted(mounted_dir, d->dev.address)) {
 			result->mounted++;
-			report_selector(report, d, s,
-					"mounted by hand: left with the host until the next boot or `ddactl policy apply`");
+			apply_report(report, d->dev.address, APPLY_MOUNTED, s,
+				     0);
 			continue;
 		}
 		err = sysfs_pci_set_override(root, d->dev.address,
 					     SYSFS_DDA_DRIVER);
 		if (err) {
-			if (report)
-				fprintf(report,
-					"%s: cannot set its driver_override: %s\n",
-					d->dev.address, strerror(-err));
+			apply_report(report, d->dev.address,
+				     APPLY_MARK_FAILED, NULL, err);
 			if (!ret)
 				ret = err;
 			continue;
@@ -775,7 +812,7 @@ int policy_apply(const struct policy *policy, const char *root,
 		marked[i] = true;
 		result->marked++;
 		result->pending++;
-		report_selector(report, d, s, "driver_override set to dda");
+		apply_report(report, d->dev.address, APPLY_MARKED, s, 0);
 	}
 
 	/*
@@ -791,14 +828,11 @@ int policy_apply(const struct policy *policy, const char *root,
 				 sizeof(driver));
 		if (!strcmp(driver, SYSFS_DDA_DRIVER)) {
 			result->pending--;
-			if (report)
-				fprintf(report, "%s: quarantined\n",
-					devs[i].dev.address);
-		} else if (report) {
-			fprintf(report,
-				"%s: dda.ko did not take it%s%s (see the kernel log)\n",
-				devs[i].dev.address, err ? ": " : "",
-				err ? strerror(-err) : "");
+			apply_report(report, devs[i].dev.address,
+				     APPLY_QUARANTINED, NULL, 0);
+		} else {
+			apply_report(report, devs[i].dev.address,
+				     APPLY_NOT_TAKEN, NULL, err);
 		}
 	}
 
@@ -833,15 +867,23 @@ static int words_add(struct words *w, const char *word)
 	return 0;
 }
 
-static void words_print(FILE *f, const char *prefix, const struct words *w)
+/*
+ * The words of w after prefix, "," between them, in text where mode says
+ * (nothing when there are none); in JSON an array key.
+ */
+static void words_print(enum print_mode mode, const char *key,
+			const char *prefix, const struct words *w)
 {
+	char first[32];
 	size_t i;
 
-	if (!w->n)
-		return;
-	fprintf(f, "%s", prefix);
+	snprintf(first, sizeof(first), "%s%%s", prefix);
+	if (mode & PRINT_JSON)
+		print_open_array(key);
 	for (i = 0; i < w->n; i++)
-		fprintf(f, "%s%s", i ? "," : "", w->word[i]);
+		print_string(mode, NULL, i ? ",%s" : first, w->word[i]);
+	if (mode & PRINT_JSON)
+		print_close_array();
 }
 
 static void words_free(struct words *w)
@@ -857,12 +899,11 @@ static void words_free(struct words *w)
  * The module parameters of policy: ids= from its ids without subsystem,
  * addresses= from its addresses and the devices its other selectors
  * (classes, ids with a subsystem) select now, which dda.ko cannot express;
- * a comment on f says so of each.
+ * printed of each, a comment in text, in JSON the array "by_address".
  */
 static int modprobe_options(const struct policy *policy,
 			    const struct dda_device *devs, size_t count,
-			    struct words *ids, struct words *addresses,
-			    FILE *f)
+			    struct words *ids, struct words *addresses)
 {
 	const struct policy_selector *s;
 	char text[POLICY_SELECTOR_SIZE];
@@ -879,16 +920,23 @@ static int modprobe_options(const struct policy *policy,
 			err = words_add(addresses, s->address);
 		}
 	}
+	print_open_array("by_address");
 	for (i = 0; !err && i < count; i++) {
 		s = policy_match(policy, &devs[i]);
 		if (!s || s->kind == POLICY_ADDRESS ||
 		    (s->kind == POLICY_ID && !s->subsystem))
 			continue;
 		policy_selector_text(s, text);
-		fprintf(f, "# %s is selected by %s (%s:%u): by its address\n",
-			devs[i].address, text, s->file, s->line);
+		print_open_object(NULL);
+		print_string(PRINT_ANY, "address", "# %s", devs[i].address);
+		print_string(PRINT_ANY, "selector", " is selected by %s", text);
+		print_string(PRINT_ANY, "file", " (%s", s->file);
+		print_int(PRINT_ANY, "line", ":%lld): by its address\n",
+			  s->line);
+		print_close_object();
 		err = words_add(addresses, devs[i].address);
 	}
+	print_close_array();
 	return err;
 }
 
@@ -929,7 +977,7 @@ static int drivers_add(struct kmod_ctx *kmod, const char *alias,
 }
 
 int policy_modprobe(const struct policy *policy,
-		    const struct dda_device *devs, size_t count, FILE *f)
+		    const struct dda_device *devs, size_t count)
 {
 	struct words ids = { 0 }, addresses = { 0 }, drivers = { 0 };
 	struct kmod_ctx *kmod;
@@ -940,9 +988,9 @@ int policy_modprobe(const struct policy *policy,
 	kmod = kmod_new(NULL, NULL);
 	if (!kmod)
 		return -ENOMEM;
-	fprintf(f, "# dda: quarantine at load, before the host drivers; from\n"
+	print_text("# dda: quarantine at load, before the host drivers; from\n"
 		   "# 'ddactl policy modprobe' (dda.conf(5)).\n");
-	err = modprobe_options(policy, devs, count, &ids, &addresses, f);
+	err = modprobe_options(policy, devs, count, &ids, &addresses);
 	for (i = 0; !err && i < count; i++) {
 		if (!policy_match(policy, &devs[i]))
 			continue;
@@ -953,16 +1001,20 @@ int policy_modprobe(const struct policy *policy,
 		goto out;
 
 	if (ids.n || addresses.n) {
-		fprintf(f, "# or on the kernel command line:");
-		words_print(f, " dda.ids=", &ids);
-		words_print(f, " dda.addresses=", &addresses);
-		fprintf(f, "\noptions dda");
-		words_print(f, " ids=", &ids);
-		words_print(f, " addresses=", &addresses);
-		fprintf(f, "\n");
+		print_text("# or on the kernel command line:");
+		words_print(PRINT_TEXT, NULL, " dda.ids=", &ids);
+		words_print(PRINT_TEXT, NULL, " dda.addresses=", &addresses);
+		print_text("\noptions dda");
 	}
+	words_print(PRINT_ANY, "ids", " ids=", &ids);
+	words_print(PRINT_ANY, "addresses", " addresses=", &addresses);
+	if (ids.n || addresses.n)
+		print_text("\n");
+	print_open_array("softdeps");
 	for (i = 0; i < drivers.n; i++)
-		fprintf(f, "softdep %s pre: dda\n", drivers.word[i]);
+		print_string(PRINT_ANY, NULL, "softdep %s pre: dda\n",
+			     drivers.word[i]);
+	print_close_array();
 	if (ids.n > POLICY_SELECT_MAX || addresses.n > POLICY_SELECT_MAX)
 		err = -E2BIG;
 out:

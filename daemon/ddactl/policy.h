@@ -146,29 +146,37 @@ struct policy_apply {
  * here when dda.ko is loaded; else when it loads, which result->pending
  * asks for). A device bound to a driver, or with a driver_override of its
  * own, or the boot VGA device, is left alone; so is one mounted by hand,
- * remembered in mounted_dir (NULL: none is). When report is not NULL,
- * says there, one line per selected device, what became of it. Returns 0,
- * or a negative errno when sysfs could not be read or written (after
+ * remembered in mounted_dir (NULL: none is). With report, prints through
+ * the printer (print.h) the caller started, of each step a selected device
+ * took, an item of the open array: in text a line, "ADDRESS: what
+ * (SELECTOR, FILE:LINE)"; in JSON an object {"address", "step", and
+ * "selector", "file", "line" or "error" as the step has them}, step one of
+ * "mounted", "mark_failed", "marked", "quarantined", "not_taken". Returns
+ * 0, or a negative errno when sysfs could not be read or written (after
  * marking what could be).
  */
 int policy_apply(const struct policy *policy, const char *root,
-		 const char *mounted_dir, FILE *report,
+		 const char *mounted_dir, bool report,
 		 struct policy_apply *result);
 
 /* dda.ko takes at most this many ids= and addresses= (kmod/select.c). */
 #define POLICY_SELECT_MAX	32
 
 /*
- * Writes to f the modprobe.d lines that quarantine what policy selects
- * among devs[count] when dda.ko loads, before their host drivers: "options
- * dda ids=... addresses=...", the same for the kernel command line, and
+ * Prints, through the printer (print.h) the caller started, in the open
+ * object, the modprobe.d lines that quarantine what policy selects among
+ * devs[count] when dda.ko loads, before their host drivers: "options dda
+ * ids=... addresses=...", the same for the kernel command line, and
  * "softdep MODULE pre: dda" for each module the modalias of a selected
  * device resolves to (libkmod, as modprobe would load it), with comments.
- * Returns 0; -E2BIG, after writing them, when dda.ko cannot take that many
- * ids or addresses (POLICY_SELECT_MAX); or -errno.
+ * In JSON: "by_address", the devices selected by what dda.ko cannot take
+ * ({"address", "selector", "file", "line"}), then "ids", "addresses" and
+ * "softdeps", arrays of strings. Returns 0; -E2BIG, after printing them,
+ * when dda.ko cannot take that many ids or addresses (POLICY_SELECT_MAX);
+ * or -errno.
  */
 int policy_modprobe(const struct policy *policy,
-		    const struct dda_device *devs, size_t count, FILE *f);
+		    const struct dda_device *devs, size_t count);
 
 /* Frees what policy holds, and zeroes it. */
 void policy_free(struct policy *policy);

@@ -224,13 +224,77 @@ static int check_main(const struct command *cmd, const struct args *a)
 	return with_devices(a, check);
 }
 
-static int apply_main(const struct command *cmd, const struct args *a)
+/*
+ * udev's apply: what it did to the kernel log, a line each, as text; on
+ * stdout "load" when dda.ko must load for the devices waiting for it.
+ */
+static int apply_udev(const struct policy *policy)
 {
 	struct policy_apply result;
-	struct policy policy;
 	char *log = NULL, *line, *next;
 	size_t log_size = 0;
-	FILE *report = stdout;
+	FILE *report;
+	int err;
+
+	report = open_memstream(&log, &log_size);
+	if (!report)
+		return command_failed(NULL, -errno, "policy apply");
+	print_start(report, PRINT_FORMAT_TEXT);
+	print_open_array(NULL);
+	err = policy_apply(policy, SYSFS_ROOT, POLICY_MOUNTED_DIR, true,
+			   &result);
+	print_close_array();
+	print_end();
+	fclose(report);
+	for (line = log; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		kmsg(5, "policy: %s", line);
+	}
+	free(log);
+	if (err)
+		kmsg(3, "policy: cannot apply it: %s", strerror(-err));
+	/* What the rule reads: dda.ko has devices waiting for it. */
+	if (result.pending && !result.dda_loaded)
+		printf("load\n");
+	/* Whatever went wrong is logged: dda.ko still has to load. */
+	return DDACTL_OK;
+}
+
+/*
+ * What each selected device went through, then how many were selected,
+ * marked, and wait for dda.ko; in JSON {"steps": [...], "selected",
+ * "marked", "pending", "dda_loaded"}.
+ */
+static int apply(const struct policy *policy, bool json)
+{
+	struct policy_apply result;
+	int err, perr;
+
+	print_start(stdout, json ? PRINT_FORMAT_JSON : PRINT_FORMAT_TEXT);
+	print_open_object(NULL);
+	print_open_array("steps");
+	err = policy_apply(policy, SYSFS_ROOT, NULL, true, &result);
+	print_close_array();
+	print_int(PRINT_ANY, "selected", "%lld selected", result.selected);
+	print_int(PRINT_ANY, "marked", ", %lld marked", result.marked);
+	print_int(PRINT_ANY, "pending", ", %lld waiting for dda.ko",
+		  result.pending);
+	print_bool(PRINT_JSON, "dda_loaded", NULL, result.dda_loaded);
+	if (result.pending && !result.dda_loaded)
+		print_text(" (modprobe dda)");
+	print_text("\n");
+	print_close_object();
+	perr = print_end();
+	if (err)
+		return command_failed(NULL, err, "policy apply");
+	return perr ? command_failed(NULL, perr, "policy apply") : DDACTL_OK;
+}
+
+static int apply_main(const struct command *cmd, const struct args *a)
+{
+	struct policy policy;
 	int ret, err;
 
 	(void)cmd;
@@ -238,64 +302,40 @@ static int apply_main(const struct command *cmd, const struct args *a)
 	if (ret >= 0)
 		return ret;
 	if (a->udev) {
-		report = open_memstream(&log, &log_size);
-		if (!report) {
-			policy_free(&policy);
-			return command_failed(NULL, -errno, "policy apply");
-		}
+		ret = apply_udev(&policy);
+		policy_free(&policy);
+		return ret;
 	}
 	/*
 	 * udev leaves what an administrator mounted by hand with the host;
 	 * an administrator's own apply takes it all again.
 	 */
-	if (!a->udev) {
-		err = policy_mounted_clear(POLICY_MOUNTED_DIR);
-		if (err)
-			warnx("cannot forget the devices mounted by hand (%s): %s",
-			      POLICY_MOUNTED_DIR, strerror(-err));
-	}
-	err = policy_apply(&policy, SYSFS_ROOT,
-			   a->udev ? POLICY_MOUNTED_DIR : NULL, report, &result);
-	policy_free(&policy);
-
-	if (a->udev) {
-		fclose(report);
-		for (line = log; line && *line; line = next) {
-			next = strchr(line, '\n');
-			if (next)
-				*next++ = '\0';
-			kmsg(5, "policy: %s", line);
-		}
-		free(log);
-		if (err)
-			kmsg(3, "policy: cannot apply it: %s", strerror(-err));
-		/* What the rule reads: dda.ko has devices waiting for it. */
-		if (result.pending && !result.dda_loaded)
-			printf("load\n");
-		/* Whatever went wrong is logged: dda.ko still has to load. */
-		return DDACTL_OK;
-	}
-
-	printf("%zu selected, %zu marked, %zu waiting for dda.ko%s\n",
-	       result.selected, result.marked, result.pending,
-	       result.pending && !result.dda_loaded ? " (modprobe dda)" : "");
+	err = policy_mounted_clear(POLICY_MOUNTED_DIR);
 	if (err)
-		return command_failed(NULL, err, "policy apply");
-	return DDACTL_OK;
+		warnx("cannot forget the devices mounted by hand (%s): %s",
+		      POLICY_MOUNTED_DIR, strerror(-err));
+	ret = apply(&policy, a->json);
+	policy_free(&policy);
+	return ret;
 }
 
 static int modprobe(const struct args *a, const struct policy *policy,
 		    const struct dda_device *devs, size_t count)
 {
-	int err;
+	int err, perr;
 
-	(void)a;
-	err = policy_modprobe(policy, devs, count, stdout);
+	print_start(stdout, a->json ? PRINT_FORMAT_JSON : PRINT_FORMAT_TEXT);
+	print_open_object(NULL);
+	err = policy_modprobe(policy, devs, count);
+	print_close_object();
+	perr = print_end();
 	if (err == -E2BIG) {
 		warnx("dda.ko takes at most %d ids and %d addresses",
 		      POLICY_SELECT_MAX, POLICY_SELECT_MAX);
 		return DDACTL_FAILED;
 	}
+	if (!err)
+		err = perr;
 	return err ? command_failed(NULL, err, "policy modprobe") : DDACTL_OK;
 }
 
@@ -315,11 +355,12 @@ const struct command policy_commands[] = {
 	  .help = "validate the policy; list the devices it selects now" },
 	{ .name = "policy apply", .function = apply_main,
 	  .options = (const struct command_option[]){
-		OPTION_FILE, OPTION_UDEV, { NULL } },
+		OPTION_FILE, OPTION_UDEV, OPTION_JSON, { NULL } },
 	  .help = "set driver_override \"dda\" on the selected devices "
 		  "that have no driver yet (root)" },
 	{ .name = "policy modprobe", .function = modprobe_main,
-	  .options = (const struct command_option[]){ OPTION_FILE, { NULL } },
+	  .options = (const struct command_option[]){
+		OPTION_FILE, OPTION_JSON, { NULL } },
 	  .help = "print modprobe.d lines quarantining the selected devices "
 		  "when dda.ko loads, before their host drivers (softdep)" },
 	{ NULL }

@@ -309,23 +309,17 @@ int sriov_main(const struct command *cmd, const struct args *args)
 	struct sriov_pf pf = { 0 };
 	sigset_t ending, old;
 	struct dda *dda;
-	unsigned int n = 0;
 	int ret, lock;
 
 	(void)cmd;
 	ret = command_address(args->operands[0], pf.address);
 	if (ret >= 0)
 		return ret;
-	if (args->vfs && args_uint(args->vfs, SRIOV_VFS_MAX, &n)) {
-		warnx("--vfs '%s' is not a number of virtual functions, 0 to %d",
-		      args->vfs, SRIOV_VFS_MAX);
-		return DDACTL_USAGE;
-	}
 	ret = command_open(&dda);
 	if (ret >= 0)
 		return ret;
 
-	if (args->vfs) {
+	if (args->vfs.given) {
 		lock = sysfs_pci_lock(SYSFS_ROOT);
 		if (lock < 0) {
 			ret = command_failed(NULL, lock, "cannot lock the PCI devices");
@@ -337,7 +331,7 @@ int sriov_main(const struct command *cmd, const struct args *args)
 		sigaddset(&ending, SIGHUP);
 		sigaddset(&ending, SIGQUIT);
 		sigprocmask(SIG_BLOCK, &ending, &old);
-		ret = sriov_change(dda, &pf, n);
+		ret = sriov_change(dda, &pf, args->vfs.value);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(lock);
 		if (ret >= 0)

@@ -17,13 +17,23 @@
 #define OPTION_VM	{ "--vm", 0, OPTION_VALUE, offsetof(struct args, vm), \
 			  "NAME", true, "the guest" }
 
-static int ran;
+static int ran, passed;
+static const char *socket_seen;
 
 static int run(const struct command *cmd, const struct args *args)
 {
 	(void)cmd;
 	(void)args;
 	return ++ran;
+}
+
+/* ddactl's own options: what they say, then on to the command. */
+static int pass(const struct command *cmd, const struct args *args)
+{
+	(void)cmd;
+	passed++;
+	socket_seen = args->socket;
+	return -1;
 }
 
 static const struct command assign = {
@@ -52,14 +62,48 @@ static const struct command policy = {
 	.notes = "Notes.\n",
 };
 
+/* A number of each kind. */
+static const struct command sriov = {
+	.name = "sriov", .function = run,
+	.options = (const struct command_option[]){
+		{ "--vfs", 0, OPTION_UINT16, offsetof(struct args, vfs), "N",
+		  false, "virtual functions" },
+		OPTION_TIMEOUT, { NULL } },
+	.operands = "PF", .min = 1, .max = 1,
+	.help = "make VFs",
+};
+
+static const struct command commands[] = {
+	{ .name = "assign", .function = run, .help = "give a device" },
+	{ .name = "policy", .subcommands = sub, .help = "the policy" },
+	{ NULL }
+};
+
+/* ddactl itself: its own options, before its command. */
+static const struct command root = {
+	.name = "", .function = pass,
+	.options = (const struct command_option[]){
+		{ "--socket", 0, OPTION_VALUE, offsetof(struct args, socket),
+		  "PATH", false, "ddad's socket" },
+		{ "--version", 'V', OPTION_FLAG,
+		  offsetof(struct args, version), NULL, false,
+		  "print the version" },
+		{ NULL } },
+	.subcommands = commands, .operands = "COMMAND [ARGS...]",
+	.notes = "Notes.\n",
+};
+
 /* What args says, in one line. */
 static void args_text(const struct args *a, char *buf, size_t size)
 {
 	size_t i, len;
 
+	char timeout[32] = "-";
+
+	if (a->timeout)
+		snprintf(timeout, sizeof(timeout), "%g", a->timeout);
 	len = snprintf(buf, size, "json=%d group=%d vm=%s timeout=%s files=",
-		       a->json, a->group, a->vm ? a->vm : "-",
-		       a->timeout ? a->timeout : "-");
+		       a->json, a->group, a->vm ? a->vm : "-", timeout);
 	for (i = 0; i < a->files.n; i++)
 		len += snprintf(buf + len, size - len, "%s%s", i ? "," : "",
 				a->files.items[i]);
@@ -67,6 +111,15 @@ static void args_text(const struct args *a, char *buf, size_t size)
 	for (i = 0; i < a->n_operands; i++)
 		len += snprintf(buf + len, size - len, "%s%s", i ? "," : "",
 				a->operands[i]);
+	/* What few commands take, only when given. */
+	if (a->vfs.given)
+		len += snprintf(buf + len, size - len, " vfs=%u", a->vfs.value);
+	if (a->socket)
+		len += snprintf(buf + len, size - len, " socket=%s", a->socket);
+	if (a->version)
+		len += snprintf(buf + len, size - len, " version=1");
+	if (a->subcommand)
+		snprintf(buf + len, size - len, " at=%d", a->subcommand);
 }
 
 static const struct parse_case {
@@ -109,6 +162,57 @@ static const struct parse_case {
 	{ &sub[1], "--group b a", -1,
 	  "json=0 group=1 vm=- timeout=- files= operands=b,a", "" },
 	{ &sub[1], "a b c", 2, NULL, "ddactl: unexpected parameter 'c'" },
+	/* Numbers: the parser checks their kind and its range. */
+	{ &sriov, "pf --vfs 0", -1,
+	  "json=0 group=0 vm=- timeout=- files= operands=pf vfs=0", "" },
+	{ &sriov, "pf --vfs=65535 --timeout=.5", -1,
+	  "json=0 group=0 vm=- timeout=0.5 files= operands=pf vfs=65535", "" },
+	{ &sriov, "pf --vfs 007 --timeout 3600", -1,
+	  "json=0 group=0 vm=- timeout=3600 files= operands=pf vfs=7", "" },
+	{ &sriov, "pf", -1,
+	  "json=0 group=0 vm=- timeout=- files= operands=pf", "" },
+	{ &sriov, "pf --vfs two", 2, NULL,
+	  "ddactl: --vfs 'two' is not a number of virtual functions, 0 to 65535" },
+	{ &sriov, "pf --vfs=65536", 2, NULL,
+	  "ddactl: --vfs '65536' is not a number of virtual functions, 0 to 65535" },
+	{ &sriov, "pf --vfs -1", 2, NULL,
+	  "ddactl: --vfs '-1' is not a number of virtual functions, 0 to 65535" },
+	{ &sriov, "pf --vfs 0x2", 2, NULL,
+	  "ddactl: --vfs '0x2' is not a number of virtual functions, 0 to 65535" },
+	{ &sriov, "pf --vfs=", 2, NULL, "ddactl: option '--vfs' needs a value" },
+	{ &sriov, "pf --vfs", 2, NULL, "ddactl: option '--vfs' needs a value" },
+	{ &sriov, "pf --timeout 0", 2, NULL,
+	  "ddactl: --timeout '0' is not a number of seconds, more than 0 and at most 3600" },
+	{ &sriov, "pf --timeout 3600.5", 2, NULL,
+	  "ddactl: --timeout '3600.5' is not a number of seconds, more than 0 and at most 3600" },
+	{ &sriov, "pf --timeout=1e3", 2, NULL,
+	  "ddactl: --timeout '1e3' is not a number of seconds, more than 0 and at most 3600" },
+	{ &sriov, "pf --timeout .", 2, NULL,
+	  "ddactl: --timeout '.' is not a number of seconds, more than 0 and at most 3600" },
+	{ &sriov, "pf --timeout inf", 2, NULL,
+	  "ddactl: --timeout 'inf' is not a number of seconds, more than 0 and at most 3600" },
+	{ &sriov, "pf --timeout -2", 2, NULL,
+	  "ddactl: --timeout '-2' is not a number of seconds, more than 0 and at most 3600" },
+	{ &sriov, "pf --timeout 1.2.3", 2, NULL,
+	  "ddactl: --timeout '1.2.3' is not a number of seconds, more than 0 and at most 3600" },
+	/* ddactl's own options: those before its command's name. */
+	{ &root, "--socket /s assign -j x", -1,
+	  "json=0 group=0 vm=- timeout=- files= operands=assign socket=/s at=3", "" },
+	{ &root, "--socket=/s --socket /t policy check", -1,
+	  "json=0 group=0 vm=- timeout=- files= operands=policy socket=/t at=4", "" },
+	{ &root, "-V", -1,
+	  "json=0 group=0 vm=- timeout=- files= operands= version=1", "" },
+	{ &root, "-- --socket", -1,
+	  "json=0 group=0 vm=- timeout=- files= operands=--socket at=2", "" },
+	{ &root, "--help assign", 0, NULL, "" },
+	{ &root, "--socket", 2, NULL, "ddactl: option '--socket' needs a value" },
+	{ &root, "--socket= status", 2, NULL,
+	  "ddactl: option '--socket' needs a value" },
+	{ &root, "--version=1", 2, NULL,
+	  "ddactl: option '--version' takes no value" },
+	{ &root, "--sock /s list", 2, NULL,
+	  "ddactl: unexpected parameter '--sock'" },
+	{ &root, "-j list", 2, NULL, "ddactl: unexpected parameter '-j'" },
 };
 
 static void test_parse(void)
@@ -164,6 +268,8 @@ static const struct synopsis_case {
 	{ &sub[0], "[--file FILE]... [--json]" },
 	{ &sub[1], "[A [B]] [--file FILE]... [--group]" },
 	{ &policy, "check|apply [--file FILE]... [--json] [--group]" },
+	{ &sriov, "PF [--vfs N] [--timeout SECONDS]" },
+	{ &root, "[--socket PATH] [--version] COMMAND [ARGS...]" },
 };
 
 static void test_synopsis(void)
@@ -196,6 +302,20 @@ static const struct usage_case {
 	  "Usage: ddactl assign ADDRESS --vm NAME [--timeout SECONDS] [--json]\n"
 	  "give a device to a guest\n",
 	  "a command's usage: its synopsis and what it does" },
+	{ &root,
+	  "Usage: ddactl [--socket PATH] [--version] COMMAND [ARGS...]\n"
+	  "\n"
+	  "Options:\n"
+	  "  --socket PATH  ddad's socket\n"
+	  "  --version, -V  print the version\n"
+	  "  --help, -h     show this help, or a command's (ddactl COMMAND --help)\n"
+	  "\n"
+	  "Commands:\n"
+	  "  assign                  give a device\n"
+	  "  policy check|apply ...  the policy\n"
+	  "\n"
+	  "Notes.\n",
+	  "ddactl's usage: its options, its commands, its notes" },
 };
 
 static void test_usage(void)
@@ -219,11 +339,20 @@ static void test_usage(void)
 static void test_run(void)
 {
 	char *argv[] = { "policy", "apply", "--group", NULL };
+	char *line[] = { "ddactl", "--socket=/s", "policy", "apply", "--group",
+			 NULL };
 
 	ran = 0;
 	is_int(command_run(&policy, 3, argv), 1,
 	       "a group runs the subcommand its second word names");
 	is_int(ran, 1, "once");
+
+	ran = 0;
+	is_int(command_run(&root, 5, line), 1,
+	       "ddactl runs the command after its own options");
+	is_int(passed, 1, "after its function read them");
+	is_str(socket_seen, "/s", "--socket's value");
+	is_int(ran, 1, "the command once");
 }
 
 /* The N of `ddactl sriov PF --vfs N`, at most 65535. */

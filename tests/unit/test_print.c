@@ -10,6 +10,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "policy.h"
 #include "print.h"
 #include "unit.h"
 #include "util.h"
@@ -296,6 +297,37 @@ static void too_deep(void)
 		print_close_array();
 }
 
+/*
+ * ddactl policy modprobe: ids= of an id, addresses= of an address and of
+ * the devices a class or an id with a subsystem selects (a comment each).
+ * No module's alias matches these made-up devices: no softdep.
+ */
+static void policy_modprobe_calls(void)
+{
+	static const struct dda_device devs[] = {
+		{ .address = "0000:00:09.0", .vendor = 0x1234,
+		  .device = 0xfff3, .class_code = 0xff0000 },
+		{ .address = "0000:00:0a.0", .vendor = 0x1234,
+		  .device = 0xfff2, .class_code = 0xff0000 },
+		{ .address = "0000:00:0b.0", .vendor = 0x1234,
+		  .device = 0xfff0, .subsys_vendor = 0x1af4,
+		  .subsys_device = 0x1100 },
+		{ .address = "0000:00:0c.0", .vendor = 0x1234,
+		  .device = 0xfff0 },
+	};
+	char error[POLICY_ERROR_SIZE];
+	struct policy policy = { 0 };
+
+	policy_parse(&policy, "m.conf",
+		     "id 1234:fff1\naddress 0000:00:09.0\nclass 0xff0000\n"
+		     "id 1234:fff0 subsystem 1af4:1100\n", error);
+	print_open_object(NULL);
+	if (policy_modprobe(&policy, devs, ARRAY_SIZE(devs)))
+		print_open_object(NULL);	/* a mistake print_end() says */
+	print_close_object();
+	policy_free(&policy);
+}
+
 static const struct {
 	const char *what;
 	void (*calls)(void);
@@ -443,6 +475,41 @@ static const struct {
 	{ "a row outside a table", row_outside_table, -EINVAL, "", "", "" },
 	{ "a header after the rows", header_after_rows, -EINVAL, "", "", "" },
 	{ "deeper than 16", too_deep, -EINVAL, "", "", "" },
+	{ "ddactl policy modprobe: its lines, or what they hold",
+	  policy_modprobe_calls, 0,
+	  "# dda: quarantine at load, before the host drivers; from\n"
+	  "# 'ddactl policy modprobe' (dda.conf(5)).\n"
+	  "# 0000:00:0a.0 is selected by class 0xff0000 (m.conf:3): by its address\n"
+	  "# 0000:00:0b.0 is selected by id 1234:fff0 subsystem 1af4:1100 (m.conf:4): by its address\n"
+	  "# or on the kernel command line: dda.ids=1234:fff1 dda.addresses=0000:00:09.0,0000:00:0a.0,0000:00:0b.0\n"
+	  "options dda ids=1234:fff1 addresses=0000:00:09.0,0000:00:0a.0,0000:00:0b.0\n",
+	  "{\n"
+	  "  \"by_address\": [\n"
+	  "    {\n"
+	  "      \"address\": \"0000:00:0a.0\",\n"
+	  "      \"selector\": \"class 0xff0000\",\n"
+	  "      \"file\": \"m.conf\",\n"
+	  "      \"line\": 3\n"
+	  "    },\n"
+	  "    {\n"
+	  "      \"address\": \"0000:00:0b.0\",\n"
+	  "      \"selector\": \"id 1234:fff0 subsystem 1af4:1100\",\n"
+	  "      \"file\": \"m.conf\",\n"
+	  "      \"line\": 4\n"
+	  "    }\n"
+	  "  ],\n"
+	  "  \"ids\": [\n"
+	  "    \"1234:fff1\"\n"
+	  "  ],\n"
+	  "  \"addresses\": [\n"
+	  "    \"0000:00:09.0\",\n"
+	  "    \"0000:00:0a.0\",\n"
+	  "    \"0000:00:0b.0\"\n"
+	  "  ],\n"
+	  "  \"softdeps\": [\n"
+	  "  ]\n"
+	  "}\n",
+	  NULL },
 };
 
 /* Runs the calls of case i in format; returns what they printed. */

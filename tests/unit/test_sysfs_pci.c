@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include "policy.h"
+#include "print.h"
 #include "sysfs_pci.h"
 #include "unit.h"
+#include "util.h"
 
 static char root[] = "/tmp/dda-test-sysfs.XXXXXX";
 
@@ -220,7 +222,7 @@ static void sriov(void)
 	is_int(policy_parse(&policy, "v.conf", "vf-of 3b:00.0\n", error), 0,
 	       "a vf-of policy");
 	put("bus/pci/drivers_probe", "");
-	is_int(policy_apply(&policy, root, NULL, NULL, &r), 0, "applied");
+	is_int(policy_apply(&policy, root, NULL, false, &r), 0, "applied");
 	is_int(r.selected, 2, "selects the two VFs");
 	is_str(override_of("0000:3b:10.0"), "dda", "the first is marked");
 	is_str(override_of("0000:3b:10.2"), "dda", "the second too");
@@ -245,8 +247,12 @@ static void mounted_by_hand(void)
 	is_int(policy_mounted_set(mounted, "0000:07:00.0", true), 0,
 	       "remember the i210 as mounted by hand");
 	report = open_memstream(&log, &log_size);
-	is_int(policy_apply(&policy, root, mounted, report, &r), 0,
+	print_start(report, PRINT_FORMAT_TEXT);
+	print_open_array(NULL);
+	is_int(policy_apply(&policy, root, mounted, true, &r), 0,
 	       "udev's apply");
+	print_close_array();
+	print_end();
 	fclose(report);
 	show(log);
 	is_int(r.mounted, 1, "one selected device was mounted by hand");
@@ -257,13 +263,13 @@ static void mounted_by_hand(void)
 	   "the report says why");
 	free(log);
 
-	is_int(policy_apply(&policy, root, NULL, NULL, &r), 0,
+	is_int(policy_apply(&policy, root, NULL, false, &r), 0,
 	       "an apply that does not look at what was mounted");
 	is_str(override_of("0000:07:00.0"), "dda", "marks it");
 	put("bus/pci/devices/0000:07:00.0/driver_override", "(null)\n");
 
 	is_int(policy_mounted_clear(mounted), 0, "forget every one");
-	is_int(policy_apply(&policy, root, mounted, NULL, &r), 0,
+	is_int(policy_apply(&policy, root, mounted, false, &r), 0,
 	       "udev's apply again");
 	is_int(r.mounted, 0, "none is mounted by hand now");
 	is_str(override_of("0000:07:00.0"), "dda", "the i210 is marked");
@@ -271,6 +277,60 @@ static void mounted_by_hand(void)
 	       "forgetting one that is not remembered is fine");
 	is_int(policy_mounted_clear("/nonexistent/dda"), 0,
 	       "clearing a directory that does not exist is fine");
+	policy_free(&policy);
+}
+
+/* What policy_apply() says of each step it took, in text and in JSON. */
+static const struct {
+	enum print_format format;
+	const char *want;
+} applied[] = {
+	{ PRINT_FORMAT_TEXT,
+	  "0000:09:00.0: driver_override set to dda (address 0000:09:00.0, p.conf:1)\n"
+	  "0000:0a:00.0: mounted by hand: left with the host until the next boot or `ddactl policy apply` (address 0000:0a:00.0, p.conf:2)\n"
+	  "0000:09:00.0: dda.ko did not take it (see the kernel log)\n" },
+	{ PRINT_FORMAT_JSON_LINE,
+	  "[ { \"address\": \"0000:09:00.0\", \"step\": \"marked\", "
+	  "\"selector\": \"address 0000:09:00.0\", \"file\": \"p.conf\", "
+	  "\"line\": 1 }, "
+	  "{ \"address\": \"0000:0a:00.0\", \"step\": \"mounted\", "
+	  "\"selector\": \"address 0000:0a:00.0\", \"file\": \"p.conf\", "
+	  "\"line\": 2 }, "
+	  "{ \"address\": \"0000:09:00.0\", \"step\": \"not_taken\" } ]\n" },
+};
+
+static void apply_printed(void)
+{
+	char error[POLICY_ERROR_SIZE], mounted[160], *log;
+	struct policy policy = { 0 };
+	struct policy_apply r;
+	size_t log_size, i;
+	FILE *f;
+
+	snprintf(mounted, sizeof(mounted), "%s/run/mounted", root);
+	is_int(policy_parse(&policy, "p.conf",
+			    "address 0000:09:00.0\naddress 0000:0a:00.0\n",
+			    error), 0, "a policy of two addresses");
+	device("0000:09:00.0", "0x1234", "0x11e8", "0x00ff00", NULL, NULL);
+	device("0000:0a:00.0", "0x1234", "0x11e8", "0x00ff00", NULL, NULL);
+	for (i = 0; i < ARRAY_SIZE(applied); i++) {
+		put("bus/pci/devices/0000:09:00.0/driver_override", "(null)\n");
+		policy_mounted_set(mounted, "0000:0a:00.0", true);
+		log = NULL;
+		f = open_memstream(&log, &log_size);
+		print_start(f, applied[i].format);
+		print_open_array(NULL);
+		is_int(policy_apply(&policy, root, mounted, true, &r), 0,
+		       "policy_apply(), reported");
+		print_close_array();
+		is_int(print_end(), 0, "printed");
+		fclose(f);
+		is_str(log, applied[i].want,
+		       "%s: each step, marked, mounted by hand, not taken",
+		       applied[i].format ? "JSON" : "text");
+		free(log);
+	}
+	policy_mounted_clear(mounted);
 	policy_free(&policy);
 }
 
@@ -311,7 +371,11 @@ int main(void)
 			    "id 8086:10d3\nclass 0x0403\nclass 0x03\n"
 			    "class 0x06\n", error), 0, "a policy");
 	report = open_memstream(&log, &log_size);
-	is_int(policy_apply(&policy, root, NULL, report, &r), 0, "policy_apply()");
+	print_start(report, PRINT_FORMAT_TEXT);
+	print_open_array(NULL);
+	is_int(policy_apply(&policy, root, NULL, true, &r), 0, "policy_apply()");
+	print_close_array();
+	print_end();
 	fclose(report);
 	show(log);
 	is_int(r.selected, 5, "selects the 3 e1000e, the sound card, the VGA");
@@ -341,7 +405,7 @@ int main(void)
 	   "and says nothing of those left alone");
 	free(log);
 
-	is_int(policy_apply(&policy, root, NULL, NULL, &r), 0, "applied again");
+	is_int(policy_apply(&policy, root, NULL, false, &r), 0, "applied again");
 	is_int(r.marked, 0, "marks nothing more");
 	is_int(r.pending, 2, "the 2 still wait for dda.ko");
 
@@ -351,7 +415,11 @@ int main(void)
 	ok(sysfs_pci_dda_loaded(root), "with dda.ko loaded");
 	log = NULL;
 	report = open_memstream(&log, &log_size);
-	is_int(policy_apply(&policy, root, NULL, report, &r), 0, "policy_apply()");
+	print_start(report, PRINT_FORMAT_TEXT);
+	print_open_array(NULL);
+	is_int(policy_apply(&policy, root, NULL, true, &r), 0, "policy_apply()");
+	print_close_array();
+	print_end();
 	fclose(report);
 	show(log);
 	is_int(r.marked, 1, "marks the e1000e again");
@@ -365,7 +433,7 @@ int main(void)
 	policy_free(&policy);
 	is_int(policy_parse(&policy, "g.conf", "", error), 0, "no selector");
 	put("bus/pci/drivers_probe", "");
-	is_int(policy_apply(&policy, root, NULL, NULL, &r), 0,
+	is_int(policy_apply(&policy, root, NULL, false, &r), 0,
 	       "an empty policy applies");
 	is_int(r.selected + r.marked + r.pending, 0, "and does nothing");
 	policy_free(&policy);
@@ -373,11 +441,12 @@ int main(void)
 	is_int(policy_parse(&policy, "h.conf", "class 0x02", error), 0,
 	       "a policy");
 	snprintf(cmd, sizeof(cmd), "%s/nowhere", root);
-	is_int(policy_apply(&policy, cmd, NULL, NULL, &r), -ENOENT,
+	is_int(policy_apply(&policy, cmd, NULL, false, &r), -ENOENT,
 	       "no sysfs: -ENOENT");
 	policy_free(&policy);
 
 	mounted_by_hand();
+	apply_printed();
 	sriov();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

@@ -50,6 +50,13 @@ check "a class and an id with a subsystem become addresses" sh -c "
 	grep -qx 'options dda ids=8086:10d3 addresses=$edu,$nic0,$nic1' /tmp/p.out &&
 	grep -qx '# $edu is selected by class 0x00ff (/tmp/p.conf:2): by its address' /tmp/p.out &&
 	grep -qx 'softdep e1000e pre: dda' /tmp/p.out"
+check "--json: what the lines hold" sh -c "
+	$ddactl policy modprobe --file /tmp/p.conf --json | tee /dev/stderr | jq -e '
+		.ids == [\"8086:10d3\"] and
+		.addresses == [\"$edu\", \"$nic0\", \"$nic1\"] and
+		any(.by_address[]; .address == \"$edu\" and
+			.selector == \"class 0x00ff\" and .line == 2) and
+		any(.softdeps[]; . == \"e1000e\")'"
 
 dmesg_mark
 check "modprobe e1000e" modprobe e1000e

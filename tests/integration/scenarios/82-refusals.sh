@@ -56,6 +56,9 @@ says "status without ddad: the same" "ddad is not running" $ddactl status
 says "vm list without ddad: the same" "ddad is not running" $ddactl vm list
 says "--socket names another socket" "ddad is not running \(socket /tmp/other.sock\)" \
 	$ddactl --socket /tmp/other.sock status
+check "--socket without a path is bad usage, said as a command's option" sh -c "
+	$ddactl --socket 2>/tmp/err; test \$? -eq 2 && cat /tmp/err &&
+	grep -qx \"ddactl: option '--socket' needs a value\" /tmp/err"
 check "dismount works without ddad" $ddactl dismount $edu
 check "dismount the e1000e" $ddactl dismount "$nic"
 check "list --json works without ddad: vm null" sh -c \
