@@ -108,7 +108,10 @@ extern bool dda_allow_unsafe_interrupts;
 bool dda_bound(struct pci_dev *pdev);
 bool dda_isolated_msi(struct pci_dev *pdev);
 const char *dda_default_domain_type(struct pci_dev *pdev);
-void dda_group_handover(struct pci_dev *pdev);
+void dda_group_handover(struct pci_dev *pdev, bool hold);
+bool dda_group_held(struct pci_dev *pdev);
+int dda_group_let_go(struct pci_dev *pdev);
+void dda_groups_exit(void);
 int dda_reset(struct dda_dev *dd);
 enum dda_reset dda_reset_method(struct pci_dev *pdev, unsigned int i);
 void dda_save_for_next(struct dda_dev *dd);
@@ -149,6 +152,10 @@ int dda_mount(struct pci_dev *pdev, bool group,
 	      struct netlink_ext_ack *extack);
 int dda_handover(struct pci_dev *pdev, bool group,
 		 struct netlink_ext_ack *extack);
+int dda_handover_held(struct pci_dev *pdev, bool group,
+		      struct netlink_ext_ack *extack);
+int dda_let_go(struct pci_dev *pdev, bool group,
+	       struct netlink_ext_ack *extack);
 int dda_reclaim(struct pci_dev *pdev, bool group,
 		struct netlink_ext_ack *extack);
 int dda_reset_again(struct pci_dev *pdev, bool group,

@@ -224,7 +224,9 @@ void dda_dev_end(struct dda_dev *dd, enum dda_state state,
 
 	if (drop)
 		dda_dev_free(dd);
-	if (old != state || reason == DDA_REASON_RESET)
+	/* A reset and a release are announced though the state stays. */
+	if (old != state || reason == DDA_REASON_RESET ||
+	    reason == DDA_REASON_RELEASE)
 		dda_netlink_event(pdev, old, state, reason, health, &extra);
 	pci_dev_put(pdev);
 }
@@ -524,6 +526,8 @@ int dda_dev_fill(struct sk_buff *skb, struct pci_dev *pdev)
 		return err;
 	if (dda_window_unowned(pdev, &unowned) &&
 	    nla_put_u64_64bit(skb, DDA_A_DEV_UNOWNED_USEC, unowned, DDA_A_PAD))
+		return -EMSGSIZE;
+	if (dda_group_held(pdev) && nla_put_flag(skb, DDA_A_DEV_HOLD))
 		return -EMSGSIZE;
 	if (pdev->is_virtfn &&
 	    nla_put_string(skb, DDA_A_DEV_PHYSFN, pci_name(pci_physfn(pdev))))

@@ -58,7 +58,8 @@ err_device:
  * Unload lets no request start and waits for those running; then gives
  * every quarantined device back to its host driver, while the family still
  * reports it; unregistering the driver then lets go of any device that
- * could not go back, which stays unbound with driver_override "dda". Any
+ * could not go back, which stays unbound with driver_override "dda". A
+ * group still held (its devices left the bus) is released. Any
  * watch of a window between owners left (its devices left the bus) stops
  * before the family goes, since it reports on it.
  */
@@ -67,6 +68,7 @@ static void __exit dda_exit(void)
 	dda_requests_exit();
 	dda_mount_all();
 	pci_unregister_driver(&dda_pci_driver);
+	dda_groups_exit();
 	dda_windows_exit();
 	dda_netlink_exit();
 	dda_device_exit();

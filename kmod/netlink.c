@@ -38,6 +38,12 @@ VISIBLE_IF_KUNIT const struct nla_policy dda_dev_change_policy[DDA_A_MAX + 1] = 
 };
 EXPORT_SYMBOL_IF_KUNIT(dda_dev_change_policy);
 
+static const struct nla_policy dda_dev_handover_policy[DDA_A_MAX + 1] = {
+	[DDA_A_DEV_ADDRESS] = { .type = NLA_NUL_STRING,
+				.len = DDA_ADDRESS_LEN },
+	[DDA_A_DEV_HOLD] = { .type = NLA_FLAG },
+};
+
 static const struct genl_multicast_group dda_mcgrps[] = {
 	{ .name = DDA_MCGRP_EVENTS },
 };
@@ -248,7 +254,14 @@ static int dda_dev_mount_doit(struct sk_buff *skb, struct genl_info *info)
 
 static int dda_dev_handover_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return dda_dev_change(skb, info, dda_handover);
+	return dda_dev_change(skb, info,
+			      nla_get_flag(info->attrs[DDA_A_DEV_HOLD]) ?
+			      dda_handover_held : dda_handover);
+}
+
+static int dda_dev_release_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return dda_dev_change(skb, info, dda_let_go);
 }
 
 static int dda_dev_reclaim_doit(struct sk_buff *skb, struct genl_info *info)
@@ -397,7 +410,7 @@ static const struct genl_ops dda_genl_ops[] = {
 		.cmd = DDA_CMD_DEV_HANDOVER,
 		.flags = GENL_ADMIN_PERM,
 		.doit = dda_dev_handover_doit,
-		.policy = dda_dev_get_policy,
+		.policy = dda_dev_handover_policy,
 		.maxattr = DDA_A_MAX,
 	},
 	{
@@ -411,6 +424,13 @@ static const struct genl_ops dda_genl_ops[] = {
 		.cmd = DDA_CMD_DEV_RESET,
 		.flags = GENL_ADMIN_PERM,
 		.doit = dda_dev_reset_doit,
+		.policy = dda_dev_get_policy,
+		.maxattr = DDA_A_MAX,
+	},
+	{
+		.cmd = DDA_CMD_DEV_RELEASE,
+		.flags = GENL_ADMIN_PERM,
+		.doit = dda_dev_release_doit,
 		.policy = dda_dev_get_policy,
 		.maxattr = DDA_A_MAX,
 	},

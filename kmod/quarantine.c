@@ -28,6 +28,10 @@ MODULE_PARM_DESC(allow_unsafe_interrupts,
  *	before it took ownership: see dda_default_domain_type()
  * @handover: a handover is about to release the group to vfio-pci, whose
  *	user's claim dda then watches for (window.c)
+ * @hold: that handover keeps the group: the last member out leaves it on
+ *	the list, owned by dda with no users ("held"), until
+ *	dda_group_let_go() releases it or dda's next probe of a member takes
+ *	it back
  * @window_usec: the window between owners that dda's claim of the group
  *	ended, 0 if none was watched (dda_window_close())
  *
@@ -37,7 +41,9 @@ MODULE_PARM_DESC(allow_unsafe_interrupts,
  * unmanaged domain the core makes), and no other driver or user can change
  * that until dda releases ownership. Entries live on dda_groups under
  * dda_groups_lock, which is taken inside device_lock (from probe and remove)
- * and held across the IOMMU calls.
+ * and held across the IOMMU calls; a held entry, whose members are bound to
+ * vfio-pci, is freed by dda_group_let_go(), or at unload by
+ * dda_groups_exit() should its devices all have left the bus.
  */
 struct dda_group {
 	struct list_head node;
@@ -45,6 +51,7 @@ struct dda_group {
 	unsigned int users;
 	const char *default_type;
 	bool handover;
+	bool hold;
 	u64 window_usec;
 };
 
@@ -113,9 +120,10 @@ const char *dda_default_domain_type(struct pci_dev *pdev)
 
 /*
  * A handover is about to unbind dda from every member of @pdev's group:
- * the last one out releases the group and dda watches for vfio's claim.
+ * the last one out releases the group and dda watches for vfio's claim;
+ * with @hold it keeps the group instead, until dda_group_let_go().
  */
-void dda_group_handover(struct pci_dev *pdev)
+void dda_group_handover(struct pci_dev *pdev, bool hold)
 {
 	struct iommu_group *iommu_group = iommu_group_get(&pdev->dev);
 	struct dda_group *g;
@@ -124,10 +132,29 @@ void dda_group_handover(struct pci_dev *pdev)
 		return;
 	mutex_lock(&dda_groups_lock);
 	g = dda_group_find(iommu_group);
-	if (g)
+	if (g) {
 		g->handover = true;
+		g->hold = hold;
+	}
 	mutex_unlock(&dda_groups_lock);
 	iommu_group_put(iommu_group);
+}
+
+/* Is @pdev's group held: handed over with hold, and not released yet? */
+bool dda_group_held(struct pci_dev *pdev)
+{
+	struct iommu_group *iommu_group = iommu_group_get(&pdev->dev);
+	struct dda_group *g;
+	bool held;
+
+	if (!iommu_group)
+		return false;
+	mutex_lock(&dda_groups_lock);
+	g = dda_group_find(iommu_group);
+	held = g && !g->users;
+	mutex_unlock(&dda_groups_lock);
+	iommu_group_put(iommu_group);
+	return held;
 }
 
 static struct dda_group *dda_group_get(struct pci_dev *pdev)
@@ -145,7 +172,11 @@ static struct dda_group *dda_group_get(struct pci_dev *pdev)
 	mutex_lock(&dda_groups_lock);
 	g = dda_group_find(iommu_group);
 	if (g) {
-		g->users++;
+		/* Held since a handover: dda's again, no window in between. */
+		if (!g->users++) {
+			g->handover = false;
+			g->hold = false;
+		}
 		iommu_group_put(iommu_group);
 		goto out_unlock;
 	}
@@ -184,29 +215,82 @@ err_put:
 }
 
 /*
- * @pdev, a member, lets go of @g; the last one releases the group. From
- * that moment (taken just before, so that no window is understated) the
- * group has no DMA owner: on a handover, until vfio's user claims it.
+ * Release the DMA ownership of @g, off the list: from that moment (taken
+ * just before, so that no window is understated) the group has no DMA
+ * owner; after a handover, until vfio's user claims it, which dda watches
+ * for, @pdev being a member handed over.
  */
-static void dda_group_put(struct dda_group *g, struct pci_dev *pdev)
+static void dda_group_free(struct dda_group *g, struct pci_dev *pdev)
 {
-	ktime_t released;
+	ktime_t released = ktime_get();
 
-	mutex_lock(&dda_groups_lock);
-	if (--g->users) {
-		mutex_unlock(&dda_groups_lock);
-		return;
-	}
-	list_del(&g->node);
-	mutex_unlock(&dda_groups_lock);
-
-	released = ktime_get();
 	iommu_group_release_dma_owner(g->iommu_group);
 	if (g->handover)
 		dda_window_open(g->iommu_group, pdev, g->default_type,
 				released);
 	iommu_group_put(g->iommu_group);
 	kfree(g);
+}
+
+/*
+ * @pdev, a member, lets go of @g; the last one releases the group, unless
+ * a handover holds it.
+ */
+static void dda_group_put(struct dda_group *g, struct pci_dev *pdev)
+{
+	mutex_lock(&dda_groups_lock);
+	if (--g->users || g->hold) {
+		mutex_unlock(&dda_groups_lock);
+		return;
+	}
+	list_del(&g->node);
+	mutex_unlock(&dda_groups_lock);
+	dda_group_free(g, pdev);
+}
+
+/*
+ * dda lets go of the group it holds since @pdev's handover with hold: vfio's
+ * user may claim it from now on. -ENOENT if dda does not hold it.
+ */
+int dda_group_let_go(struct pci_dev *pdev)
+{
+	struct iommu_group *iommu_group = iommu_group_get(&pdev->dev);
+	struct dda_group *g;
+
+	if (!iommu_group)
+		return -ENOENT;
+	mutex_lock(&dda_groups_lock);
+	g = dda_group_find(iommu_group);
+	if (g && !g->users)
+		list_del(&g->node);
+	else
+		g = NULL;
+	mutex_unlock(&dda_groups_lock);
+	iommu_group_put(iommu_group);
+	if (!g)
+		return -ENOENT;
+	dda_group_free(g, pdev);
+	return 0;
+}
+
+/*
+ * Unload: a group still held has no member on the bus any more (a member
+ * assigned pins dda.ko): release it.
+ */
+void dda_groups_exit(void)
+{
+	struct dda_group *g, *next;
+
+	mutex_lock(&dda_groups_lock);
+	list_for_each_entry_safe(g, next, &dda_groups, node) {
+		pr_warn("IOMMU group %d: still held at unload, released\n",
+			iommu_group_id(g->iommu_group));
+		list_del(&g->node);
+		iommu_group_release_dma_owner(g->iommu_group);
+		iommu_group_put(g->iommu_group);
+		kfree(g);
+	}
+	mutex_unlock(&dda_groups_lock);
 }
 
 /*

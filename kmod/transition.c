@@ -465,9 +465,14 @@ static bool dda_healthy(struct pci_dev *pdev)
  * (iommu_group_dma_owner_claimed(), every millisecond at first) from dda's
  * release to its next claim, and reports each window's length, an upper
  * bound, on the events group and in the device message.
+ *
+ * With @hold the window is shorter: dda keeps the group's DMA while
+ * vfio-pci binds (its probe claims nothing, vfio-pci being a driver that
+ * manages DMA itself), so the group stays blocked and no VFIO user can open
+ * it; dda_let_go() releases it when its caller's QEMU is about to open it.
  */
-int dda_handover(struct pci_dev *pdev, bool group,
-		 struct netlink_ext_ack *extack)
+static int __dda_handover(struct pci_dev *pdev, bool hold,
+			  struct netlink_ext_ack *extack)
 {
 	struct dda_members m;
 	unsigned int i;
@@ -506,7 +511,7 @@ int dda_handover(struct pci_dev *pdev, bool group,
 		if (err)
 			goto err_requarantine;
 	}
-	dda_group_handover(pdev);
+	dda_group_handover(pdev, hold);
 	dda_release(&m);
 	for (i = 0; i < m.n; i++) {
 		if (device_attach(&m.pdev[i]->dev) < 0 ||
@@ -519,7 +524,8 @@ int dda_handover(struct pci_dev *pdev, bool group,
 	}
 
 	for (i = 0; i < m.n; i++) {
-		pci_info(m.pdev[i], "handed over to vfio-pci\n");
+		pci_info(m.pdev[i], "handed over to vfio-pci%s\n",
+			 hold ? ", its IOMMU group held until released" : "");
 		dda_dev_end(m.dd[i], DDA_STATE_ASSIGNED, DDA_REASON_HANDOVER);
 	}
 	goto out_put;
@@ -531,7 +537,58 @@ out_put:
 	dda_members_put(&m);
 	return err;
 }
+
+int dda_handover(struct pci_dev *pdev, bool group,
+		 struct netlink_ext_ack *extack)
+{
+	return __dda_handover(pdev, false, extack);
+}
 EXPORT_SYMBOL_IF_KUNIT(dda_handover);
+
+int dda_handover_held(struct pci_dev *pdev, bool group,
+		      struct netlink_ext_ack *extack)
+{
+	return __dda_handover(pdev, true, extack);
+}
+EXPORT_SYMBOL_IF_KUNIT(dda_handover_held);
+
+/*
+ * Release: the group a handover with hold kept is let go, for vfio's user
+ * to claim; the window between owners starts here, and dda watches it
+ * (window.c). The devices stay assigned; each is reported, reason release.
+ */
+int dda_let_go(struct pci_dev *pdev, bool group,
+	       struct netlink_ext_ack *extack)
+{
+	struct dda_members m;
+	unsigned int i;
+	int err;
+
+	err = dda_members_get(&m, pdev, true, DDA_STATE_ASSIGNED, extack);
+	if (err)
+		goto out_put;
+	err = dda_members_begin(&m, DDA_STATE_ASSIGNED, extack);
+	if (err)
+		goto out_put;
+
+	err = dda_group_let_go(pdev);
+	if (err) {
+		NL_SET_ERR_MSG(extack,
+			       "dda does not hold its IOMMU group: handed over without hold, or released already");
+		err = -EINVAL;
+	}
+	for (i = 0; i < m.n; i++) {
+		if (!err)
+			pci_info(m.pdev[i], "IOMMU group released to vfio's user\n");
+		/* Unchanged and unannounced, unless released. */
+		dda_dev_end(m.dd[i], DDA_STATE_ASSIGNED,
+			    err ? DDA_REASON_HANDOVER : DDA_REASON_RELEASE);
+	}
+out_put:
+	dda_members_put(&m);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(dda_let_go);
 
 /*
  * Bind vfio-pci to every member again, the way handover does; true if it

@@ -566,20 +566,31 @@ static void dda_handover_reclaim_test(struct kunit *test)
 	pci_dev_put(pdev);
 }
 
-/* DDA_A_DEV_WINDOW_USEC of @pdev's device message; 0 if absent. */
-static u64 dda_test_window_usec(struct kunit *test, struct pci_dev *pdev)
+/*
+ * Is attribute @type in @pdev's device message? If so and @u64 is not NULL,
+ * it is a u64 whose value goes there.
+ */
+static bool dda_test_msg_has(struct kunit *test, struct pci_dev *pdev,
+			     int type, u64 *u64)
 {
 	struct sk_buff *skb = alloc_skb(NLMSG_GOODSIZE, GFP_KERNEL);
 	const struct nlattr *a;
-	u64 usec = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 	KUNIT_ASSERT_EQ(test, dda_dev_fill(skb, pdev), 0);
-	a = nla_find((struct nlattr *)skb->data, skb->len,
-		     DDA_A_DEV_WINDOW_USEC);
-	if (a)
-		usec = nla_get_u64(a);
+	a = nla_find((struct nlattr *)skb->data, skb->len, type);
+	if (a && u64)
+		*u64 = nla_get_u64(a);
 	kfree_skb(skb);
+	return a;
+}
+
+/* DDA_A_DEV_WINDOW_USEC of @pdev's device message; 0 if absent. */
+static u64 dda_test_window_usec(struct kunit *test, struct pci_dev *pdev)
+{
+	u64 usec = 0;
+
+	dda_test_msg_has(test, pdev, DDA_A_DEV_WINDOW_USEC, &usec);
 	return usec;
 }
 
@@ -631,6 +642,93 @@ static void dda_window_test(struct kunit *test)
 			    "%s", extack._msg ?: "");
 	KUNIT_EXPECT_FALSE(test, dda_window_unowned(pdev, &usec));
 	KUNIT_EXPECT_GT(test, dda_test_window_usec(test, pdev), 0ULL);
+
+	KUNIT_ASSERT_EQ(test, dda_mount(pdev, false, &extack), 0);
+	iommu_group_put(group);
+	pci_dev_put(pdev);
+}
+
+/*
+ * A handover with hold keeps the group's DMA while vfio-pci binds: the
+ * group stays owned by dda, the device message says hold, and no VFIO user
+ * can claim it (the test claims as vfio would). Once released, the claim
+ * goes through, and the window dda measures starts at the release, not at
+ * the handover 200 ms before it. A group held and never released is
+ * reclaimed with no window at all; a group not held cannot be released.
+ */
+static void dda_hold_test(struct kunit *test)
+{
+	struct pci_dev *pdev = dda_test_edu(test);
+	struct netlink_ext_ack extack = {};
+	struct iommu_group *group;
+	ktime_t released;
+	u64 usec, window, waited;
+	int i;
+
+	group = iommu_group_get(&pdev->dev);
+	KUNIT_ASSERT_NOT_NULL(test, group);
+	KUNIT_ASSERT_EQ_MSG(test, dda_dismount(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_ASSERT_EQ_MSG(test, dda_handover_held(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_EXPECT_TRUE(test, dda_test_bound_to(pdev, "vfio-pci"));
+	KUNIT_EXPECT_EQ(test, (int)dda_state_of(pdev),
+			(int)DDA_STATE_ASSIGNED);
+	KUNIT_EXPECT_TRUE(test, iommu_group_dma_owner_claimed(group));
+	KUNIT_EXPECT_FALSE(test, dda_window_unowned(pdev, &usec));
+	KUNIT_EXPECT_TRUE(test,
+			  dda_test_msg_has(test, pdev, DDA_A_DEV_HOLD, NULL));
+	dda_expect_blocking(test, iommu_get_domain_for_dev(&pdev->dev));
+	KUNIT_EXPECT_NE(test, iommu_group_claim_dma_owner(group, test), 0);
+
+	msleep(200);
+	released = ktime_get();
+	KUNIT_ASSERT_EQ_MSG(test, dda_let_go(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_EXPECT_FALSE(test,
+			   dda_test_msg_has(test, pdev, DDA_A_DEV_HOLD, NULL));
+	KUNIT_ASSERT_EQ(test, iommu_group_claim_dma_owner(group, test), 0);
+	waited = ktime_to_us(ktime_sub(ktime_get(), released));
+	for (i = 0; i < 100 && dda_window_unowned(pdev, &usec); i++)
+		usleep_range(USEC_PER_MSEC, 2 * USEC_PER_MSEC);
+	KUNIT_EXPECT_FALSE(test, dda_window_unowned(pdev, &usec));
+	window = dda_test_window_usec(test, pdev);
+	kunit_info(test, "held: window %llu us, release to claim %llu us\n",
+		   window, waited);
+	KUNIT_EXPECT_GT(test, window, 0ULL);
+	KUNIT_EXPECT_LE(test, window, waited + 20 * USEC_PER_MSEC);
+	KUNIT_EXPECT_LT(test, window, 200 * USEC_PER_MSEC);
+	/* Released already: a second release is refused. */
+	KUNIT_EXPECT_EQ(test, dda_let_go(pdev, false, &extack), -EINVAL);
+	iommu_group_release_dma_owner(group);
+	KUNIT_ASSERT_EQ_MSG(test, dda_reclaim(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+
+	/* Held, never released, reclaimed: owned by dda all along. */
+	KUNIT_ASSERT_EQ_MSG(test, dda_handover_held(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_ASSERT_EQ_MSG(test, dda_reclaim(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_EXPECT_TRUE(test, dda_test_bound_to(pdev, "dda"));
+	KUNIT_EXPECT_EQ(test, (int)dda_state_of(pdev),
+			(int)DDA_STATE_QUARANTINED);
+	KUNIT_EXPECT_TRUE(test, iommu_group_dma_owner_claimed(group));
+	KUNIT_EXPECT_FALSE(test, dda_window_unowned(pdev, &usec));
+	KUNIT_EXPECT_FALSE(test,
+			   dda_test_msg_has(test, pdev, DDA_A_DEV_HOLD, NULL));
+	dda_expect_blocking(test, iommu_get_domain_for_dev(&pdev->dev));
+	KUNIT_EXPECT_EQ(test, dda_let_go(pdev, false, &extack), -EINVAL);
+
+	/* Handed over without hold: nothing to release. */
+	KUNIT_ASSERT_EQ_MSG(test, dda_handover(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
+	KUNIT_EXPECT_EQ(test, dda_let_go(pdev, false, &extack), -EINVAL);
+	KUNIT_EXPECT_STREQ(test, extack._msg,
+			   "dda does not hold its IOMMU group: handed over without hold, or released already");
+	KUNIT_EXPECT_EQ(test, (int)dda_state_of(pdev),
+			(int)DDA_STATE_ASSIGNED);
+	KUNIT_ASSERT_EQ_MSG(test, dda_reclaim(pdev, false, &extack), 0,
+			    "%s", extack._msg ?: "");
 
 	KUNIT_ASSERT_EQ(test, dda_mount(pdev, false, &extack), 0);
 	iommu_group_put(group);
@@ -880,6 +978,7 @@ static struct kunit_case dda_state_test_cases[] = {
 	KUNIT_CASE(dda_dismount_mount_test),
 	KUNIT_CASE(dda_handover_reclaim_test),
 	KUNIT_CASE(dda_window_test),
+	KUNIT_CASE(dda_hold_test),
 	KUNIT_CASE(dda_unhealthy_test),
 	KUNIT_CASE(dda_group_rollback_test),
 	{}
