@@ -144,16 +144,18 @@ check "after it, still assigned, held, owned by dda" sh -c \
 	"[ \"\$($ddactl show --json '$edu' | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"state\"], d[\"hold\"], d[\"unowned_usec\"])')\" = 'assigned True None' ]"
 check "no owned event: vfio never claimed it" test "$(events_of owned)" -eq "$owned_before"
 release_before=$(events_of release)
+# Release, then device_add at once: nothing else between them, as a caller
+# should; the checks of the release come after.
 t_release=$(now_us)
 check "ddactl release" $ddactl release "$edu"
-check "the events group hears reason release" wait_for 10 more_events release "$release_before"
+check "released: g1's device_add succeeds" add_w2
+t_added=$(now_us)
+check "the events group heard reason release" wait_for 10 more_events release "$release_before"
 check "the release event: assigned -> assigned" sh -c \
 	"grep '\"reason\": \"release\"' /tmp/events.json | tail -n 1 | grep -q '\"old_state\": \"assigned\", \"state\": \"assigned\"'"
 check "show no longer says hold" test "$(show_key hold)" = False
 check "a second release is refused, saying why" sh -c \
 	"! $ddactl release '$edu' 2>/tmp/release.err && grep -q 'does not hold' /tmp/release.err"
-check "released: g1's device_add succeeds" add_w2
-t_added=$(now_us)
 check "vfio's claim ends the window (reason owned)" wait_for 10 more_events owned "$owned_before"
 window=$(event_window owned)
 # From the release to the claim in device_add: within release..device_add
