@@ -136,7 +136,8 @@ void dda_group_handover(struct pci_dev *pdev, bool hold)
 	if (g) {
 		g->handover = true;
 		g->hold = hold;
-		g->window_usec = 0;	/* reported at the last claim */
+		/* Reported at its claim; a reclaim of a held group ends none. */
+		g->window_usec = 0;
 	}
 	mutex_unlock(&dda_groups_lock);
 	iommu_group_put(iommu_group);

@@ -77,6 +77,11 @@ int dda_device_from_attrs(struct nlattr *const *tb, struct dda_device *out)
 	if (tb[DDA_A_DEV_UNOWNED_USEC] &&
 	    dda_attr_u64(tb[DDA_A_DEV_UNOWNED_USEC], &dev.unowned_usec))
 		return -EBADMSG;
+	if (tb[DDA_A_DEV_HOLD]) {
+		if (nla_len(tb[DDA_A_DEV_HOLD]) != 0)
+			return -EBADMSG;	/* a flag has no payload */
+		dev.hold = true;
+	}
 
 	*out = dev;
 	return 0;

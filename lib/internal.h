@@ -133,11 +133,13 @@ int dda_device_from_attrs(struct nlattr *const *tb, struct dda_device *out);
 int dda_device_parse(struct nlmsghdr *nlh, struct dda_device *out);
 
 /*
- * A DISMOUNT or MOUNT request for the device at canonical, an address in
- * its canonical form; DDA_A_DEV_GROUP with group.
+ * A change request (DISMOUNT, MOUNT, HANDOVER, RECLAIM, RESET, RELEASE)
+ * for the device at canonical, an address in its canonical form; with
+ * flag (DDA_A_DEV_GROUP, DDA_A_DEV_HOLD), that flag attribute too; 0 for
+ * none.
  */
 struct nl_msg *dda_change_msg(struct dda *dda, uint8_t cmd,
-			      const char *canonical, bool group);
+			      const char *canonical, int flag);
 
 /*
  * The answer to a DISMOUNT or MOUNT: a device message per device moved,

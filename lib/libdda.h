@@ -53,6 +53,12 @@ struct dda_device {
 	 */
 	uint64_t window_usec;
 	uint64_t unowned_usec;
+	/*
+	 * Assigned, and dda still owns its IOMMU group's DMA (a handover with
+	 * DDA_HANDOVER_HOLD, not yet released): no VFIO user can open the
+	 * group until dda_release().
+	 */
+	bool hold;
 };
 
 /* One finding of a survey (DDA_A_SURVEY_FINDING). */
@@ -180,6 +186,33 @@ int dda_mount(struct dda *dda, const char *address, bool group,
  */
 int dda_handover(struct dda *dda, const char *address,
 		 struct dda_device *out);
+
+/* What dda_handover_flags() does besides. */
+enum dda_handover_flag {
+	DDA_HANDOVER_HOLD = 1u << 0,	/* dda keeps the group's DMA */
+};
+
+/*
+ * dda_handover() with flags, DDA_HANDOVER_* or'ed. With DDA_HANDOVER_HOLD
+ * dda.ko keeps the DMA ownership of the IOMMU group while vfio-pci binds
+ * and after: the devices are assigned and held (hold in their struct
+ * dda_device), and no VFIO user can open the group (QEMU's device_add of
+ * one fails) until dda_release(). The window between owners then starts at
+ * the release, not here. -EINVAL for an unknown flag.
+ */
+int dda_handover_flags(struct dda *dda, const char *address,
+		       unsigned int flags, struct dda_device *out);
+
+/*
+ * Lets go of the group of the device at address, handed over with
+ * DDA_HANDOVER_HOLD: assigned and held -> assigned. From now on its VFIO
+ * user may claim the group; call it just before that user (QEMU) opens it,
+ * as the window between owners runs from here to that claim. Always the
+ * whole IOMMU group. -EINVAL, with dda.ko's reason in dda_error(), for a
+ * device that is not assigned or not held. Otherwise as dda_dismount().
+ */
+int dda_release(struct dda *dda, const char *address,
+		struct dda_device *out);
 
 /*
  * Takes the device at address, and its group, back from vfio-pci into
@@ -309,7 +342,7 @@ const char *dda_check_name(enum dda_check check);
 
 /*
  * "dismount", "mount", "handover", "reclaim", "selected", "removed",
- * "unload"; "unknown" for anything else.
+ * "unload", "reset", "owned", "release"; "unknown" for anything else.
  */
 const char *dda_reason_name(enum dda_reason reason);
 

@@ -66,6 +66,7 @@ static const char *const dda_reason_names[] = {
 	[DDA_REASON_UNLOAD] = "unload",
 	[DDA_REASON_RESET] = "reset",
 	[DDA_REASON_OWNED] = "owned",
+	[DDA_REASON_RELEASE] = "release",
 };
 
 /* names[value], or "unknown" for a value it has no name for. */

@@ -2,11 +2,12 @@
 /*
  * Transitions: DDA_CMD_DEV_DISMOUNT (host -> quarantined) and
  * DDA_CMD_DEV_MOUNT (quarantined -> host), of one device or of its whole
- * IOMMU group; DDA_CMD_DEV_HANDOVER (quarantined -> assigned, to vfio-pci)
- * and DDA_CMD_DEV_RECLAIM (assigned -> quarantined), of the whole group;
- * DDA_CMD_DEV_RESET (quarantined, reset again). A dismount first asks
- * host_use.c whether the host uses the device (DDA_DISMOUNT_FORCE: logs it
- * and goes on).
+ * IOMMU group; DDA_CMD_DEV_HANDOVER (quarantined -> assigned, to vfio-pci;
+ * with DDA_A_DEV_HOLD dda keeps the group's DMA), DDA_CMD_DEV_RELEASE (dda
+ * lets go of it) and DDA_CMD_DEV_RECLAIM (assigned -> quarantined), of the
+ * whole group; DDA_CMD_DEV_RESET (quarantined, reset again). A dismount
+ * first asks host_use.c whether the host uses the device
+ * (DDA_DISMOUNT_FORCE: logs it and goes on).
  *
  * dda.ko runs every change in a worker of its own and answers -EINPROGRESS
  * when it is not done within two seconds (a reclaim waits until the guest's
@@ -27,7 +28,7 @@
 #include "internal.h"
 
 struct nl_msg *dda_change_msg(struct dda *dda, uint8_t cmd,
-			      const char *canonical, bool group)
+			      const char *canonical, int flag)
 {
 	struct nl_msg *msg;
 
@@ -35,7 +36,7 @@ struct nl_msg *dda_change_msg(struct dda *dda, uint8_t cmd,
 	if (!msg)
 		return NULL;
 	if (nla_put_string(msg, DDA_A_DEV_ADDRESS, canonical) < 0 ||
-	    (group && nla_put_flag(msg, DDA_A_DEV_GROUP) < 0)) {
+	    (flag && nla_put_flag(msg, flag) < 0)) {
 		nlmsg_free(msg);
 		return NULL;
 	}
@@ -127,6 +128,7 @@ static enum dda_state dda_change_target(uint8_t cmd)
 	case DDA_CMD_DEV_MOUNT:
 		return DDA_STATE_HOST;
 	case DDA_CMD_DEV_HANDOVER:
+	case DDA_CMD_DEV_RELEASE:
 		return DDA_STATE_ASSIGNED;
 	default:
 		return DDA_STATE_QUARANTINED;
@@ -186,7 +188,7 @@ static int dda_change_wait(struct dda *dda, uint8_t cmd,
 }
 
 static int dda_change(struct dda *dda, uint8_t cmd, const char *address,
-		      bool group, struct dda_device *out)
+		      int flag, struct dda_device *out)
 {
 	char canonical[DDA_ADDRESS_LEN + 1];
 	struct dda_change_reply reply = { .address = canonical };
@@ -198,7 +200,7 @@ static int dda_change(struct dda *dda, uint8_t cmd, const char *address,
 	if (err)
 		return err;
 
-	msg = dda_change_msg(dda, cmd, canonical, group);
+	msg = dda_change_msg(dda, cmd, canonical, flag);
 	if (!msg)
 		return -ENOMEM;
 	err = dda_request(dda, msg, dda_change_reply, &reply);
@@ -233,7 +235,7 @@ int dda_dismount_flags(struct dda *dda, const char *address,
 	if (err)
 		return err;
 	return dda_change(dda, DDA_CMD_DEV_DISMOUNT, canonical,
-			  flags & DDA_DISMOUNT_GROUP, out);
+			  flags & DDA_DISMOUNT_GROUP ? DDA_A_DEV_GROUP : 0, out);
 }
 
 int dda_dismount(struct dda *dda, const char *address, bool group,
@@ -246,21 +248,40 @@ int dda_dismount(struct dda *dda, const char *address, bool group,
 int dda_mount(struct dda *dda, const char *address, bool group,
 	      struct dda_device *out)
 {
-	return dda_change(dda, DDA_CMD_DEV_MOUNT, address, group, out);
+	return dda_change(dda, DDA_CMD_DEV_MOUNT, address,
+			  group ? DDA_A_DEV_GROUP : 0, out);
+}
+
+int dda_handover_flags(struct dda *dda, const char *address,
+		       unsigned int flags, struct dda_device *out)
+{
+	dda->error[0] = '\0';
+	if (flags & ~(unsigned int)DDA_HANDOVER_HOLD) {
+		dda_set_error(dda, "unknown handover flags 0x%x", flags);
+		return -EINVAL;
+	}
+	return dda_change(dda, DDA_CMD_DEV_HANDOVER, address,
+			  flags & DDA_HANDOVER_HOLD ? DDA_A_DEV_HOLD : 0, out);
 }
 
 int dda_handover(struct dda *dda, const char *address, struct dda_device *out)
 {
-	return dda_change(dda, DDA_CMD_DEV_HANDOVER, address, false, out);
+	return dda_handover_flags(dda, address, 0, out);
+}
+
+int dda_release(struct dda *dda, const char *address, struct dda_device *out)
+{
+	return dda_change(dda, DDA_CMD_DEV_RELEASE, address, 0, out);
 }
 
 int dda_reclaim(struct dda *dda, const char *address, struct dda_device *out)
 {
-	return dda_change(dda, DDA_CMD_DEV_RECLAIM, address, false, out);
+	return dda_change(dda, DDA_CMD_DEV_RECLAIM, address, 0, out);
 }
 
 int dda_reset(struct dda *dda, const char *address, bool group,
 	      struct dda_device *out)
 {
-	return dda_change(dda, DDA_CMD_DEV_RESET, address, group, out);
+	return dda_change(dda, DDA_CMD_DEV_RESET, address,
+			  group ? DDA_A_DEV_GROUP : 0, out);
 }

@@ -50,6 +50,7 @@ struct args {
 	bool force;		/* --force: even what the host uses */
 	bool udev;		/* --udev: policy apply as udev runs it */
 	bool persistent;	/* --persistent: in a libvirt domain's config too */
+	bool hold;		/* --hold: handover keeps the group's DMA */
 	const char *vm;		/* --vm NAME */
 	const char *qmp;	/* --qmp PATH */
 	double timeout;		/* --timeout SECONDS, or 0: none given */

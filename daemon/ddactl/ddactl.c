@@ -63,6 +63,22 @@ static const struct command commands[] = {
 		OPTION_GROUP, OPTION_JSON, { NULL } },
 	  .operands = "ADDRESS", .min = 1, .max = 1,
 	  .help = "reset a quarantined device again; clears unhealthy (root)" },
+	{ .name = "handover", .function = handover_main,
+	  .options = (const struct command_option[]){
+		{ "--hold", 0, OPTION_FLAG, offsetof(struct args, hold), NULL,
+		  false, NULL },
+		OPTION_JSON, { NULL } },
+	  .operands = "ADDRESS", .min = 1, .max = 1,
+	  .help = "hand a quarantined group to vfio-pci, for a QEMU of your own (root)",
+	  .notes = "The window between owners, when the group's DMA has no owner, runs\n"
+		   "from the handover to QEMU's open of the device. --hold keeps the\n"
+		   "group's DMA blocked by dda meanwhile, and QEMU cannot open it:\n"
+		   "run 'ddactl release ADDRESS' right before QEMU's device_add, and\n"
+		   "the window is that open's alone. ddad always hands over this way.\n" },
+	{ .name = "release", .function = release_main,
+	  .options = (const struct command_option[]){ OPTION_JSON, { NULL } },
+	  .operands = "ADDRESS", .min = 1, .max = 1,
+	  .help = "let QEMU open a group handed over with --hold: right before its device_add (root)" },
 	{ .name = "sriov", .function = sriov_main,
 	  .options = (const struct command_option[]){
 		{ "--vfs", 0, OPTION_UINT16, offsetof(struct args, vfs), "N",

@@ -22,6 +22,8 @@ int show_main(const struct command *cmd, const struct args *args);
 int dismount_main(const struct command *cmd, const struct args *args);
 int mount_main(const struct command *cmd, const struct args *args);
 int reset_main(const struct command *cmd, const struct args *args);
+int handover_main(const struct command *cmd, const struct args *args);
+int release_main(const struct command *cmd, const struct args *args);
 
 /*
  * Prints the blockers and warnings of the device's survey, below the

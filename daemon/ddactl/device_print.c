@@ -23,11 +23,17 @@ enum {
 	IN_BRIEF = 1 << 3,	/* a column of the brief table */
 };
 
-/* A field's value: none (JSON null, "-" in text), a string or a number. */
+/*
+ * A field's value: none (JSON null, "-" in text), a string, a number or a
+ * boolean (JSON true or false, "yes" or "no" in text; in show's line, when
+ * true, followed by what it means: note).
+ */
 struct value {
-	enum { VALUE_NONE, VALUE_STRING, VALUE_NUMBER } type;
+	enum { VALUE_NONE, VALUE_STRING, VALUE_NUMBER, VALUE_BOOL } type;
 	const char *string;
 	long long number;
+	bool yes;
+	const char *note;
 	char buf[32];
 };
 
@@ -186,6 +192,13 @@ static void get_unowned_usec(const struct device_view *view,
 	value_usec(value, view->dev->unowned_usec);
 }
 
+static void get_hold(const struct device_view *view, struct value *value)
+{
+	value->type = VALUE_BOOL;
+	value->yes = view->dev->hold;
+	value->note = "dda blocks the group's DMA until release";
+}
+
 static const struct device_field device_fields[] = {
 	{ "address", "ADDRESS", IN_JSON | IN_LIST | IN_SHOW | IN_BRIEF,
 	  get_address },
@@ -202,6 +215,7 @@ static const struct device_field device_fields[] = {
 	  get_iommu_group },
 	{ "state", "STATE", IN_JSON | IN_LIST | IN_SHOW | IN_BRIEF,
 	  get_state },
+	{ "hold", "HOLD", IN_JSON | IN_LIST | IN_SHOW, get_hold },
 	{ "vm", "VM", IN_JSON | IN_LIST | IN_SHOW, get_vm },
 	{ "original_driver", NULL, IN_JSON | IN_SHOW, get_original_driver },
 	{ "description", "DESCRIPTION", IN_LIST | IN_SHOW, get_description },
@@ -285,18 +299,26 @@ static void field_print(const struct device_view *view,
 			const struct device_field *field, unsigned int mode,
 			enum device_form form)
 {
-	struct value value;
-	char fmt[64];
+	struct value value = { .type = VALUE_NONE };
+	char fmt[128];
 
 	field->get(view, &value);
-	/* show's lines are "key: value", the tables' cells the value. */
-	snprintf(fmt, sizeof(fmt), "%s%s%s",
+	/*
+	 * show's lines are "key: value", the tables' cells the value; a
+	 * boolean's line that is true says what it means.
+	 */
+	snprintf(fmt, sizeof(fmt), "%s%s%s%s%s%s%s",
 		 form == DEVICE_SHOW ? field->key : "",
 		 form == DEVICE_SHOW ? ": " : "",
-		 value.type == VALUE_NUMBER ? "%lld" : "%s");
-	if (form == DEVICE_SHOW)
-		strcat(fmt, "\n");
-	if (value.type == VALUE_NUMBER)
+		 value.type == VALUE_NUMBER ? "%lld" : "%s",
+		 form == DEVICE_SHOW && value.yes && value.note ? " (" : "",
+		 form == DEVICE_SHOW && value.yes && value.note ?
+		 value.note : "",
+		 form == DEVICE_SHOW && value.yes && value.note ? ")" : "",
+		 form == DEVICE_SHOW ? "\n" : "");
+	if (value.type == VALUE_BOOL)
+		print_bool(mode, field->key, fmt, value.yes);
+	else if (value.type == VALUE_NUMBER)
 		print_int(mode, field->key, fmt, value.number);
 	else
 		print_string(mode, field->key, fmt,

@@ -13,6 +13,9 @@
  *	driver			string, or null if none is bound
  *	iommu_group		integer, or null if none
  *	state			"host", "quarantined" or "assigned"
+ *	hold			boolean: assigned, and dda still blocks its
+ *				IOMMU group's DMA (a handover with hold):
+ *				no VFIO user can open it until a release
  *	vm			string, or null: the guest it is assigned to
  *	original_driver		string, or null: the host driver before
  *				DISMOUNT
@@ -53,7 +56,7 @@ struct device_view {
 /* How a device appears in text. */
 enum device_form {
 	DEVICE_LIST,	/* a row of `list`: ADDRESS CLASS VENDOR:DEVICE DRIVER
-			 * GROUP STATE VM DESCRIPTION */
+			 * GROUP STATE HOLD VM DESCRIPTION */
 	DEVICE_SHOW,	/* the lines of `show`: "key: value", "-" for none */
 	DEVICE_BRIEF,	/* a row naming it: ADDRESS VENDOR:DEVICE DRIVER
 			 * STATE */

@@ -8,8 +8,10 @@
  *	old_state	"host", "quarantined" or "assigned": before
  *	state		the same: after
  *	reason		"dismount", "mount", "handover", "reclaim",
- *			"selected", "removed", "unload", "reset" or
- *			"owned" (vfio's user claimed the group's DMA)
+ *			"selected", "removed", "unload", "reset",
+ *			"owned" (vfio's user claimed the group's DMA) or
+ *			"release" (dda let go of the DMA of a group it
+ *			held since a handover with hold)
  *
  * and, only when the change ended a window between owners (reclaim,
  * owned):

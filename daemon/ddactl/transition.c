@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * ddactl dismount, ddactl mount: a device, or its whole IOMMU group, from
- * the host into quarantine and back.
+ * the host into quarantine and back; ddactl reset: a quarantined one reset
+ * again; ddactl handover and release: a quarantined group to vfio-pci, for
+ * a QEMU started by hand, and with --hold its DMA kept blocked until
+ * release.
  *
  * When dda.ko refuses, its reason names one thing in the way; the survey of
  * the device names them all, so its blockers and warnings follow the
@@ -176,4 +179,28 @@ int mount_main(const struct command *cmd, const struct args *args)
 int reset_main(const struct command *cmd, const struct args *args)
 {
 	return change_main(cmd, args, reset_fn);
+}
+
+static int handover_fn(struct dda *dda, const char *address,
+		       const struct args *args, struct dda_device *out)
+{
+	return dda_handover_flags(dda, address,
+				  args->hold ? DDA_HANDOVER_HOLD : 0, out);
+}
+
+static int release_fn(struct dda *dda, const char *address,
+		      const struct args *args, struct dda_device *out)
+{
+	(void)args;
+	return dda_release(dda, address, out);
+}
+
+int handover_main(const struct command *cmd, const struct args *args)
+{
+	return change_main(cmd, args, handover_fn);
+}
+
+int release_main(const struct command *cmd, const struct args *args)
+{
+	return change_main(cmd, args, release_fn);
 }

@@ -8,14 +8,22 @@
  *		    says which QEMU process will hold it
  *	HANDOVER    recorded {quarantined, vm, port, "assign"}, with that
  *		    QEMU process; dda.ko binds the device's group to
- *		    vfio-pci (a thread), and every other member of the group
- *		    is recorded with the same vm and process, "with" it
- *	DEVICE_ADD  recorded {assigned, ..., "assign"}; the guest adds it
+ *		    vfio-pci (a thread), keeping the group's DMA blocked
+ *		    (hold: no VFIO user can open it yet), and every other
+ *		    member of the group is recorded with the same vm and
+ *		    process, "with" it
+ *	RELEASE     recorded {assigned, ..., "assign"}; dda.ko lets go of
+ *		    the group's DMA (a thread): the window between owners
+ *		    opens here, right before the guest's open
+ *	DEVICE_ADD  the guest adds it, and so claims the group's DMA
  *	VERIFY      and shows it: recorded {assigned, vm, port}, since now,
  *		    and answered
  *
- * A failure after HANDOVER rolls back to quarantine (job.c): the guest is
- * asked to let go when it may have taken it, then a reclaim.
+ * A failure after HANDOVER (RELEASE's too) rolls back to quarantine
+ * (job.c): the guest is asked to let go when it may have taken it, then a
+ * reclaim, which takes a held group back as well. A ddad killed between
+ * HANDOVER and RELEASE finds the device assigned, held, "assign" and not
+ * in its guest: reconcile.c reclaims it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -133,6 +141,28 @@ static void assign_record_members(struct job *job)
 	state_save(state);
 }
 
+static void assign_released(struct ddad *ddad, void *ctx,
+			    const struct kernel_result *result)
+{
+	struct job *job = ctx;
+	char what[300];
+	int err;
+
+	(void)ddad;
+	if (result->err) {
+		snprintf(what, sizeof(what),
+			 "cannot release %s to its guest: %s",
+			 job->address, result->message);
+		assign_roll_back(job, result->err, what);
+		return;
+	}
+	job_step(job, STEP_DEVICE_ADD);
+	timer_arm(job->ddad, &job->timer, JOB_QMP_TIMEOUT);
+	err = job->vm->ops->add(job->vm, job);
+	if (err)
+		assign_roll_back(job, err, "cannot ask it to add the device");
+}
+
 static void assign_handed_over(struct ddad *ddad, void *ctx,
 			       const struct kernel_result *result)
 {
@@ -158,11 +188,12 @@ static void assign_handed_over(struct ddad *ddad, void *ctx,
 		assign_roll_back(job, -ECONNRESET, what);
 		return;
 	}
-	job_step(job, STEP_DEVICE_ADD);
-	timer_arm(job->ddad, &job->timer, JOB_QMP_TIMEOUT);
-	err = job->vm->ops->add(job->vm, job);
+	/* dda.ko still blocks the group's DMA: let go of it last thing. */
+	job_step(job, STEP_RELEASE);
+	err = kernel_start(job->ddad, KERNEL_RELEASE, job->address,
+			   assign_released, job);
 	if (err)
-		assign_roll_back(job, err, "cannot ask it to add the device");
+		assign_roll_back(job, err, "cannot start the release");
 }
 
 void guest_prepared(struct job *job, int err, const char *what)
@@ -192,7 +223,7 @@ void guest_prepared(struct job *job, int err, const char *what)
 		return;
 	}
 	job_step(job, STEP_HANDOVER);
-	err = kernel_start(ddad, KERNEL_HANDOVER, job->address,
+	err = kernel_start(ddad, KERNEL_HANDOVER_HOLD, job->address,
 			   assign_handed_over, job);
 	if (err) {
 		job_record(job, DDA_STATE_QUARANTINED, NULL, NULL,

@@ -5,7 +5,8 @@
  * reclaim) while the loop serves everyone else. One job per device at a
  * time; a request for a device with a job gets EBUSY.
  *
- *	assign     QUERY -> HANDOVER -> DEVICE_ADD -> VERIFY -> done
+ *	assign     QUERY -> HANDOVER -> RELEASE -> DEVICE_ADD -> VERIFY ->
+ *		   done
  *	unassign   UNPLUG -> CONFIRM -> RECLAIM -> done (reassign: -> QUERY
  *		   ... to the next guest)
  *	reclaim    [CONFIRM ->] RECLAIM -> done
@@ -102,6 +103,7 @@ static const char *job_step_name(enum job_step step)
 		[STEP_START] = "start",
 		[STEP_QUERY] = "query-pci",
 		[STEP_HANDOVER] = "handover",
+		[STEP_RELEASE] = "release",
 		[STEP_DEVICE_ADD] = "device_add",
 		[STEP_VERIFY] = "verify",
 		[STEP_UNPLUG] = "device_del",
@@ -126,9 +128,9 @@ void job_step(struct job *job, enum job_step step)
 }
 
 /*
- * "assign 0000:01:00.0: 690 ms: query-pci 21, handover 45, device_add 550,
- * verify 24, state.json 12": how long each step waited on QEMU or dda.ko,
- * and writing the state. What is left of the whole is ddad's own work.
+ * "assign 0000:01:00.0: 690 ms: query-pci 21, handover 45, release 1,
+ * device_add 550, verify 24, state.json 12": how long each step waited on
+ * QEMU or dda.ko, and writing the state. What is left of the whole is ddad's own work.
  */
 static void job_log_time(const struct job *job)
 {

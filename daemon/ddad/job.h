@@ -23,7 +23,8 @@ struct guest;
 enum job_step {
 	STEP_START,
 	STEP_QUERY,		/* assign: the guest prepares (a port) */
-	STEP_HANDOVER,		/* assign: dda.ko hands it to vfio-pci */
+	STEP_HANDOVER,		/* assign: dda.ko hands it to vfio-pci, held */
+	STEP_RELEASE,		/* assign: dda.ko lets go of the group's DMA */
 	STEP_DEVICE_ADD,	/* assign: the guest adds it */
 	STEP_VERIFY,		/* assign: the guest shows it */
 	STEP_UNPLUG,		/* the guest asked to let go, until it says so */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * dda.ko, through libdda. Describing devices is quick and done in place.
- * A handover binds vfio-pci; a reclaim waits until QEMU let go of the
- * device, then resets it: seconds, or as long as a QEMU holds on. Each
+ * A handover binds vfio-pci (an assign's keeps the group's DMA until
+ * its release, right before the guest opens it); a reclaim waits until
+ * QEMU let go of the device, then resets it: seconds, or as long as a
+ * QEMU holds on. Each
  * runs in a detached thread with a dda handle of its own (a struct dda is
  * not thread-safe), which reports the end by writing its call's address
  * to a pipe; the poll loop reads it and calls done(). The thread touches
@@ -97,6 +99,14 @@ static void *kernel_thread(void *arg)
 			break;
 		case KERNEL_RECLAIM:
 			err = dda_reclaim(dda, call->address, &result->dev);
+			break;
+		case KERNEL_HANDOVER_HOLD:
+			err = dda_handover_flags(dda, call->address,
+						 DDA_HANDOVER_HOLD,
+						 &result->dev);
+			break;
+		case KERNEL_RELEASE:
+			err = dda_release(dda, call->address, &result->dev);
 			break;
 		case KERNEL_DESCRIBE:
 			err = dda_device_get(dda, call->address, &result->dev);

@@ -19,6 +19,8 @@ struct ddad;
 enum kernel_change {
 	KERNEL_HANDOVER,
 	KERNEL_RECLAIM,
+	KERNEL_HANDOVER_HOLD,	/* dda keeps the group's DMA until RELEASE */
+	KERNEL_RELEASE,		/* just before the guest opens it */
 	KERNEL_DESCRIBE,	/* one device, as dda.ko says now */
 	KERNEL_LIST,		/* every device: a dump (address "") */
 };

@@ -106,15 +106,20 @@ static void table_reset(void)
 	table_find(PAIR_B)->state = DDA_STATE_QUARANTINED;
 }
 
-/* dda.ko moves a device's whole IOMMU group, as vfio takes it. */
-static void group_set(struct dda_device *dev, enum dda_state st)
+/*
+ * dda.ko moves a device's whole IOMMU group, as vfio takes it; hold: it
+ * keeps the group's DMA (a handover with hold, until the release).
+ */
+static void group_set(struct dda_device *dev, enum dda_state st, bool hold)
 {
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(table); i++)
 		if (&table[i] == dev || (dev->iommu_group >= 0 &&
-					 table[i].iommu_group == dev->iommu_group))
+					 table[i].iommu_group == dev->iommu_group)) {
 			table[i].state = st;
+			table[i].hold = hold;
+		}
 }
 
 struct kcall {
@@ -125,7 +130,7 @@ struct kcall {
 };
 
 static struct kcall kcalls[16];
-static size_t nkcalls, handovers, reclaims, lists;
+static size_t nkcalls, handovers, releases, reclaims, lists;
 static bool kernel_holds;	/* the calls wait for kernel_finish() */
 static int kernel_fails;	/* the next call fails with it */
 
@@ -162,8 +167,10 @@ int kernel_start(struct ddad *ddad, enum kernel_change change,
 					  .ctx = ctx };
 	snprintf(kcalls[nkcalls].address, DDA_ADDRESS_LEN + 1, "%s", address);
 	nkcalls++;
-	if (change == KERNEL_HANDOVER)
+	if (change == KERNEL_HANDOVER || change == KERNEL_HANDOVER_HOLD)
 		handovers++;
+	else if (change == KERNEL_RELEASE)
+		releases++;
 	else if (change == KERNEL_RECLAIM)
 		reclaims++;
 	else
@@ -183,13 +190,23 @@ static void kernel_finish(struct ddad *ddad, bool tell)
 	if (result.err) {
 		snprintf(result.message, sizeof(result.message),
 			 "the fake dda.ko says no");
-	} else if (call.change == KERNEL_HANDOVER) {
+	} else if (call.change == KERNEL_HANDOVER ||
+		   call.change == KERNEL_HANDOVER_HOLD) {
 		if (dev->state != DDA_STATE_QUARANTINED) {
 			result.err = -EINVAL;
 			snprintf(result.message, sizeof(result.message),
 				 "not quarantined");
 		} else {
-			group_set(dev, DDA_STATE_ASSIGNED);
+			group_set(dev, DDA_STATE_ASSIGNED,
+				  call.change == KERNEL_HANDOVER_HOLD);
+		}
+	} else if (call.change == KERNEL_RELEASE) {
+		if (dev->state != DDA_STATE_ASSIGNED || !dev->hold) {
+			result.err = -EINVAL;
+			snprintf(result.message, sizeof(result.message),
+				 "dda does not hold its group");
+		} else {
+			group_set(dev, DDA_STATE_ASSIGNED, false);
 		}
 	} else {
 		if (dev->state != DDA_STATE_ASSIGNED) {
@@ -197,7 +214,7 @@ static void kernel_finish(struct ddad *ddad, bool tell)
 			snprintf(result.message, sizeof(result.message),
 				 "the device is quarantined, not assigned");
 		} else {
-			group_set(dev, DDA_STATE_QUARANTINED);
+			group_set(dev, DDA_STATE_QUARANTINED, false);
 		}
 	}
 	if (!result.err)
@@ -567,6 +584,7 @@ static const char *arg_of(struct json_object *msg, const char *key)
 static void qemu_command(struct qemu *q, struct json_object *msg)
 {
 	struct json_object *id = NULL, *execute;
+	const struct dda_device *held;
 	const char *name;
 	int port;
 
@@ -590,9 +608,13 @@ static void qemu_command(struct qemu *q, struct json_object *msg)
 		if (q->ignore_add)
 			return;
 		port = qemu_port(q, arg_of(msg, "bus"));
+		held = table_find(arg_of(msg, "host"));
 		if (q->fail_add)
 			qemu_error(q, id, "GenericError",
 				   "vfio 0000:00:02.0: failed to setup container");
+		else if (held && held->hold)	/* vfio cannot claim its DMA */
+			qemu_error(q, id, "GenericError",
+				   "vfio 0000:00:02.0: failed to setup container for group 1: Failed to set group container: Device or resource busy");
 		else if (port < 0)
 			qemu_error(q, id, "GenericError", "Bus not found");
 		else if (*q->plugged[port])
@@ -1140,22 +1162,22 @@ static void check_time_line(const char *log, const char *op,
 			    const char *address, double hold_ms)
 {
 	char want[64], *line;
-	double total, query, handover, add, verify, record;
+	double total, query, handover, release, add, verify, record;
 
 	snprintf(want, sizeof(want), "ddad: %s %s: ", op, address);
 	line = strstr(log, want);
 	if (!ok(line && sscanf(line + strlen(want),
-			       "%lf ms: query-pci %lf, handover %lf, device_add %lf, verify %lf, state.json %lf",
-			       &total, &query, &handover, &add, &verify,
-			       &record) == 6,
+			       "%lf ms: query-pci %lf, handover %lf, release %lf, device_add %lf, verify %lf, state.json %lf",
+			       &total, &query, &handover, &release, &add,
+			       &verify, &record) == 7,
 		"%s %s: the log says where its time went", op, address)) {
 		printf("#   log: %s\n", log);
 		return;
 	}
 	ok(handover >= hold_ms, "%s: the held handover counts there (%.1f >= %.1f ms)",
 	   address, handover, hold_ms);
-	/* Each printed to 0.1 ms: rounding may add up to 0.3. */
-	ok(total + 0.3 >= query + handover + add + verify + record,
+	/* Each printed to 0.1 ms: rounding may add up to 0.4. */
+	ok(total + 0.4 >= query + handover + release + add + verify + record,
 	   "%s: the steps add up to no more than the whole (%.1f ms)",
 	   address, total);
 }
@@ -1201,6 +1223,8 @@ static void test_assign(void)
 	       "each assign asked dda.ko for its group, before and after the handover");
 	is_int(lists - dumps, 0,
 	       "and never for every device of the host: status reads ddad's view");
+	ok(!table_find(EDU)->hold && !table_find(NIC)->hold,
+	   "each handed over held, then released before its device_add");
 	log = captured_log();
 	check_time_line(log, "assign", EDU, held / 1000.0);
 	check_time_line(log, "assign", NIC, held / 1000.0);
@@ -1375,7 +1399,9 @@ static void test_fake_backend(void)
 static void test_roll_back(void)
 {
 	struct qemu *q = &qemus[1];
-	unsigned int before = reclaims, adds = q->adds;
+	unsigned int before = reclaims, adds = q->adds, rel;
+	struct answer a;
+	uint64_t t;
 
 	q->fail_add = true;
 	is_answer("{\"id\":1,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g2\"}",
@@ -1393,6 +1419,32 @@ static void test_roll_back(void)
 		  "dda.ko refuses the handover: its reason");
 	ok(recorded(EDU, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
 	   "nothing changed");
+	is_int(q->adds, adds + 1, "no device_add was sent for it");
+
+	/* Handed over, held; dda.ko refuses the release: rolled back. */
+	before = reclaims;
+	rel = releases;
+	kernel_holds = true;
+	ask_start(&a, "{\"id\":3,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g2\"}");
+	t = now_ms();
+	while (!nkcalls && now_ms() - t < 3000)
+		turn();
+	kernel_finish(&ddad, true);
+	ok(nkcalls == 1 && kcalls[0].change == KERNEL_RELEASE,
+	   "handed over, held: then the release is asked");
+	ok(table_find(EDU)->hold, "meanwhile dda.ko holds the group's DMA");
+	kernel_fails = -EPERM;
+	kernel_holds = false;
+	turn_until(&a.done, 5000);
+	is_str(a.text, "{\"id\":3,\"ok\":false,\"error\":{\"code\":\"EPERM\",\"message\":\"cannot release 0000:00:02.0 to its guest: the fake dda.ko says no; 0000:00:02.0 is quarantined again\"}}",
+	       "a failed release rolls back, saying why");
+	free(a.text);
+	is_int(releases - rel, 1, "one release was asked");
+	is_int(reclaims - before, 1, "the held group was reclaimed");
+	ok(!strcmp(kernel_state(EDU), "quarantined") && !table_find(EDU)->hold,
+	   "quarantined, not held");
+	ok(recorded(EDU, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "recorded quarantined");
 	is_int(q->adds, adds + 1, "no device_add was sent for it");
 }
 
@@ -1518,6 +1570,48 @@ static void crash_assign(const char *what, bool hold_kernel, bool ignore_add,
 		   "%s: recorded quarantined, the assign undone", what);
 }
 
+/*
+ * ddad "killed" between the handover and the release: dda.ko holds edu's
+ * group, no guest has it. Restarted, ddad reclaims it.
+ */
+static void crash_held(void)
+{
+	struct qemu *q = &qemus[0];
+	unsigned int adds = q->adds;
+	struct answer a;
+	uint64_t t;
+
+	kernel_holds = true;
+	ask_start(&a, "{\"id\":1,\"op\":\"assign\",\"address\":\"0000:00:02.0\",\"vm\":\"g1\"}");
+	t = now_ms();
+	while (!nkcalls && now_ms() - t < 3000)
+		turn();
+	kernel_finish(&ddad, true);
+	ok(nkcalls == 1 && kcalls[0].change == KERNEL_RELEASE,
+	   "killed before the release: the release is asked");
+	ok(table_find(EDU)->hold && !strcmp(kernel_state(EDU), "assigned"),
+	   "killed before the release: dda.ko says assigned, held");
+	ok(record(EDU) && record(EDU)->state == DDA_STATE_ASSIGNED &&
+	   record(EDU)->operation == OPERATION_ASSIGN,
+	   "killed before the release: recorded assigned, the assign under way");
+	ddad_stop(true, false);		/* dda.ko never got the release */
+	free(a.text);
+	kernel_holds = false;
+
+	ddad_start();
+	t = now_ms();
+	while (now_ms() - t < 3000 &&
+	       (!record(EDU) || record(EDU)->operation != OPERATION_NONE ||
+		nkcalls || ddad.jobs || !vm_up("g1")))
+		turn();
+	turn_for(50);
+	ok(!strcmp(kernel_state(EDU), "quarantined") && !table_find(EDU)->hold,
+	   "killed before the release: restarted, the held group reclaimed");
+	ok(recorded(EDU, DDA_STATE_QUARANTINED, NULL, NULL, OPERATION_NONE),
+	   "killed before the release: recorded quarantined, the assign undone");
+	is_int(q->adds, adds, "killed before the release: no device_add");
+}
+
 static void test_restart(void)
 {
 	struct qemu *q = &qemus[0];
@@ -1535,6 +1629,7 @@ static void test_restart(void)
 	ok(recorded(NIC, DDA_STATE_ASSIGNED, "g1", "rp0", OPERATION_NONE) ||
 	   recorded(NIC, DDA_STATE_ASSIGNED, "g1", "rp1", OPERATION_NONE),
 	   "the NIC, untouched, still assigned to g1");
+	crash_held();
 	/*
 	 * dda.ko finished the handover after the kill; the guest never got
 	 * a device_add: reclaimed on restart.

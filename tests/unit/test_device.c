@@ -20,7 +20,7 @@
 			 BIT(DDA_A_DEV_RESET_USEC) | BIT(DDA_A_DEV_HEALTH) | \
 			 BIT(DDA_A_DEV_PHYSFN) | BIT(DDA_A_PAD) | \
 			 BIT(DDA_A_DEV_WINDOW_USEC) | \
-			 BIT(DDA_A_DEV_UNOWNED_USEC))
+			 BIT(DDA_A_DEV_UNOWNED_USEC) | BIT(DDA_A_DEV_HOLD))
 #define FAMILY		0x1d	/* any id: parsing does not read it */
 
 static const int required[] = {
@@ -82,6 +82,7 @@ static struct nl_msg *device_msg(unsigned int omit)
 	    nla_put_u64(msg, DDA_A_DEV_WINDOW_USEC, 5000000123ULL));
 	PUT(DDA_A_DEV_UNOWNED_USEC,
 	    nla_put_u64(msg, DDA_A_DEV_UNOWNED_USEC, 73411));
+	PUT(DDA_A_DEV_HOLD, nla_put_flag(msg, DDA_A_DEV_HOLD));
 #undef PUT
 	return msg;
 }
@@ -130,6 +131,7 @@ static void test_full(void)
 	is_str(dev.physfn, "0000:3a:00.0", "physfn, canonical");
 	ok(dev.window_usec == 5000000123ULL, "window_usec, past 32 bits");
 	ok(dev.unowned_usec == 73411, "unowned_usec");
+	ok(dev.hold, "HOLD: hold");
 }
 
 static void test_required_only(void)
@@ -155,6 +157,7 @@ static void test_required_only(void)
 	is_str(dev.physfn, "", "no PHYSFN: physfn \"\"");
 	ok(dev.window_usec == 0, "no WINDOW_USEC: 0");
 	ok(dev.unowned_usec == 0, "no UNOWNED_USEC: 0");
+	ok(!dev.hold, "no HOLD: not held");
 }
 
 static void test_missing_required(void)
@@ -213,6 +216,10 @@ static void test_sizes(void)
 	msg = device_msg(BIT(DDA_A_DEV_UNOWNED_USEC));
 	nla_put_u32(msg, DDA_A_DEV_UNOWNED_USEC, 1834);
 	refused(msg, "UNOWNED_USEC as u32");
+
+	msg = device_msg(BIT(DDA_A_DEV_HOLD));
+	nla_put_u8(msg, DDA_A_DEV_HOLD, 1);
+	refused(msg, "HOLD with a payload");
 }
 
 static void test_strings(void)

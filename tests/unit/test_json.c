@@ -53,6 +53,7 @@ static const struct dda_device devices[] = {
 		.driver = "vfio-pci", .iommu_group = 117,
 		.state = DDA_STATE_ASSIGNED, .original_driver = "xhci_hcd",
 		.window_usec = 2412, .unowned_usec = 5000000000ULL,
+		.hold = true,
 	},
 };
 
@@ -62,7 +63,8 @@ static const char *const vms[N] = { NULL, NULL, NULL, NULL, "win11" };
 
 static const char *const json_keys[] = {
 	"address", "vendor", "device", "subsystem_vendor",
-	"subsystem_device", "class", "driver", "iommu_group", "state", "vm",
+	"subsystem_device", "class", "driver", "iommu_group", "state", "hold",
+	"vm",
 	"original_driver", "health", "physfn", "window_usec", "unowned_usec",
 };
 
@@ -158,6 +160,11 @@ static void check_object(struct json_object *obj, const struct dda_device *dev,
 	STRING_OR_NULL("physfn", dev->physfn);
 #undef STRING_OR_NULL
 
+	ok(json_object_object_get_ex(obj, "hold", &v) &&
+	   json_object_is_type(v, json_type_boolean) &&
+	   json_object_get_boolean(v) == dev->hold,
+	   "%s: hold is %s", a, dev->hold ? "true" : "false");
+
 	if (dev->iommu_group >= 0)
 		ok(json_object_object_get_ex(obj, "iommu_group", &v) &&
 		   json_object_is_type(v, json_type_int) &&
@@ -244,19 +251,19 @@ static void test_list_table(void)
 {
 	static const char *const headers[] = {
 		"ADDRESS", "CLASS", "VENDOR:DEVICE", "DRIVER", "GROUP",
-		"STATE", "VM", "DESCRIPTION",
+		"STATE", "HOLD", "VM", "DESCRIPTION",
 	};
 	static const char *const cells[N][ARRAY_SIZE(headers)] = {
 		{ "0000:00:03.0", "0200", "8086:100e", "e1000", "3", "host",
-		  "-", "Ethernet controller" },
-		{ "0000:00:1f.3", "0c05", "8086:2930", "-", "-", "host", "-",
-		  "SMBus" },
+		  "no", "-", "Ethernet controller" },
+		{ "0000:00:1f.3", "0c05", "8086:2930", "-", "-", "host", "no",
+		  "-", "SMBus" },
 		{ "0000:3a:00.1", "0302", "10de:1eb8", "dda", "0",
-		  "quarantined", "-", "3D controller" },
+		  "quarantined", "no", "-", "3D controller" },
 		{ "0000:3b:00.2", "0200", "8086:10ed", "dda", "51",
-		  "quarantined", "-", "Ethernet controller" },
+		  "quarantined", "no", "-", "Ethernet controller" },
 		{ "abcd:ef:1f.7", "0c03", "1b36:000d", "vfio-pci", "117",
-		  "assigned", "win11", "USB controller" },
+		  "assigned", "yes", "win11", "USB controller" },
 	};
 	size_t col_at[ARRAY_SIZE(headers)], width, row, col, n;
 	struct device_view views[N];
@@ -331,6 +338,7 @@ static void test_show_text(void)
 		"driver: dda",
 		"iommu_group: 0",
 		"state: quarantined",
+		"hold: no",
 		"vm: -",
 		"original_driver: nvidia_a_rather_long_driver_name",
 		"description: 3D controller",
@@ -371,6 +379,8 @@ static void test_show_text(void)
 	ok(text && strstr(text, "\nwindow_usec: 2412\n") &&
 	   strstr(text, "\nunowned_usec: 5000000000\n"),
 	   "show: the window between owners, and how long none has held it");
+	ok(text && strstr(text, "\nhold: yes (dda blocks the group's DMA until release)\n"),
+	   "show: a held device, and what that means");
 	free(text);
 }
 

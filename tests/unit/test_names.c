@@ -91,7 +91,9 @@ int main(void)
 	is_str(dda_reason_name(DDA_REASON_UNLOAD), "unload", "reason unload");
 	is_str(dda_reason_name(DDA_REASON_RESET), "reset", "reason reset");
 	is_str(dda_reason_name(DDA_REASON_OWNED), "owned", "reason owned");
-	is_str(dda_reason_name((enum dda_reason)9), "unknown", "reason 9");
+	is_str(dda_reason_name(DDA_REASON_RELEASE), "release",
+	       "reason release");
+	is_str(dda_reason_name((enum dda_reason)10), "unknown", "reason 10");
 
 	/* Base class and subclass, whatever the programming interface. */
 	class_is(0x020000, "Ethernet controller");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * DISMOUNT and MOUNT, without dda.ko: the requests dda_change_msg() builds,
+ * DISMOUNT, MOUNT, HANDOVER and RELEASE, without dda.ko: the requests
+ * dda_change_msg() builds,
  * the answers dda_change_reply() reads (a device message per device moved,
  * the addressed one among them), the reason dda_change_error() gives an
  * -EPERM of the genetlink core, and addresses refused before anything is
@@ -54,8 +55,11 @@ static int reply_with(struct dda_change_reply *reply, struct nl_msg *msg)
 	return err;
 }
 
-/* What a request holds: its command, and its attributes. */
-static void request_is(struct nl_msg *msg, uint8_t cmd, bool group,
+/*
+ * What a request holds: its command, its address, and flag (a flag
+ * attribute, or 0 for none).
+ */
+static void request_is(struct nl_msg *msg, uint8_t cmd, int flag,
 		       const char *what)
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
@@ -75,13 +79,14 @@ static void request_is(struct nl_msg *msg, uint8_t cmd, bool group,
 		if (nla_type(nla) == DDA_A_DEV_ADDRESS)
 			is_str(nla_get_string(nla), "0000:3a:00.1",
 			       "%s: ADDRESS", what);
-		else if (nla_type(nla) == DDA_A_DEV_GROUP)
-			is_int(nla_len(nla), 0, "%s: GROUP is a flag", what);
+		else if (flag && nla_type(nla) == flag)
+			is_int(nla_len(nla), 0, "%s: attribute %d is a flag",
+			       what, flag);
 		else
 			ok(0, "%s: attribute %d", what, nla_type(nla));
 	}
-	is_int(n, group ? 2 : 1, "%s: %s", what,
-	       group ? "ADDRESS and GROUP" : "ADDRESS alone");
+	is_int(n, flag ? 2 : 1, "%s: %s", what,
+	       flag ? "ADDRESS and the flag" : "ADDRESS alone");
 }
 
 static void test_msg(void)
@@ -90,25 +95,40 @@ static void test_msg(void)
 	struct nl_msg *msg;
 
 	msg = dda_change_msg(&dda, DDA_CMD_DEV_DISMOUNT, "0000:3a:00.1",
-			     false);
+			     0);
 	if (ok(msg, "dismount request built"))
-		request_is(msg, DDA_CMD_DEV_DISMOUNT, false, "dismount");
+		request_is(msg, DDA_CMD_DEV_DISMOUNT, 0, "dismount");
 	nlmsg_free(msg);
 
 	msg = dda_change_msg(&dda, DDA_CMD_DEV_DISMOUNT, "0000:3a:00.1",
-			     true);
+			     DDA_A_DEV_GROUP);
 	if (ok(msg, "dismount --group request built"))
-		request_is(msg, DDA_CMD_DEV_DISMOUNT, true, "dismount --group");
+		request_is(msg, DDA_CMD_DEV_DISMOUNT, DDA_A_DEV_GROUP,
+			   "dismount --group");
 	nlmsg_free(msg);
 
-	msg = dda_change_msg(&dda, DDA_CMD_DEV_MOUNT, "0000:3a:00.1", false);
+	msg = dda_change_msg(&dda, DDA_CMD_DEV_MOUNT, "0000:3a:00.1", 0);
 	if (ok(msg, "mount request built"))
-		request_is(msg, DDA_CMD_DEV_MOUNT, false, "mount");
+		request_is(msg, DDA_CMD_DEV_MOUNT, 0, "mount");
 	nlmsg_free(msg);
 
-	msg = dda_change_msg(&dda, DDA_CMD_DEV_MOUNT, "0000:3a:00.1", true);
+	msg = dda_change_msg(&dda, DDA_CMD_DEV_MOUNT, "0000:3a:00.1",
+			     DDA_A_DEV_GROUP);
 	if (ok(msg, "mount --group request built"))
-		request_is(msg, DDA_CMD_DEV_MOUNT, true, "mount --group");
+		request_is(msg, DDA_CMD_DEV_MOUNT, DDA_A_DEV_GROUP,
+			   "mount --group");
+	nlmsg_free(msg);
+
+	msg = dda_change_msg(&dda, DDA_CMD_DEV_HANDOVER, "0000:3a:00.1",
+			     DDA_A_DEV_HOLD);
+	if (ok(msg, "handover --hold request built"))
+		request_is(msg, DDA_CMD_DEV_HANDOVER, DDA_A_DEV_HOLD,
+			   "handover --hold");
+	nlmsg_free(msg);
+
+	msg = dda_change_msg(&dda, DDA_CMD_DEV_RELEASE, "0000:3a:00.1", 0);
+	if (ok(msg, "release request built"))
+		request_is(msg, DDA_CMD_DEV_RELEASE, 0, "release");
 	nlmsg_free(msg);
 }
 
@@ -211,6 +231,21 @@ static void test_address(void)
 	       "forced dismount of no address: -EINVAL, nothing forced");
 	ok(!memcmp(&dev, &before, sizeof(dev)),
 	   "refused dismounts: out untouched");
+
+	is_int(dda_handover_flags(&dda, "0000:3a:00.0", 1u << 3, &dev),
+	       -EINVAL, "handover with an unknown flag: -EINVAL");
+	is_str(dda_error(&dda), "unknown handover flags 0x8",
+	       "handover with an unknown flag: dda_error() names it");
+	is_int(dda_handover_flags(&dda, "3a:00", DDA_HANDOVER_HOLD, &dev),
+	       -EINVAL, "handover --hold of no address: -EINVAL");
+	ok(strstr(dda_error(&dda), "'3a:00' is not a PCI address"),
+	   "handover --hold of no address: dda_error() names it");
+	is_int(dda_release(&dda, "0000:3a:00.7.1", &dev), -EINVAL,
+	       "release of no address: -EINVAL");
+	ok(strstr(dda_error(&dda), "'0000:3a:00.7.1' is not a PCI address"),
+	   "release of no address: dda_error() names it");
+	ok(!memcmp(&dev, &before, sizeof(dev)),
+	   "refused handovers and releases: out untouched");
 
 	is_int(dda_mount(&dda, "xyz", true, NULL), -EINVAL,
 	       "mount --group of no address, out NULL: -EINVAL");

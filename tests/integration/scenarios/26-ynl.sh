@@ -50,7 +50,7 @@ def ynl_dev(d):
              "dev-subsys-device", "dev-class", "dev-driver", "dev-iommu-group",
              "dev-state", "dev-original-driver", "dev-reset-method",
              "dev-reset-usec", "dev-health", "dev-physfn",
-             "dev-window-usec", "dev-unowned-usec"}
+             "dev-window-usec", "dev-unowned-usec", "dev-hold"}
     assert set(d) <= known, set(d) - known
     return {"address": d["dev-address"],
             "vendor": "%04x" % d["dev-vendor"],
@@ -61,6 +61,8 @@ def ynl_dev(d):
             "driver": d.get("dev-driver"),
             "iommu_group": d.get("dev-iommu-group"),
             "state": d["dev-state"],
+            # a flag: present (cli.py says true) or absent
+            "hold": bool(d.get("dev-hold")),
             "original_driver": d.get("dev-original-driver"),
             # dda.ko tells the health of the devices it holds; ddactl
             # says "ok" of the others, as libdda reads no attribute.

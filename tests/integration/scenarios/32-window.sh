@@ -10,6 +10,12 @@
 # Each window must be > 0 and no longer than what the script measured
 # around it, give or take the resolution dda.ko documents.
 #
+# Then with hold (ddactl handover --hold): dda keeps the group's DMA while
+# vfio-pci binds; show says hold, the group is never unowned, and g1's
+# device_add of it fails, until ddactl release (event reason release):
+# then device_add succeeds, and the window runs from the release, not the
+# handover, 2 s before. A held group never released is reclaimed as any.
+#
 #   sandbox VM (q35 + intel-iommu)          guest g1 (QEMU in the VM)
 #    `-- edu                                  `-- rp0 <- vfio-pci edu
 #
@@ -40,6 +46,17 @@ w = [e.get('window_usec') for e in ev if e['reason'] == '$1' and e['address'] ==
 print(w[-1] if w and w[-1] is not None else '')"
 }
 has_event_window() { [[ -n $(event_window "$1") ]]; }
+# REASON: how many events of the edu with that reason
+events_of() {
+	python3 -c "
+import json
+ev = [json.loads(l) for l in open('/tmp/events.json') if l.startswith('{')]
+print(sum(e['reason'] == '$1' and e['address'] == '$edu' for e in ev))"
+}
+more_events() { (($(events_of "$1") > $2)); }
+add_w2() {
+	gq g1 "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"vfio-pci\", \"host\": \"$edu\", \"bus\": \"rp0\", \"id\": \"w2\"}}"
+}
 # A BETWEEN LOW HIGH: LOW < A <= HIGH, logged
 between() {
 	log "$1: $2 us, expected in ($3, $4]"
@@ -105,6 +122,61 @@ check "the reclaim window is > the wait before it and within device_del..reclaim
 check "quarantined, show --json carries it" test "$(show_key window_usec)" = "$window"
 check "dda owns the group: no unowned time" test "$(show_key unowned_usec)" = null
 log "handover window $(event_window owned) us, reclaim window $window us (handover took $((t_handed - t_handover)) us)"
+unheld_window=$(event_window owned)
+
+# --- handover with hold: dda keeps the group until release ---------------
+owned_before=$(events_of owned)
+t_handover=$(now_us)
+check "hand it over held: ddactl handover --hold" $ddactl handover --hold "$edu"
+check "show --json says hold" test "$(show_key hold)" = True
+check "show's text says what hold means" sh -c \
+	"$ddactl show '$edu' | grep -qx \"hold: yes (dda blocks the group's DMA until release)\""
+check "list --json says hold too" sh -c \
+	"$ddactl list --json | grep -A12 '\"$edu\"' | grep -q '\"hold\": true'"
+sleep 2
+check "2 s later the group still has an owner, dda: no unowned_usec" \
+	test "$(show_key unowned_usec)" = null
+check "and the survey says no unowned window" sh -c \
+	"! $ddactl survey '$edu' | grep -q 'no DMA owner'"
+check_fails "held: g1's device_add vfio-pci fails" add_w2
+log "device_add of a held group: $(tail -c 400 /tmp/g1.log 2>/dev/null | tr '\n' ' ')"
+check "after it, still assigned, held, owned by dda" sh -c \
+	"[ \"\$($ddactl show --json '$edu' | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"state\"], d[\"hold\"], d[\"unowned_usec\"])')\" = 'assigned True None' ]"
+check "no owned event: vfio never claimed it" test "$(events_of owned)" -eq "$owned_before"
+release_before=$(events_of release)
+# Release, then device_add at once: nothing else between them, as a caller
+# should; the checks of the release come after.
+t_release=$(now_us)
+check "ddactl release" $ddactl release "$edu"
+check "released: g1's device_add succeeds" add_w2
+t_added=$(now_us)
+check "the events group heard reason release" wait_for 10 more_events release "$release_before"
+check "the release event: assigned -> assigned" sh -c \
+	"grep '\"reason\": \"release\"' /tmp/events.json | tail -n 1 | grep -q '\"old_state\": \"assigned\", \"state\": \"assigned\"'"
+check "show no longer says hold" test "$(show_key hold)" = False
+check "a second release is refused, saying why" sh -c \
+	"! $ddactl release '$edu' 2>/tmp/release.err && grep -q 'does not hold' /tmp/release.err"
+check "vfio's claim ends the window (reason owned)" wait_for 10 more_events owned "$owned_before"
+window=$(event_window owned)
+# From the release to the claim in device_add: within release..device_add
+# + 10 ms, and so below handover..device_add, which the sleep makes > 2 s.
+check "the held window is within release..device_add + 10 ms" \
+	between window_usec "$window" 0 $((t_added - t_release + 10000))
+check "and below the handover..device_add time (> 2 s) it would have been" \
+	between window_usec "$window" 0 $((t_added - t_handover - 1))
+log "held window $window us (release..device_add $((t_added - t_release)) us; handover..device_add $((t_added - t_handover)) us; without hold $unheld_window us)"
+check "g1 lets go of it: device_del" gq_unplug g1 w2
+check "reclaim" "$genl" dev_reclaim dev_address="$edu"
+
+# --- reclaim of a held group, never released ------------------------------
+check "hand it over held again" $ddactl handover --hold "$edu"
+reclaim_before=$(events_of reclaim)
+check "reclaim the held group" "$genl" dev_reclaim dev_address="$edu"
+check "the reclaim's event comes" wait_for 10 more_events reclaim "$reclaim_before"
+check "quarantined, not held, owned by dda" sh -c \
+	"[ \"\$($ddactl show --json '$edu' | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"state\"], d[\"hold\"], d[\"unowned_usec\"])')\" = 'quarantined False None' ]"
+check "no window: dda never let go" test -z "$(event_window reclaim)"
+check "bound to dda again" is_driver "$edu" dda
 
 check "mount the edu back" "$genl" dev_mount dev_address="$edu"
 guest_kill g1
