@@ -171,6 +171,8 @@ struct iommu_group;
 void dda_window_open(struct iommu_group *iommu_group, struct pci_dev *pdev,
 		     const char *default_type, ktime_t released, bool hold);
 u64 dda_window_close(struct iommu_group *iommu_group);
+void dda_window_pause(struct iommu_group *iommu_group);
+void dda_window_resume(struct iommu_group *iommu_group);
 void dda_window_hurry(struct pci_dev *pdev);
 bool dda_window_unowned(struct pci_dev *pdev, u64 *usec);
 const char *dda_window_default_type(struct pci_dev *pdev);

@@ -198,8 +198,10 @@ static struct dda_group *dda_group_get(struct pci_dev *pdev)
 	/* A claim succeeds only from the default domain: this is it. */
 	g->default_type =
 		dda_domain_type_name(iommu_get_domain_for_dev(&pdev->dev));
+	dda_window_pause(iommu_group);
 	err = iommu_group_claim_dma_owner(iommu_group, g);
 	if (err) {
+		dda_window_resume(iommu_group);
 		pci_err(pdev, "IOMMU group %d is in use by a host driver (%d)\n",
 			iommu_group_id(iommu_group), err);
 		goto err_free;

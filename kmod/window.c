@@ -58,9 +58,11 @@
  * polling once no member is dda's (removed from the bus), or once dda has
  * taken the group back (@done: it stays on the list, unwatched, until
  * dda_window_close()). Every work is thus cancelled on reclaim, removal
- * (at the next of those) and rmmod. dda_windows_lock guards the list and
- * @owned, @claimed, @done, @hurry, @known_owned and @poll_from; @stop is
- * read without it. The work takes no device lock, and dda_groups_lock only
+ * (at the next of those) and rmmod. While dda claims the group
+ * (dda_window_pause()) the work is stopped, lest a poll take dda's own
+ * claim for vfio's. dda_windows_lock guards the list and @owned, @claimed,
+ * @done, @hurry, @known_owned and @poll_from; @stop and @paused are read
+ * without it. The work takes no device lock, and dda_groups_lock only
  * by trylock (polling again if it is taken), so dda_window_close() may
  * wait for it under both.
  */
@@ -74,6 +76,7 @@ struct dda_window {
 	bool owned;		/* vfio owns it, as last seen */
 	bool claimed;		/* vfio's user has owned it */
 	bool done;		/* dda has taken it back: not watched */
+	bool paused;		/* dda is about to claim it: no poll */
 	bool hurry;		/* a reclaim waits for vfio to let go */
 	bool stop;
 	ktime_t known_owned;	/* the last moment it was known owned */
@@ -131,7 +134,8 @@ static bool dda_window_poll(struct dda_window *w)
 		       ktime_to_ns(ktime_sub(ktime_get(), w->poll_from)) <
 		       DDA_WINDOW_FAST;
 		mutex_unlock(&dda_windows_lock);
-		if (owned != was || !fast || READ_ONCE(w->stop))
+		if (owned != was || !fast || READ_ONCE(w->stop) ||
+		    READ_ONCE(w->paused))
 			return owned;
 		usleep_range(USEC_PER_MSEC, USEC_PER_MSEC + 100);
 	}
@@ -205,10 +209,10 @@ static void dda_window_work(struct work_struct *work)
 	bool owned, hold_again;
 	u64 usec = 0;
 
-	if (READ_ONCE(w->stop))
+	if (READ_ONCE(w->stop) || READ_ONCE(w->paused))
 		return;
 	owned = dda_window_poll(w);
-	if (READ_ONCE(w->stop))
+	if (READ_ONCE(w->stop) || READ_ONCE(w->paused))
 		return;
 
 	mutex_lock(&dda_windows_lock);
@@ -310,6 +314,41 @@ u64 dda_window_close(struct iommu_group *iommu_group)
 }
 
 /*
+ * dda is about to claim @iommu_group: stop polling until
+ * dda_window_close() (the claim went through) or dda_window_resume() (it
+ * failed), so that no poll sees dda's claim and takes it for vfio's user.
+ * Called under dda_groups_lock, which the work only tries to take.
+ */
+void dda_window_pause(struct iommu_group *iommu_group)
+{
+	struct dda_window *w;
+
+	mutex_lock(&dda_windows_lock);
+	w = dda_window_find(iommu_group);
+	if (w)
+		WRITE_ONCE(w->paused, true);
+	mutex_unlock(&dda_windows_lock);
+	/* On the list until dda_window_close(), which only its caller runs. */
+	if (w)
+		cancel_delayed_work_sync(&w->work);
+}
+
+/* dda's claim of @iommu_group failed: watch it again. */
+void dda_window_resume(struct iommu_group *iommu_group)
+{
+	struct dda_window *w;
+
+	mutex_lock(&dda_windows_lock);
+	w = dda_window_find(iommu_group);
+	if (w && w->paused) {
+		WRITE_ONCE(w->paused, false);
+		if (!w->done)
+			queue_delayed_work(system_unbound_wq, &w->work, 0);
+	}
+	mutex_unlock(&dda_windows_lock);
+}
+
+/*
  * A reclaim is about to ask vfio-pci to let go of @pdev's group: poll fast
  * again, so that vfio's release is seen within a millisecond.
  */
@@ -322,7 +361,7 @@ void dda_window_hurry(struct pci_dev *pdev)
 		return;
 	mutex_lock(&dda_windows_lock);
 	w = dda_window_find(iommu_group);
-	if (w && w->owned && !w->done) {
+	if (w && w->owned && !w->done && !w->paused) {
 		w->hurry = true;
 		w->poll_from = ktime_get();
 		mod_delayed_work(system_unbound_wq, &w->work, 0);

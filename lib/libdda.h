@@ -342,7 +342,8 @@ const char *dda_check_name(enum dda_check check);
 
 /*
  * "dismount", "mount", "handover", "reclaim", "selected", "removed",
- * "unload", "reset", "owned", "release"; "unknown" for anything else.
+ * "unload", "reset", "owned", "release", "hold"; "unknown" for anything
+ * else.
  */
 const char *dda_reason_name(enum dda_reason reason);
 

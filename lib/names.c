@@ -67,6 +67,7 @@ static const char *const dda_reason_names[] = {
 	[DDA_REASON_RESET] = "reset",
 	[DDA_REASON_OWNED] = "owned",
 	[DDA_REASON_RELEASE] = "release",
+	[DDA_REASON_HOLD] = "hold",
 };
 
 /* names[value], or "unknown" for a value it has no name for. */

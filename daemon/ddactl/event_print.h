@@ -11,10 +11,12 @@
  *			"selected", "removed", "unload", "reset",
  *			"owned" (vfio's user claimed the group's DMA) or
  *			"release" (dda let go of the DMA of a group it
- *			held since a handover with hold)
+ *			held since a handover with hold) or "hold" (the
+ *			user of a group so released let go of it: dda
+ *			holds its DMA again)
  *
  * and, only when the change ended a window between owners (reclaim,
- * owned):
+ * owned, hold):
  *
  *	window_usec	integer: that window, in microseconds (an upper
  *			bound)

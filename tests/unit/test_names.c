@@ -93,7 +93,8 @@ int main(void)
 	is_str(dda_reason_name(DDA_REASON_OWNED), "owned", "reason owned");
 	is_str(dda_reason_name(DDA_REASON_RELEASE), "release",
 	       "reason release");
-	is_str(dda_reason_name((enum dda_reason)10), "unknown", "reason 10");
+	is_str(dda_reason_name(DDA_REASON_HOLD), "hold", "reason hold");
+	is_str(dda_reason_name((enum dda_reason)11), "unknown", "reason 11");
 
 	/* Base class and subclass, whatever the programming interface. */
 	class_is(0x020000, "Ethernet controller");
