@@ -165,8 +165,27 @@ check "the held window is within release..device_add + 10 ms" \
 check "and below the handover..device_add time (> 2 s) it would have been" \
 	between window_usec "$window" 0 $((t_added - t_handover - 1))
 log "held window $window us (release..device_add $((t_added - t_release)) us; handover..device_add $((t_added - t_handover)) us; without hold $unheld_window us)"
+
+# --- g1 lets go: dda holds the lent group again at once --------------------
+hold_before=$(events_of hold)
+t_del=$(now_us)
 check "g1 lets go of it: device_del" gq_unplug g1 w2
+check "dda holds the group again: the events group hears reason hold" \
+	wait_for 10 more_events hold "$hold_before"
+t_held=$(now_us)
+window=$(event_window hold)
+# From the last poll that saw vfio's ownership (every 10 ms for a lent
+# group) to dda's claim, which that poll's successor makes.
+check "the hold event's window is within device_del..heard + 10 ms" \
+	between window_usec "$window" 0 $((t_held - t_del + 10000))
+check "assigned, held, and never unowned since" sh -c \
+	"[ \"\$($ddactl show --json '$edu' | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"state\"], d[\"hold\"], d[\"unowned_usec\"])')\" = 'assigned True None' ]"
+check_fails "held again: g1 cannot open it again (device_add fails)" add_w2
+reclaim_before=$(events_of reclaim)
 check "reclaim" "$genl" dev_reclaim dev_address="$edu"
+check "the reclaim's event comes" wait_for 10 more_events reclaim "$reclaim_before"
+check "and carries no window: the hold event had it" test -z "$(event_window reclaim)"
+log "held again $window us after g1 let go (device_del..heard $((t_held - t_del)) us)"
 
 # --- reclaim of a held group, never released ------------------------------
 check "hand it over held again" $ddactl handover --hold "$edu"
