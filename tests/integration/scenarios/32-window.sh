@@ -107,8 +107,10 @@ check "the survey no longer says it has no owner" sh -c \
 t_del=$(now_us)
 check "g1 lets go: device_del" gq_unplug g1 w1
 unowned_seen() { [[ $(show_key unowned_usec) != null ]]; }
-# While vfio owns the group dda asks every second.
-check "show sees the group without an owner within 2 s" wait_for 3 unowned_seen
+# While vfio owns the group dda asks every second; QEMU lets go of the
+# group after DEVICE_DELETED, and each look costs a ddactl and a python
+# under TCG: 10 s, not 2 (CI's full run on 6.12 missed it within 3 s once).
+check "show sees the group without an owner" wait_for 10 unowned_seen
 t_reclaim=$(now_us)
 check "reclaim" "$genl" dev_reclaim dev_address="$edu"
 t_reclaimed=$(now_us)
