@@ -78,8 +78,14 @@ void transition_explain(struct dda *dda, const char *address)
 	dda_survey_free(&survey);
 }
 
+/*
+ * Run @change on the operand; a refusal the survey can explain
+ * (@surveyed: what may be quarantined or assigned) is followed by its
+ * warnings. A release's refusal is only dda.ko's reason: the survey knows
+ * nothing of a held group.
+ */
 static int change_main(const struct command *cmd, const struct args *args,
-		       change_fn change)
+		       change_fn change, bool surveyed)
 {
 	char address[DDA_ADDRESS_LEN + 1];
 	struct device_view view;
@@ -97,7 +103,7 @@ static int change_main(const struct command *cmd, const struct args *args,
 	err = change(dda, address, args, &dev);
 	if (err) {
 		ret = command_failed(dda, err, address);
-		if (refused(err))
+		if (surveyed && refused(err))
 			transition_explain(dda, address);
 		goto out;
 	}
@@ -168,17 +174,17 @@ static int reset_fn(struct dda *dda, const char *address,
 
 int dismount_main(const struct command *cmd, const struct args *args)
 {
-	return change_main(cmd, args, dismount_fn);
+	return change_main(cmd, args, dismount_fn, true);
 }
 
 int mount_main(const struct command *cmd, const struct args *args)
 {
-	return change_main(cmd, args, mount_fn);
+	return change_main(cmd, args, mount_fn, true);
 }
 
 int reset_main(const struct command *cmd, const struct args *args)
 {
-	return change_main(cmd, args, reset_fn);
+	return change_main(cmd, args, reset_fn, true);
 }
 
 static int handover_fn(struct dda *dda, const char *address,
@@ -197,10 +203,10 @@ static int release_fn(struct dda *dda, const char *address,
 
 int handover_main(const struct command *cmd, const struct args *args)
 {
-	return change_main(cmd, args, handover_fn);
+	return change_main(cmd, args, handover_fn, true);
 }
 
 int release_main(const struct command *cmd, const struct args *args)
 {
-	return change_main(cmd, args, release_fn);
+	return change_main(cmd, args, release_fn, false);
 }
